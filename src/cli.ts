@@ -1,0 +1,76 @@
+#!/usr/bin/env node
+import { readFileSync } from 'node:fs';
+import yargs, { type Argv } from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { COMMON_OPTIONS, loadConfigFile, resolveConfig, type Config } from './config.js';
+import { UsageError, describe } from './errors.js';
+
+const version = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+function fail(message: string, code: number): never {
+  process.stderr.write(`sftoken: ${message}\n`);
+  process.exit(code);
+}
+
+function withCommonOptions<T>(y: Argv<T>): Argv<T> {
+  let out = y.option('config', { type: 'string', describe: 'JSON config file (also SFTOKEN_CONFIG)', group: 'Common options:' });
+  for (const o of COMMON_OPTIONS) {
+    out = out.option(o.flag, {
+      type: o.type,
+      describe: o.describe,
+      defaultDescription: o.defaultDescription,
+      group: 'Common options:',
+      ...(o.choices ? { choices: o.choices as string[] } : {}),
+    });
+  }
+  return out;
+}
+
+/** Flags as yargs parsed them (unset ones stay undefined), merged with env and config file. */
+function configFrom(argv: Record<string, unknown>): Config {
+  const path = (argv.config as string | undefined) ?? process.env.SFTOKEN_CONFIG;
+  const file = path ? loadConfigFile(path) : {};
+  const flags = Object.fromEntries(COMMON_OPTIONS.map((o) => [o.key, argv[o.key]]));
+  return resolveConfig({ flags, env: process.env, file, ...(path ? { filePath: path } : {}) });
+}
+
+/** Runs a command; a user's mistake becomes one line and exit 2, a bug one line and exit 1. */
+async function run(body: () => Promise<number>): Promise<void> {
+  try {
+    process.exitCode = await body();
+  } catch (err) {
+    if (err instanceof UsageError) fail(err.message, 2);
+    if (process.env.SFTOKEN_LOG_LEVEL === 'debug' || process.env.SFTOKEN_LOG_LEVEL === 'trace') console.error(err);
+    fail(`internal error: ${describe(err)} (set SFTOKEN_LOG_LEVEL=debug for details)`, 1);
+  }
+}
+
+await withCommonOptions(yargs(hideBin(process.argv)))
+  .scriptName('sftoken')
+  .usage('$0 <command> [options]\n\nKeeps Salesforce integrations alive when their security token changes.')
+  .command(
+    'replay <path..>',
+    'process saved .eml files and directories as one batch',
+    (y) =>
+      y
+        .positional('path', { type: 'string', array: true, demandOption: true, describe: 'files, or directories searched for *.eml' })
+        .example('$0 replay fixtures --dry-run --trust sender', 'show what would be stored, touching nothing')
+        .example('$0 replay mail/ --no-verify --store file:/run/secrets/sf.json', 'store without a test login, into a file'),
+    (argv) =>
+      run(async () => {
+        const config = configFrom(argv);
+        const { replay } = await import('./commands/replay.js');
+        return replay(config, argv.path);
+      }),
+  )
+  .demandCommand(1, 'name a command: replay')
+  .strict()
+  .version(version)
+  .help()
+  .alias('h', 'help')
+  .wrap(Math.min(100, process.stdout.columns || 100))
+  .fail((msg, err) => {
+    if (err && !(err instanceof UsageError)) throw err;
+    fail(`${(msg ?? err?.message ?? "bad usage").replace(/\s*\n\s*/g, " ")} (see sftoken --help)`, 2);
+  })
+  .parseAsync();

@@ -1,0 +1,131 @@
+import { readFileSync } from 'node:fs';
+import { UsageError, describe } from './errors.js';
+import { defaultStatePath } from './ledger.js';
+import { LOG_LEVELS, type LogLevel } from './log.js';
+import { TRUST_MODES, type TrustMode } from './mail/authenticate.js';
+import { DEFAULT_STORE, parseStoreSpec } from './stores/index.js';
+
+// A token email is a few KiB; 2 MiB leaves room for gateway banners and forwarded copies while
+// keeping mailparser (which holds the whole message in memory) away from hostile sizes.
+export const DEFAULT_MAX_MESSAGE_BYTES = 2 * 1024 * 1024;
+
+/** Everything a command needs to know, validated once: the rest of the code trusts it. */
+export interface Config {
+  dryRun: boolean;
+  verify: boolean;
+  json: boolean;
+  store: string;
+  state: string;
+  trust: TrustMode;
+  logLevel: LogLevel;
+  maxMessageBytes: number;
+}
+
+type OptionKey = keyof Config;
+
+export interface OptionSpec {
+  key: OptionKey;
+  flag: string;
+  type: 'boolean' | 'string' | 'number';
+  describe: string;
+  choices?: readonly string[];
+  /** Shown in --help; the value itself comes from defaults() so that it can depend on the env. */
+  defaultDescription: string;
+}
+
+/** The options every command shares. Each also reads SFTOKEN_<FLAG> and the config file's key. */
+export const COMMON_OPTIONS: readonly OptionSpec[] = [
+  { key: 'store', flag: 'store', type: 'string', describe: 'where tokens go: keychain[:<service>] or file:<path>', defaultDescription: DEFAULT_STORE },
+  { key: 'state', flag: 'state', type: 'string', describe: 'state file (ledger of applied and refused tokens, as fingerprints)', defaultDescription: '$XDG_STATE_HOME/sftoken/state.json' },
+  { key: 'trust', flag: 'trust', type: 'string', choices: TRUST_MODES, describe: 'how an email proves it came from Salesforce', defaultDescription: 'dkim' },
+  { key: 'dryRun', flag: 'dry-run', type: 'boolean', describe: 'check everything, log in nowhere, write nothing', defaultDescription: 'false' },
+  { key: 'verify', flag: 'verify', type: 'boolean', describe: 'test-login with each token before storing it (--no-verify to skip)', defaultDescription: 'true' },
+  { key: 'json', flag: 'json', type: 'boolean', describe: 'print one JSON object per message on stdout (NDJSON)', defaultDescription: 'false' },
+  { key: 'logLevel', flag: 'log-level', type: 'string', choices: LOG_LEVELS, describe: 'how much to log on stderr', defaultDescription: 'info' },
+  { key: 'maxMessageBytes', flag: 'max-message-bytes', type: 'number', describe: 'larger messages are rejected unread', defaultDescription: String(DEFAULT_MAX_MESSAGE_BYTES) },
+];
+
+const FILE_ONLY_KEYS = new Set(['accounts']);
+
+export function envName(flag: string): string {
+  return `SFTOKEN_${flag.replace(/-/g, '_').toUpperCase()}`;
+}
+
+function defaults(env: NodeJS.ProcessEnv): Config {
+  return {
+    dryRun: false,
+    verify: true,
+    json: false,
+    store: DEFAULT_STORE,
+    state: defaultStatePath(env),
+    trust: 'dkim',
+    logLevel: 'info',
+    maxMessageBytes: DEFAULT_MAX_MESSAGE_BYTES,
+  };
+}
+
+export type ConfigFile = Record<string, unknown>;
+
+/** Reads the JSON config file; any problem is one line naming the file. */
+export function loadConfigFile(path: string): ConfigFile {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new UsageError(`cannot read config file ${path}: ${(err as NodeJS.ErrnoException).code ?? describe(err)}`);
+  }
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (err) {
+    throw new UsageError(`config file ${path} is not valid JSON: ${describe(err)}`);
+  }
+  if (data === null || typeof data !== 'object' || Array.isArray(data)) throw new UsageError(`config file ${path} must hold a JSON object`);
+  const known = new Set<string>([...COMMON_OPTIONS.map((o) => o.key), ...FILE_ONLY_KEYS]);
+  for (const key of Object.keys(data)) {
+    if (!known.has(key)) throw new UsageError(`config file ${path}: unknown key "${key}"`);
+  }
+  return data as ConfigFile;
+}
+
+function coerce(spec: OptionSpec, value: unknown, origin: string): string | boolean | number {
+  if (spec.type === 'boolean') {
+    if (typeof value === 'boolean') return value;
+    const s = String(value).toLowerCase();
+    if (['1', 'true', 'yes', 'on'].includes(s)) return true;
+    if (['0', 'false', 'no', 'off'].includes(s)) return false;
+    throw new UsageError(`${origin}: expected true or false, got "${String(value)}"`);
+  }
+  if (spec.type === 'number') {
+    const n = typeof value === 'number' ? value : Number(String(value));
+    if (!Number.isFinite(n) || n <= 0) throw new UsageError(`${origin}: expected a positive number, got "${String(value)}"`);
+    return n;
+  }
+  if (typeof value !== 'string' || value === '') throw new UsageError(`${origin}: expected a non-empty string`);
+  if (spec.choices && !spec.choices.includes(value)) throw new UsageError(`${origin}: "${value}" is not one of ${spec.choices.join(', ')}`);
+  return value;
+}
+
+export interface ConfigSources {
+  /** Values given as flags; undefined where the flag was not given. */
+  flags: Partial<Record<OptionKey, unknown>>;
+  env: NodeJS.ProcessEnv;
+  file: ConfigFile;
+  filePath?: string;
+}
+
+/** Merges the sources, flag > env > file > default, and validates every value. */
+export function resolveConfig({ flags, env, file, filePath = 'config file' }: ConfigSources): Config {
+  const config = defaults(env) as unknown as Record<OptionKey, unknown>;
+  for (const spec of COMMON_OPTIONS) {
+    const fromFlag = flags[spec.key];
+    const fromEnv = env[envName(spec.flag)];
+    const fromFile = file[spec.key];
+    if (fromFlag !== undefined) config[spec.key] = coerce(spec, fromFlag, `--${spec.flag}`);
+    else if (fromEnv !== undefined && fromEnv !== '') config[spec.key] = coerce(spec, fromEnv, envName(spec.flag));
+    else if (fromFile !== undefined) config[spec.key] = coerce(spec, fromFile, `${filePath}: ${spec.key}`);
+  }
+  const result = config as unknown as Config;
+  parseStoreSpec(result.store);
+  return result;
+}

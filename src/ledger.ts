@@ -1,0 +1,107 @@
+import { readFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { writeFileAtomic } from './atomic-file.js';
+import { UsageError, describe } from './errors.js';
+import type { Fingerprint } from './fingerprint.js';
+import type { OutcomeKind } from './outcome.js';
+
+export interface AppliedToken {
+  fingerprint: Fingerprint;
+  emailDate: string;
+  messageId: string | null;
+  storedAt: string;
+}
+
+export interface RejectedToken {
+  username: string;
+  reason: string;
+  at: string;
+}
+
+export interface ProcessedMessage {
+  key: string;
+  outcome: OutcomeKind;
+  at: string;
+}
+
+/** The state file: what was applied and refused, as fingerprints only. Never a token. */
+export interface LedgerData {
+  version: 1;
+  applied: Record<string, AppliedToken>;
+  rejected: Record<Fingerprint, RejectedToken>;
+  processed: ProcessedMessage[];
+}
+
+// The state file is rewritten on every change, so it must stay small however long the tool
+// runs. Rejected fingerprints are kept far longer than any token could stay valid; processed
+// message keys are an audit trail, and the last few thousand cover any catch-up window.
+export const MAX_REJECTED = 1000;
+export const MAX_PROCESSED = 5000;
+
+export function defaultStatePath(env: NodeJS.ProcessEnv = process.env): string {
+  const base = env.XDG_STATE_HOME || join(homedir(), '.local', 'state');
+  return join(base, 'sftoken', 'state.json');
+}
+
+function empty(): LedgerData {
+  return { version: 1, applied: {}, rejected: {}, processed: [] };
+}
+
+function keepNewest<T>(entries: [string, T][], max: number, at: (v: T) => string): [string, T][] {
+  return entries.length <= max ? entries : [...entries].sort((a, b) => at(b[1]).localeCompare(at(a[1]))).slice(0, max);
+}
+
+export class Ledger {
+  private constructor(
+    readonly path: string,
+    private data: LedgerData,
+  ) {}
+
+  static async open(path: string): Promise<Ledger> {
+    let text: string;
+    try {
+      text = await readFile(path, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return new Ledger(path, empty());
+      throw new UsageError(`cannot read state file ${path}: ${describe(err)}`);
+    }
+    try {
+      const data = JSON.parse(text) as Partial<LedgerData>;
+      if (data.version !== 1 || typeof data.applied !== 'object' || typeof data.rejected !== 'object') throw new Error('unknown layout');
+      return new Ledger(path, { ...empty(), ...data } as LedgerData);
+    } catch (err) {
+      throw new UsageError(`state file ${path} is not an sftoken state file (${describe(err)}); move it aside to start afresh`);
+    }
+  }
+
+  applied(username: string): AppliedToken | undefined {
+    return this.data.applied[username];
+  }
+
+  rejection(fp: Fingerprint): RejectedToken | undefined {
+    return this.data.rejected[fp];
+  }
+
+  recordApplied(username: string, entry: AppliedToken): void {
+    this.data.applied[username] = entry;
+  }
+
+  recordRejected(fp: Fingerprint, entry: RejectedToken): void {
+    this.data.rejected[fp] = entry;
+    this.data.rejected = Object.fromEntries(keepNewest(Object.entries(this.data.rejected), MAX_REJECTED, (r) => r.at)) as LedgerData['rejected'];
+  }
+
+  recordProcessed(entry: ProcessedMessage): void {
+    this.data.processed.push(entry);
+    if (this.data.processed.length > MAX_PROCESSED) this.data.processed.splice(0, this.data.processed.length - MAX_PROCESSED);
+  }
+
+  snapshot(): Readonly<LedgerData> {
+    return structuredClone(this.data);
+  }
+
+  async save(): Promise<void> {
+    await writeFileAtomic(this.path, JSON.stringify(this.data, null, 2) + '\n');
+  }
+}

@@ -1,0 +1,21 @@
+import type { Fingerprint } from './fingerprint.js';
+
+export type OutcomeKind = 'stored' | 'would-store' | 'superseded' | 'ignored' | 'rejected' | 'failed';
+
+/** Outcomes after which a message needs no more work: it may be settled, and exits with 0. */
+export function isFinal(outcome: OutcomeKind): boolean {
+  return outcome !== 'failed';
+}
+
+/** One line of the output contract (DESIGN §2): what happened to one message. */
+export interface MessageRecord {
+  outcome: OutcomeKind;
+  reason?: string;
+  username?: string;
+  fingerprint?: Fingerprint;
+  messageId?: string;
+  date?: string;
+  source: string;
+  /** Printed for people only, never part of the JSON contract. */
+  note?: string;
+}

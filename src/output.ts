@@ -1,0 +1,22 @@
+import type { MessageRecord, OutcomeKind } from './outcome.js';
+
+/** The NDJSON contract of DESIGN §2: these keys, in this order, and nothing else. */
+export function toJson(r: MessageRecord): string {
+  const { outcome, reason, username, fingerprint, messageId, date, source } = r;
+  return JSON.stringify({ outcome, reason, username, fingerprint, messageId, date, source });
+}
+
+const OUTCOME_WIDTH = 11;
+
+/** One line for a person: outcome, source, who and which token, and why. */
+export function toText(r: MessageRecord): string {
+  const who = [r.username, r.fingerprint].filter(Boolean).join(' ');
+  const why = [r.reason, r.note].filter(Boolean).join(': ');
+  return [r.outcome.padEnd(OUTCOME_WIDTH), r.source, who, why ? `(${why})` : ''].filter(Boolean).join('  ');
+}
+
+export function summarize(records: readonly MessageRecord[]): Partial<Record<OutcomeKind, number>> {
+  const counts: Partial<Record<OutcomeKind, number>> = {};
+  for (const r of records) counts[r.outcome] = (counts[r.outcome] ?? 0) + 1;
+  return counts;
+}

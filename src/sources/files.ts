@@ -1,0 +1,54 @@
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe } from '../errors.js';
+import type { RawMessage } from './types.js';
+
+export interface FileListing {
+  messages: RawMessage[];
+  /** One line each for paths that gave nothing to process: missing, unreadable, no .eml inside. */
+  problems: string[];
+}
+
+async function emlFilesUnder(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { withFileTypes: true, recursive: true });
+  return entries
+    .filter((e) => e.isFile() && e.name.toLowerCase().endsWith('.eml'))
+    .map((e) => join(e.parentPath ?? e.path, e.name))
+    .sort();
+}
+
+/**
+ * Expands the paths a user gave: a file is taken as it is, whatever its name; a directory
+ * yields the *.eml files below it. A bad path is reported and the rest still run.
+ */
+export async function listFiles(paths: readonly string[]): Promise<FileListing> {
+  const files: string[] = [];
+  const problems: string[] = [];
+  for (const path of paths) {
+    try {
+      const info = await stat(path);
+      if (info.isDirectory()) {
+        const found = await emlFilesUnder(path);
+        if (found.length === 0) problems.push(`${path}: no .eml files in this directory`);
+        files.push(...found);
+      } else {
+        files.push(path);
+      }
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      problems.push(`${path}: ${code === 'ENOENT' ? 'no such file or directory' : (code ?? describe(err))}`);
+    }
+  }
+  const messages: RawMessage[] = [];
+  for (const [sequence, file] of [...new Set(files)].entries()) {
+    const info = await stat(file).catch(() => null);
+    messages.push({
+      source: file,
+      receivedAt: info?.mtime ?? null,
+      sequence,
+      size: info?.size ?? null,
+      load: () => readFile(file),
+    });
+  }
+  return { messages, problems };
+}
