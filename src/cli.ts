@@ -1,11 +1,11 @@
 #!/usr/bin/env node
-import { readFileSync } from 'node:fs';
 import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { COMMON_OPTIONS, loadConfigFile, resolveConfig, type Config } from './config.js';
 import { UsageError, describe } from './errors.js';
+// Inlined by the bundler: no file to find at run time, wherever the package is installed.
+import pkg from '../package.json' with { type: 'json' };
 
-const version = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 function fail(message: string, code: number): never {
   process.stderr.write(`sftoken: ${message}\n`);
@@ -65,7 +65,7 @@ await withCommonOptions(yargs(hideBin(process.argv)))
   )
   .demandCommand(1, 'name a command: replay')
   .strict()
-  .version(version)
+  .version(pkg.version)
   .help()
   .alias('h', 'help')
   .wrap(Math.min(100, process.stdout.columns || 100))

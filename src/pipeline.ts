@@ -126,7 +126,7 @@ async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) 
 async function apply(c: TokenCandidate, deps: PipelineDeps): Promise<MessageRecord> {
   const base = { ...baseRecord(c.message, c.date, c.messageId), username: c.username, fingerprint: c.fingerprint };
   const fields = { username: c.username, fingerprint: c.fingerprint, source: c.message.source };
-  if (!deps.store) return { outcome: 'would-store', ...base, note: `trusted by ${c.trustedVia}; dry run: not verified, not stored` };
+  if (!deps.store) return { outcome: 'would-store', ...base, note: 'dry run: not verified, not stored' };
   let note = 'verified by test login';
   if (deps.verifier) {
     const verdict = await deps.verifier.verify(c.username, c.token, c.fingerprint);

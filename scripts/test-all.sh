@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs everything the test suite needs on a fresh Debian machine, then runs it:
+# Debian packages (when run as root), npm packages from the lockfile, build, tests.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# libsecret-1-dev: keytar compiles against it. gnome-keyring + dbus: a real Secret Service for the
+# keychain tests, in a private session. libsecret-tools: secret-tool reads entries back.
+# dovecot-imapd: the real IMAP server the mailbox tests start.
+PACKAGES=(libsecret-1-dev gnome-keyring dbus libsecret-tools dovecot-imapd)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" -eq 0 ]; then
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq "${missing[@]}" >/dev/null
+  else
+    echo "test-all: missing Debian packages: ${missing[*]} (run as root, or: sudo apt-get install ${missing[*]})" >&2
+    exit 2
+  fi
+fi
+
+npm ci --no-audit --no-fund
+npm test

@@ -1,0 +1,42 @@
+import { readFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { Ledger } from '../../src/ledger.js';
+import { silentLogger } from '../../src/log.js';
+import { senderPolicy } from '../../src/mail/authenticate.js';
+import type { PipelineDeps } from '../../src/pipeline.js';
+import type { RawMessage } from '../../src/sources/types.js';
+import type { SecretStore, TokenMetadata } from '../../src/stores/index.js';
+import { fixturePath } from './fixtures.js';
+import { tempDir } from './tmp.js';
+
+/** A SecretStore in memory that counts writes and can be told to fail. */
+export class MemoryStore implements SecretStore {
+  readonly description = 'memory';
+  readonly entries = new Map<string, { token: string; meta: TokenMetadata }>();
+  writes = 0;
+  failWith: Error | null = null;
+
+  async get(username: string): Promise<string | null> {
+    return this.entries.get(username)?.token ?? null;
+  }
+
+  async set(username: string, token: string, meta: TokenMetadata): Promise<void> {
+    this.writes++;
+    if (this.failWith) throw this.failWith;
+    this.entries.set(username, { token, meta });
+  }
+}
+
+export function bytesMessage(raw: Buffer | string, source = 'mem', sequence = 0): RawMessage {
+  const bytes = Buffer.isBuffer(raw) ? raw : Buffer.from(raw);
+  return { source, receivedAt: null, sequence, size: bytes.length, load: async () => bytes };
+}
+
+export async function fixtureMessage(file: string, sequence = 0): Promise<RawMessage> {
+  return bytesMessage(await readFile(fixturePath(file)), basename(file), sequence);
+}
+
+export async function memoryDeps(overrides: Partial<PipelineDeps> = {}): Promise<PipelineDeps & { store: MemoryStore }> {
+  const ledger = await Ledger.open(join(await tempDir(), 'state.json'));
+  return { trust: senderPolicy, ledger, store: new MemoryStore(), verifier: null, knownUser: null, maxMessageBytes: 2 * 1024 * 1024, log: silentLogger, ...overrides } as PipelineDeps & { store: MemoryStore };
+}

@@ -1,0 +1,41 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { isolatedEnv, jsonLines, sftoken } from '../helpers/cli.js';
+import { fixtureIndex } from '../helpers/fixtures.js';
+import { tempDir } from '../helpers/tmp.js';
+
+test('replaying every fixture as one batch gives exactly what the index says, one record each', async () => {
+  const home = await tempDir();
+  const r = await sftoken(['replay', 'fixtures', '--dry-run', '--json', '--trust', 'sender'], isolatedEnv(home));
+  assert.equal(r.code, 0, r.stderr);
+  const records = jsonLines(r.stdout);
+  const index = fixtureIndex();
+  assert.equal(records.length, index.length);
+  for (const f of index) {
+    const rec = records.find((x) => x.source === `fixtures/${f.file}`);
+    assert.ok(rec, `no record for ${f.file}`);
+    assert.equal(rec.outcome, f.outcome, `${f.file}: ${f.what}`);
+    assert.equal(rec.reason, f.reason, `${f.file}: reason`);
+    if (f.username) assert.equal(rec.username, f.username, `${f.file}: username`);
+    if (f.fingerprint) assert.equal(rec.fingerprint, f.fingerprint, `${f.file}: fingerprint`);
+    assert.deepEqual(Object.keys(rec).filter((k) => !['outcome', 'reason', 'username', 'fingerprint', 'messageId', 'date', 'source'].includes(k)), []);
+    if (rec.date !== undefined) assert.equal(new Date(rec.date as string).toISOString(), rec.date);
+  }
+  assert.ok(records.find((x) => x.source === 'fixtures/18-no-date.eml')?.date, 'a message without Date is dated by its file');
+  assert.equal(existsSync(join(home, 'state')), false, 'a dry run writes no state');
+});
+
+test('records are printed oldest first', async () => {
+  const r = await sftoken(['replay', 'fixtures/19-same-user-3.eml', 'fixtures/19-same-user-1.eml', '--dry-run', '--json', '--trust', 'sender'], isolatedEnv(await tempDir()));
+  assert.deepEqual(jsonLines(r.stdout).map((x) => x.source), ['fixtures/19-same-user-1.eml', 'fixtures/19-same-user-3.eml']);
+});
+
+test('the human output is one line per message', async () => {
+  const r = await sftoken(['replay', 'fixtures/01-plain-text.eml', 'fixtures/13-lookalike-domain.eml', '--dry-run', '--trust', 'sender'], isolatedEnv(await tempDir()));
+  const lines = r.stdout.trim().split('\n');
+  assert.equal(lines.length, 2);
+  assert.match(lines[0] ?? '', /^would-store\s+fixtures\/01-plain-text\.eml\s+plain@acme\.com sha256:b97bf19568ec/);
+  assert.match(lines[1] ?? '', /^rejected\s+fixtures\/13-lookalike-domain\.eml .*\(untrusted-sender\)$/);
+});

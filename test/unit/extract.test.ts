@@ -1,0 +1,56 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { extractToken } from '../../src/mail/extract.js';
+
+const TOKEN = 'aB3dE5fG7hJ9kL1mN2pQ4rS6';
+
+test('reads username and token from the English template', () => {
+  const r = extractToken(`Hi,\n\nUsername: Jane@Acme.com\nSecurity token (case-sensitive): ${TOKEN}\n\nFor more information…`);
+  assert.deepEqual(r, { ok: true, method: 'labels', value: { username: 'jane@acme.com', token: TOKEN } });
+});
+
+test('reads the Japanese labels, with full-width colon and parentheses too', () => {
+  const ascii = extractToken(`ユーザ名: tanaka@acme.co.jp\nセキュリティトークン (大文字と小文字を区別): ${TOKEN}`);
+  const wide = extractToken(`ユーザー名：tanaka@acme.co.jp\nセキュリティトークン（大文字と小文字を区別）：${TOKEN}`);
+  for (const r of [ascii, wide]) assert.deepEqual(r, { ok: true, method: 'labels', value: { username: 'tanaka@acme.co.jp', token: TOKEN } });
+});
+
+test('takes a value that sits alone on the line after its label, as in HTML tables', () => {
+  const r = extractToken(`Username:\nops@acme.com\nSecurity token (case-sensitive):\n\n${TOKEN}\n`);
+  assert.equal(r.ok && r.value.token, TOKEN);
+});
+
+test('keeps the sandbox suffix of the username', () => {
+  const r = extractToken(`Username: dev@acme.com.uat\nSecurity token (case-sensitive): ${TOKEN}`);
+  assert.equal(r.ok && r.value.username, 'dev@acme.com.uat');
+});
+
+test('reads through the quote marks of a forward', () => {
+  const r = extractToken(`> Username: fwd@acme.com\n> Security token (case-sensitive): ${TOKEN}`);
+  assert.equal(r.ok && r.value.token, TOKEN);
+});
+
+test('refuses a value that is not token-shaped', () => {
+  for (const bad of ['short1', 'a'.repeat(33), 'has-dash-and-more-chars-xx', '[removed by mail filter]']) {
+    assert.deepEqual(extractToken(`Username: a@acme.com\nSecurity token (case-sensitive): ${bad}`), { ok: false, reason: 'no-token' });
+  }
+});
+
+test('refuses two different tokens in one email rather than guessing', () => {
+  const r = extractToken(`Username: a@acme.com\nSecurity token: ${TOKEN}\nSecurity token: ${TOKEN.toLowerCase()}`);
+  assert.deepEqual(r, { ok: false, reason: 'ambiguous-token' });
+});
+
+test('refuses a token without a username', () => {
+  assert.deepEqual(extractToken(`Security token (case-sensitive): ${TOKEN}`), { ok: false, reason: 'no-username' });
+});
+
+test('falls back to structure for an unknown language: username line, then token line', () => {
+  const r = extractToken(`Benutzername: kunde@acme.de\nSicherheitstoken (Groß-/Kleinschreibung beachten): ${TOKEN}`);
+  assert.deepEqual(r, { ok: true, method: 'structure', value: { username: 'kunde@acme.de', token: TOKEN } });
+});
+
+test('the structural fallback ignores stray IDs that do not follow a username', () => {
+  const r = extractToken(`Username2: x\nRequest: ${TOKEN}\n\nUser: kunde@acme.de\n\nOrg: 00D5g000004XyZaEAK`);
+  assert.deepEqual(r, { ok: false, reason: 'no-token' });
+});

@@ -1,0 +1,42 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile, readdir, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { FileStore } from '../../src/stores/file.js';
+import { openStore, parseStoreSpec } from '../../src/stores/index.js';
+import { UsageError } from '../../src/errors.js';
+import { tempDir } from '../helpers/tmp.js';
+
+const meta = { fingerprint: 'sha256:000000000000' as const, emailDate: '2026-11-01T00:00:00.000Z' };
+
+test('the file store keeps one entry per user, mode 0600, and leaves no temp files', async () => {
+  const dir = await tempDir();
+  const path = join(dir, 'tokens.json');
+  const store = new FileStore(path);
+  await store.set('a@acme.com', 'TokenA1234567890123456789', meta);
+  await store.set('b@acme.com', 'TokenB1234567890123456789', meta);
+  await store.set('a@acme.com', 'TokenA2234567890123456789', meta);
+  assert.equal(await store.get('a@acme.com'), 'TokenA2234567890123456789');
+  assert.equal(await store.get('b@acme.com'), 'TokenB1234567890123456789');
+  assert.equal(await store.get('c@acme.com'), null);
+  assert.equal((await stat(path)).mode & 0o777, 0o600);
+  assert.deepEqual(await readdir(dir), ['tokens.json']);
+  const content = JSON.parse(await readFile(path, 'utf8')) as Record<string, Record<string, string>>;
+  assert.deepEqual(Object.keys(content['a@acme.com'] ?? {}).sort(), ['emailDate', 'fingerprint', 'storedAt', 'token']);
+});
+
+test('the file store never overwrites a file it cannot read as JSON', async () => {
+  const path = join(await tempDir(), 'tokens.json');
+  await writeFile(path, 'not json');
+  await assert.rejects(new FileStore(path).set('a@acme.com', 'TokenA1234567890123456789', meta), UsageError);
+  assert.equal(await readFile(path, 'utf8'), 'not json');
+});
+
+test('store specs: keychain with or without a service, file with a path, nothing else', async () => {
+  assert.deepEqual(parseStoreSpec('keychain'), { kind: 'keychain', service: 'salesforce-security-token' });
+  assert.deepEqual(parseStoreSpec('keychain:my-svc'), { kind: 'keychain', service: 'my-svc' });
+  assert.deepEqual(parseStoreSpec('file:/x/y.json'), { kind: 'file', path: '/x/y.json' });
+  assert.throws(() => parseStoreSpec('file:'), UsageError);
+  assert.throws(() => parseStoreSpec('vault:secret/sf'), /unknown store "vault"/);
+  assert.equal((await openStore('file:/x/y.json')).description, 'file:/x/y.json');
+});

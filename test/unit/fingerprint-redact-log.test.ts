@@ -1,0 +1,30 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { fingerprint } from '../../src/fingerprint.js';
+import { redact, registerSecret } from '../../src/redact.js';
+import { createLogger } from '../../src/log.js';
+
+test('a fingerprint is sha256: and the first 12 hex digits of SHA-256', () => {
+  // printf %s aB3dE5fG7hJ9kL1mN2pQ4rS6 | sha256sum
+  assert.equal(fingerprint('aB3dE5fG7hJ9kL1mN2pQ4rS6'), 'sha256:b97bf19568ec');
+});
+
+test('a registered secret is scrubbed from any log line, whatever the caller passed', () => {
+  registerSecret('Zz9Yy8Xx7Ww6Vv5Uu4Tt3Ss2');
+  const lines: string[] = [];
+  const log = createLogger('trace', 'text', (l) => lines.push(l));
+  log.error('library said: bad value Zz9Yy8Xx7Ww6Vv5Uu4Tt3Ss2', { detail: 'again Zz9Yy8Xx7Ww6Vv5Uu4Tt3Ss2' });
+  assert.equal(lines.length, 1);
+  assert.doesNotMatch(lines[0] ?? '', /Zz9Yy8Xx7Ww6Vv5Uu4Tt3Ss2/);
+  assert.match(lines[0] ?? '', /\[redacted sha256:[0-9a-f]{12}\]/);
+  assert.equal(redact('nothing here'), 'nothing here');
+});
+
+test('the logger drops lines below its level and writes JSON when asked', () => {
+  const lines: string[] = [];
+  const log = createLogger('warn', 'json', (l) => lines.push(l));
+  log.info('quiet');
+  log.warn('loud', { n: 1 });
+  assert.equal(lines.length, 1);
+  assert.deepEqual({ ...JSON.parse(lines[0] ?? ''), time: 'x' }, { time: 'x', level: 'warn', msg: 'loud', n: 1 });
+});

@@ -1,0 +1,40 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Ledger, MAX_PROCESSED, MAX_REJECTED } from '../../src/ledger.js';
+import { UsageError } from '../../src/errors.js';
+import { tempDir } from '../helpers/tmp.js';
+
+test('the ledger round-trips through a 0600 file', async () => {
+  const path = join(await tempDir(), 'nested', 'state.json');
+  const ledger = await Ledger.open(path);
+  ledger.recordApplied('u@a.com', { fingerprint: 'sha256:aaaaaaaaaaaa', emailDate: '2026-11-01T00:00:00.000Z', messageId: '<m@x>', storedAt: '2026-11-01T00:00:01.000Z' });
+  ledger.recordRejected('sha256:bbbbbbbbbbbb', { username: 'u@a.com', reason: 'login-rejected:INVALID_LOGIN', at: '2026-11-01T00:00:00.000Z' });
+  await ledger.save();
+  assert.equal((await stat(path)).mode & 0o777, 0o600);
+  const again = await Ledger.open(path);
+  assert.equal(again.applied('u@a.com')?.fingerprint, 'sha256:aaaaaaaaaaaa');
+  assert.equal(again.rejection('sha256:bbbbbbbbbbbb')?.reason, 'login-rejected:INVALID_LOGIN');
+});
+
+test('the ledger stays bounded however long it runs', async () => {
+  const ledger = await Ledger.open(join(await tempDir(), 's.json'));
+  for (let i = 0; i < MAX_PROCESSED + 50; i++) ledger.recordProcessed({ key: `m${i}`, outcome: 'ignored', at: new Date(i).toISOString() });
+  for (let i = 0; i < MAX_REJECTED + 20; i++) {
+    ledger.recordRejected(`sha256:${i.toString(16).padStart(12, '0')}`, { username: 'u', reason: 'r', at: new Date(i * 1000).toISOString() });
+  }
+  const snap = ledger.snapshot();
+  assert.equal(snap.processed.length, MAX_PROCESSED);
+  assert.equal(snap.processed[0]?.key, 'm50');
+  assert.equal(Object.keys(snap.rejected).length, MAX_REJECTED);
+  assert.equal(ledger.rejection('sha256:000000000000'), undefined, 'the oldest rejection goes first');
+  assert.ok(ledger.rejection(`sha256:${(MAX_REJECTED + 19).toString(16).padStart(12, '0')}`));
+});
+
+test('a state file that is not ours is a usage error, and is left untouched', async () => {
+  const path = join(await tempDir(), 's.json');
+  await writeFile(path, '{"hello": 1}');
+  await assert.rejects(Ledger.open(path), UsageError);
+  assert.equal(await readFile(path, 'utf8'), '{"hello": 1}');
+});

@@ -1,0 +1,67 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { TransientError } from '../../src/errors.js';
+import { processBatch, type Verifier } from '../../src/pipeline.js';
+import { fixtureMessage, memoryDeps } from '../helpers/memory.js';
+
+test('a trusted token email is stored and the ledger learns its fingerprint only', async () => {
+  const deps = await memoryDeps();
+  const [h] = await processBatch([await fixtureMessage('01-plain-text.eml')], deps);
+  assert.equal(h?.record.outcome, 'stored');
+  assert.equal(deps.store.entries.get('plain@acme.com')?.token, 'aB3dE5fG7hJ9kL1mN2pQ4rS6');
+  assert.equal(deps.ledger.applied('plain@acme.com')?.fingerprint, 'sha256:b97bf19568ec');
+  assert.doesNotMatch(JSON.stringify(deps.ledger.snapshot()), /aB3dE5fG7hJ9kL1mN2pQ4rS6/);
+});
+
+test('a store that fails leaves the message failed and the ledger unchanged, for a retry', async () => {
+  const deps = await memoryDeps();
+  deps.store.failWith = new TransientError('keyring locked');
+  const [h] = await processBatch([await fixtureMessage('01-plain-text.eml')], deps);
+  assert.deepEqual([h?.record.outcome, h?.record.reason], ['failed', 'store-unavailable']);
+  assert.equal(deps.ledger.applied('plain@acme.com'), undefined);
+});
+
+test('a token the verifier rejects is remembered and never stored; a transient answer is not remembered', async () => {
+  const calls: string[] = [];
+  const rejecting: Verifier = { verify: async (_u, _t, fp) => (calls.push(fp), { verdict: 'rejected', reason: 'login-rejected:INVALID_LOGIN', remember: true }) };
+  const deps = await memoryDeps({ verifier: rejecting });
+  const [h] = await processBatch([await fixtureMessage('01-plain-text.eml')], deps);
+  assert.deepEqual([h?.record.outcome, h?.record.reason], ['rejected', 'login-rejected:INVALID_LOGIN']);
+  assert.equal(deps.store.writes, 0);
+  assert.ok(deps.ledger.rejection('sha256:b97bf19568ec'));
+  const [again] = await processBatch([await fixtureMessage('01-plain-text.eml')], deps);
+  assert.deepEqual([again?.record.outcome, again?.record.reason], ['rejected', 'already-rejected']);
+  assert.equal(calls.length, 1, 'the verifier is asked once, ever');
+
+  const flaky: Verifier = { verify: async () => ({ verdict: 'transient', reason: 'salesforce-unavailable:503' }) };
+  const deps2 = await memoryDeps({ verifier: flaky });
+  const [t] = await processBatch([await fixtureMessage('01-plain-text.eml')], deps2);
+  assert.equal(t?.record.outcome, 'failed');
+  assert.equal(deps2.ledger.rejection('sha256:b97bf19568ec'), undefined);
+  assert.equal(deps2.store.writes, 0);
+});
+
+test('an untrusted token email never reaches the verifier or the store', async () => {
+  let asked = 0;
+  const deps = await memoryDeps({ verifier: { verify: async () => (asked++, { verdict: 'accepted' }) } });
+  const handled = await processBatch(
+    await Promise.all(['13-lookalike-domain.eml', '14-display-name-spoof.eml', '15-forwarded-by-person.eml'].map((f, i) => fixtureMessage(f, i))),
+    deps,
+  );
+  assert.deepEqual(handled.map((h) => h.record.reason), ['untrusted-sender', 'untrusted-sender', 'untrusted-sender']);
+  assert.equal(asked, 0);
+  assert.equal(deps.store.writes, 0);
+});
+
+test('with accounts configured, a token for anyone else is ignored as unknown-user', async () => {
+  const deps = await memoryDeps({ knownUser: (u) => u === 'someone@else.com' });
+  const [h] = await processBatch([await fixtureMessage('01-plain-text.eml')], deps);
+  assert.deepEqual([h?.record.outcome, h?.record.reason], ['ignored', 'unknown-user']);
+});
+
+test('records come out oldest first, whatever the input order', async () => {
+  const deps = await memoryDeps();
+  const files = ['19-same-user-3.eml', '12-old-subject.eml', '19-same-user-1.eml'];
+  const handled = await processBatch(await Promise.all(files.map((f, i) => fixtureMessage(f, i))), deps);
+  assert.deepEqual(handled.map((h) => h.record.source), ['12-old-subject.eml', '19-same-user-1.eml', '19-same-user-3.eml']);
+});
