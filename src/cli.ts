@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { COMMON_OPTIONS, loadConfigFile, resolveConfig, type Config } from './config.js';
+import { ALL_OPTIONS, COMMON_OPTIONS, VERIFY_OPTIONS, loadConfigFile, resolveConfig, type Config, type OptionSpec } from './config.js';
 import { UsageError, describe } from './errors.js';
 // Inlined by the bundler: no file to find at run time, wherever the package is installed.
 import pkg from '../package.json' with { type: 'json' };
@@ -12,25 +12,30 @@ function fail(message: string, code: number): never {
   process.exit(code);
 }
 
-function withCommonOptions<T>(y: Argv<T>): Argv<T> {
-  let out = y.option('config', { type: 'string', describe: 'JSON config file (also SFTOKEN_CONFIG)', group: 'Common options:' });
-  for (const o of COMMON_OPTIONS) {
+function withOptions<T>(y: Argv<T>, group: string, options: readonly OptionSpec[]): Argv<T> {
+  let out = y;
+  for (const o of options) {
     out = out.option(o.flag, {
       type: o.type,
       describe: o.describe,
       defaultDescription: o.defaultDescription,
-      group: 'Common options:',
+      group,
       ...(o.choices ? { choices: o.choices as string[] } : {}),
     });
   }
   return out;
 }
 
+function withCommonOptions<T>(y: Argv<T>): Argv<T> {
+  const withConfig = y.option('config', { type: 'string', describe: 'JSON config file (also SFTOKEN_CONFIG)', group: 'Common options:' });
+  return withOptions(withConfig, 'Common options:', COMMON_OPTIONS);
+}
+
 /** Flags as yargs parsed them (unset ones stay undefined), merged with env and config file. */
 function configFrom(argv: Record<string, unknown>): Config {
   const path = (argv.config as string | undefined) ?? process.env.SFTOKEN_CONFIG;
   const file = path ? loadConfigFile(path) : {};
-  const flags = Object.fromEntries(COMMON_OPTIONS.map((o) => [o.key, argv[o.key]]));
+  const flags = Object.fromEntries(ALL_OPTIONS.map((o) => [o.key, argv[o.key]]));
   return resolveConfig({ flags, env: process.env, file, ...(path ? { filePath: path } : {}) });
 }
 
@@ -52,9 +57,10 @@ await withCommonOptions(yargs(hideBin(process.argv)))
     'replay <path..>',
     'process saved .eml files and directories as one batch',
     (y) =>
-      y
+      withOptions(y, 'Test login:', VERIFY_OPTIONS)
         .positional('path', { type: 'string', array: true, demandOption: true, describe: 'files, or directories searched for *.eml' })
         .example('$0 replay fixtures --dry-run --trust sender', 'show what would be stored, touching nothing')
+        .example('SFTOKEN_SF_USERNAME=int@acme.com SFTOKEN_SF_PASSWORD=… $0 replay reset.eml', 'test the token with one login, then store it in the keychain')
         .example('$0 replay mail/ --no-verify --store file:/run/secrets/sf.json', 'store without a test login, into a file'),
     (argv) =>
       run(async () => {

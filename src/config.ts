@@ -9,6 +9,9 @@ import { DEFAULT_STORE, parseStoreSpec } from './stores/index.js';
 // keeping mailparser (which holds the whole message in memory) away from hostile sizes.
 export const DEFAULT_MAX_MESSAGE_BYTES = 2 * 1024 * 1024;
 
+// Pinned rather than jsforce's default (50.0); 64.0 is the last version with SOAP login().
+export const DEFAULT_API_VERSION = '64.0';
+
 /** Everything a command needs to know, validated once: the rest of the code trusts it. */
 export interface Config {
   dryRun: boolean;
@@ -19,14 +22,24 @@ export interface Config {
   trust: TrustMode;
   logLevel: LogLevel;
   maxMessageBytes: number;
+  loginUrl: string;
+  apiVersion: string;
+  loginTimeout: number;
+  loginRetries: number;
+  loginBackoff: number;
+  maxFailedLogins: number;
+  /** The config file's accounts list as written; accounts.ts validates it and reads its secrets. */
+  accounts: unknown;
 }
 
-type OptionKey = keyof Config;
+type OptionKey = Exclude<keyof Config, 'accounts'>;
 
 export interface OptionSpec {
   key: OptionKey;
   flag: string;
   type: 'boolean' | 'string' | 'number';
+  /** For numbers: whole numbers only, zero allowed. */
+  integer?: boolean;
   describe: string;
   choices?: readonly string[];
   /** Shown in --help; the value itself comes from defaults() so that it can depend on the env. */
@@ -45,6 +58,18 @@ export const COMMON_OPTIONS: readonly OptionSpec[] = [
   { key: 'maxMessageBytes', flag: 'max-message-bytes', type: 'number', describe: 'larger messages are rejected unread', defaultDescription: String(DEFAULT_MAX_MESSAGE_BYTES) },
 ];
 
+/** How the test login reaches Salesforce and how it guards the user against lockout. */
+export const VERIFY_OPTIONS: readonly OptionSpec[] = [
+  { key: 'loginUrl', flag: 'login-url', type: 'string', describe: 'Salesforce login URL (sandboxes: https://test.salesforce.com or the My Domain URL)', defaultDescription: 'https://login.salesforce.com' },
+  { key: 'apiVersion', flag: 'api-version', type: 'string', describe: 'API version of the test login', defaultDescription: DEFAULT_API_VERSION },
+  { key: 'loginTimeout', flag: 'login-timeout', type: 'number', describe: 'seconds to wait for a login answer', defaultDescription: '30' },
+  { key: 'loginRetries', flag: 'login-retries', type: 'number', integer: true, describe: 'retries within a run after a transient failure', defaultDescription: '2' },
+  { key: 'loginBackoff', flag: 'login-backoff', type: 'number', describe: 'seconds before the first retry; doubles each time, with jitter', defaultDescription: '2' },
+  { key: 'maxFailedLogins', flag: 'max-failed-logins', type: 'number', integer: true, describe: 'failed test logins per user per hour before waiting (Salesforce locks at 10 by default)', defaultDescription: '3' },
+];
+
+export const ALL_OPTIONS: readonly OptionSpec[] = [...COMMON_OPTIONS, ...VERIFY_OPTIONS];
+
 const FILE_ONLY_KEYS = new Set(['accounts']);
 
 export function envName(flag: string): string {
@@ -61,6 +86,15 @@ function defaults(env: NodeJS.ProcessEnv): Config {
     trust: 'dkim',
     logLevel: 'info',
     maxMessageBytes: DEFAULT_MAX_MESSAGE_BYTES,
+    loginUrl: 'https://login.salesforce.com',
+    apiVersion: DEFAULT_API_VERSION,
+    loginTimeout: 30,
+    loginRetries: 2,
+    loginBackoff: 2,
+    // Salesforce's default lockout is 10 failed logins; 3 leaves room for the integrations
+    // themselves and for a person who is trying at the same moment.
+    maxFailedLogins: 3,
+    accounts: undefined,
   };
 }
 
@@ -81,7 +115,7 @@ export function loadConfigFile(path: string): ConfigFile {
     throw new UsageError(`config file ${path} is not valid JSON: ${describe(err)}`);
   }
   if (data === null || typeof data !== 'object' || Array.isArray(data)) throw new UsageError(`config file ${path} must hold a JSON object`);
-  const known = new Set<string>([...COMMON_OPTIONS.map((o) => o.key), ...FILE_ONLY_KEYS]);
+  const known = new Set<string>([...ALL_OPTIONS.map((o) => o.key), ...FILE_ONLY_KEYS]);
   for (const key of Object.keys(data)) {
     if (!known.has(key)) throw new UsageError(`config file ${path}: unknown key "${key}"`);
   }
@@ -98,7 +132,9 @@ function coerce(spec: OptionSpec, value: unknown, origin: string): string | bool
   }
   if (spec.type === 'number') {
     const n = typeof value === 'number' ? value : Number(String(value));
-    if (!Number.isFinite(n) || n <= 0) throw new UsageError(`${origin}: expected a positive number, got "${String(value)}"`);
+    if (spec.integer) {
+      if (!Number.isInteger(n) || n < 0) throw new UsageError(`${origin}: expected a whole number, got "${String(value)}"`);
+    } else if (!Number.isFinite(n) || n <= 0) throw new UsageError(`${origin}: expected a positive number, got "${String(value)}"`);
     return n;
   }
   if (typeof value !== 'string' || value === '') throw new UsageError(`${origin}: expected a non-empty string`);
@@ -116,8 +152,8 @@ export interface ConfigSources {
 
 /** Merges the sources, flag > env > file > default, and validates every value. */
 export function resolveConfig({ flags, env, file, filePath = 'config file' }: ConfigSources): Config {
-  const config = defaults(env) as unknown as Record<OptionKey, unknown>;
-  for (const spec of COMMON_OPTIONS) {
+  const config = defaults(env) as unknown as Record<keyof Config, unknown>;
+  for (const spec of ALL_OPTIONS) {
     const fromFlag = flags[spec.key];
     const fromEnv = env[envName(spec.flag)];
     const fromFile = file[spec.key];
@@ -125,6 +161,7 @@ export function resolveConfig({ flags, env, file, filePath = 'config file' }: Co
     else if (fromEnv !== undefined && fromEnv !== '') config[spec.key] = coerce(spec, fromEnv, envName(spec.flag));
     else if (fromFile !== undefined) config[spec.key] = coerce(spec, fromFile, `${filePath}: ${spec.key}`);
   }
+  config.accounts = file.accounts;
   const result = config as unknown as Config;
   parseStoreSpec(result.store);
   return result;

@@ -17,6 +17,15 @@ export interface RejectedToken {
   username: string;
   reason: string;
   at: string;
+  /** Which credential the token was refused with: a new password earns the token one more try. */
+  credential?: Fingerprint;
+}
+
+/** A token whose test login failed for a transient reason: when it may be tried again. */
+export interface PendingRetry {
+  attempts: number;
+  nextAttemptAt: string;
+  reason: string;
 }
 
 export interface ProcessedMessage {
@@ -31,6 +40,9 @@ export interface LedgerData {
   applied: Record<string, AppliedToken>;
   rejected: Record<Fingerprint, RejectedToken>;
   processed: ProcessedMessage[];
+  /** Per username, when logins failed (or may have): the lockout guard's memory. */
+  failedLogins: Record<string, string[]>;
+  retries: Record<Fingerprint, PendingRetry>;
 }
 
 // The state file is rewritten on every change, so it must stay small however long the tool
@@ -45,7 +57,7 @@ export function defaultStatePath(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 function empty(): LedgerData {
-  return { version: 1, applied: {}, rejected: {}, processed: [] };
+  return { version: 1, applied: {}, rejected: {}, processed: [], failedLogins: {}, retries: {} };
 }
 
 function keepNewest<T>(entries: [string, T][], max: number, at: (v: T) => string): [string, T][] {
@@ -95,6 +107,29 @@ export class Ledger {
   recordProcessed(entry: ProcessedMessage): void {
     this.data.processed.push(entry);
     if (this.data.processed.length > MAX_PROCESSED) this.data.processed.splice(0, this.data.processed.length - MAX_PROCESSED);
+  }
+
+  failedLogins(username: string): readonly string[] {
+    return this.data.failedLogins[username] ?? [];
+  }
+
+  /** Keeps only the failures still inside `keep` (the guard's window), so the list stays short. */
+  recordFailedLogin(username: string, at: string, keep: (times: readonly string[]) => string[]): void {
+    this.data.failedLogins[username] = keep([...this.failedLogins(username), at]);
+  }
+
+  pendingRetry(fp: Fingerprint): PendingRetry | undefined {
+    return this.data.retries[fp];
+  }
+
+  recordRetry(fp: Fingerprint, retry: PendingRetry | null): void {
+    if (!retry) {
+      delete this.data.retries[fp];
+      return;
+    }
+    this.data.retries[fp] = retry;
+    // A superseded token leaves its entry behind; the same bound as rejections keeps that small.
+    this.data.retries = Object.fromEntries(keepNewest(Object.entries(this.data.retries), MAX_REJECTED, (r) => r.nextAttemptAt)) as LedgerData['retries'];
   }
 
   snapshot(): Readonly<LedgerData> {

@@ -16,6 +16,8 @@ export interface MessageRecord {
   messageId?: string;
   date?: string;
   source: string;
+  /** On stored records: whether a test login proved the token (false with --no-verify). */
+  verified?: boolean;
   /** Printed for people only, never part of the JSON contract. */
   note?: string;
 }

@@ -1,9 +1,12 @@
 import type { MessageRecord, OutcomeKind } from './outcome.js';
 
-/** The NDJSON contract of DESIGN §2: these keys, in this order, and nothing else. */
+/**
+ * The NDJSON contract of DESIGN §2, these keys in this order, plus `verified` on stored records
+ * so that a script can tell a proven token from one stored with --no-verify.
+ */
 export function toJson(r: MessageRecord): string {
-  const { outcome, reason, username, fingerprint, messageId, date, source } = r;
-  return JSON.stringify({ outcome, reason, username, fingerprint, messageId, date, source });
+  const { outcome, reason, username, fingerprint, messageId, date, source, verified } = r;
+  return JSON.stringify({ outcome, reason, username, fingerprint, messageId, date, source, verified });
 }
 
 const OUTCOME_WIDTH = 11;

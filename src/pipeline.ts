@@ -8,7 +8,7 @@ import { parseEmail, precheck } from './mail/parse.js';
 import type { TrustPolicy } from './mail/authenticate.js';
 import type { MessageRecord } from './outcome.js';
 import { registerSecret } from './redact.js';
-import { select, type Contender } from './select.js';
+import { select, type Contender, type LedgerView } from './select.js';
 import type { RawMessage } from './sources/types.js';
 import type { SecretStore } from './stores/index.js';
 
@@ -20,6 +20,8 @@ export type Verdict =
 
 export interface Verifier {
   verify(username: string, token: string, fp: Fingerprint): Promise<Verdict>;
+  /** The credential a login for this user would use now; rejections are remembered against it. */
+  credentialFingerprint(username: string): Fingerprint | null;
 }
 
 export interface PipelineDeps {
@@ -127,11 +129,14 @@ async function apply(c: TokenCandidate, deps: PipelineDeps): Promise<MessageReco
   const base = { ...baseRecord(c.message, c.date, c.messageId), username: c.username, fingerprint: c.fingerprint };
   const fields = { username: c.username, fingerprint: c.fingerprint, source: c.message.source };
   if (!deps.store) return { outcome: 'would-store', ...base, note: 'dry run: not verified, not stored' };
-  let note = 'verified by test login';
+  let note = 'verified by a test login';
   if (deps.verifier) {
     const verdict = await deps.verifier.verify(c.username, c.token, c.fingerprint);
     if (verdict.verdict === 'rejected') {
-      if (verdict.remember) deps.ledger.recordRejected(c.fingerprint, { username: c.username, reason: verdict.reason, at: new Date().toISOString() });
+      if (verdict.remember) {
+        const credential = deps.verifier.credentialFingerprint(c.username);
+        deps.ledger.recordRejected(c.fingerprint, { username: c.username, reason: verdict.reason, at: new Date().toISOString(), ...(credential ? { credential } : {}) });
+      }
       deps.log.warn('token refused by Salesforce', { ...fields, reason: verdict.reason });
       return { outcome: 'rejected', reason: verdict.reason, ...base, ...(verdict.note ? { note: verdict.note } : {}) };
     }
@@ -150,7 +155,22 @@ async function apply(c: TokenCandidate, deps: PipelineDeps): Promise<MessageReco
   }
   deps.ledger.recordApplied(c.username, { fingerprint: c.fingerprint, emailDate: c.date.toISOString(), messageId: c.messageId, storedAt: new Date().toISOString() });
   deps.log.info('token stored', { ...fields, store: deps.store.description, verified: deps.verifier !== null });
-  return { outcome: 'stored', ...base, note: `${note}; written to ${deps.store.description}` };
+  return { outcome: 'stored', ...base, verified: deps.verifier !== null, note: `${note}; written to ${deps.store.description}` };
+}
+
+/**
+ * The ledger as selection sees it: a rejection counts only while the credential it was made
+ * with is still the one configured, so fixing a stale password gives the token one more try.
+ */
+function ledgerView(deps: PipelineDeps): LedgerView {
+  return {
+    applied: (username) => deps.ledger.applied(username),
+    rejection: (fp) => {
+      const r = deps.ledger.rejection(fp);
+      const current = deps.verifier?.credentialFingerprint(r?.username ?? '');
+      return r && (!r.credential || !current || r.credential === current) ? r : undefined;
+    },
+  };
 }
 
 /**
@@ -161,7 +181,7 @@ async function apply(c: TokenCandidate, deps: PipelineDeps): Promise<MessageReco
 export async function processBatch(messages: readonly RawMessage[], deps: PipelineDeps): Promise<Handled[]> {
   const examined = await mapLimit(messages, EXAMINE_CONCURRENCY, (m) => examine(m, deps));
   const candidates = examined.flatMap((e) => (e.kind === 'candidate' ? [e.candidate] : []));
-  const selection = select(candidates, deps.ledger);
+  const selection = select(candidates, ledgerView(deps));
   const handled: Array<Handled & { sortDate: Date | null }> = [];
   for (const e of examined) {
     if (e.kind === 'done') {

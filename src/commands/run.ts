@@ -8,6 +8,8 @@ import { processBatch, type Handled, type PipelineDeps } from '../pipeline.js';
 import type { RawMessage } from '../sources/types.js';
 import { openStore } from '../stores/index.js';
 import { UsageError } from '../errors.js';
+import { loadAccounts } from '../accounts.js';
+import { SalesforceVerifier } from '../verify/salesforce.js';
 
 /** What every command sets up before its source hands over messages. */
 export interface RunContext {
@@ -23,13 +25,26 @@ async function trustPolicy(config: Config): Promise<TrustPolicy> {
 
 export async function prepare(config: Config): Promise<RunContext> {
   const log = createLogger(config.logLevel, config.json ? 'json' : 'text');
-  if (!config.dryRun && config.verify) {
-    throw new UsageError('the test login is not available in this version: pass --no-verify to store unverified tokens, or --dry-run');
-  }
   const trust = await trustPolicy(config);
+  const accounts = await loadAccounts(config.accounts, process.env, { loginUrl: config.loginUrl, apiVersion: config.apiVersion });
+  const verifying = !config.dryRun && config.verify;
+  if (verifying && accounts.length === 0) {
+    throw new UsageError('no Salesforce account to test tokens with: set SFTOKEN_SF_USERNAME and SFTOKEN_SF_PASSWORD, or list accounts in the config file; or pass --no-verify');
+  }
   const ledger = await Ledger.open(config.state);
   const store = config.dryRun ? null : await openStore(config.store);
-  return { config, log, deps: { trust, ledger, store, verifier: null, knownUser: null, maxMessageBytes: config.maxMessageBytes, log } };
+  const verifier = verifying
+    ? new SalesforceVerifier(accounts, ledger, log, {
+        timeoutMs: config.loginTimeout * 1000,
+        retries: config.loginRetries,
+        backoffBaseMs: config.loginBackoff * 1000,
+        maxFailedLogins: config.maxFailedLogins,
+      })
+    : null;
+  if (!config.dryRun && !config.verify) log.warn('--no-verify: tokens are stored without a test login');
+  const known = new Set(accounts.map((a) => a.username));
+  const knownUser = known.size ? (username: string) => known.has(username) : null;
+  return { config, log, deps: { trust, ledger, store, verifier, knownUser, maxMessageBytes: config.maxMessageBytes, log } };
 }
 
 export function print(records: readonly MessageRecord[], json: boolean): void {

@@ -3,7 +3,7 @@ import type { SecretStore } from './types.js';
 
 type Keytar = Pick<typeof import('keytar'), 'getPassword' | 'setPassword'>;
 
-async function loadKeytar(): Promise<Keytar> {
+export async function loadKeytar(): Promise<Keytar> {
   try {
     const mod = await import('keytar');
     return mod.default;

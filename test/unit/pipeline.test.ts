@@ -23,7 +23,7 @@ test('a store that fails leaves the message failed and the ledger unchanged, for
 
 test('a token the verifier rejects is remembered and never stored; a transient answer is not remembered', async () => {
   const calls: string[] = [];
-  const rejecting: Verifier = { verify: async (_u, _t, fp) => (calls.push(fp), { verdict: 'rejected', reason: 'login-rejected:INVALID_LOGIN', remember: true }) };
+  const rejecting: Verifier = { credentialFingerprint: () => null, verify: async (_u, _t, fp) => (calls.push(fp), { verdict: 'rejected', reason: 'login-rejected:INVALID_LOGIN', remember: true }) };
   const deps = await memoryDeps({ verifier: rejecting });
   const [h] = await processBatch([await fixtureMessage('01-plain-text.eml')], deps);
   assert.deepEqual([h?.record.outcome, h?.record.reason], ['rejected', 'login-rejected:INVALID_LOGIN']);
@@ -33,7 +33,7 @@ test('a token the verifier rejects is remembered and never stored; a transient a
   assert.deepEqual([again?.record.outcome, again?.record.reason], ['rejected', 'already-rejected']);
   assert.equal(calls.length, 1, 'the verifier is asked once, ever');
 
-  const flaky: Verifier = { verify: async () => ({ verdict: 'transient', reason: 'salesforce-unavailable:503' }) };
+  const flaky: Verifier = { credentialFingerprint: () => null, verify: async () => ({ verdict: 'transient', reason: 'salesforce-unreachable:HTTP_503' }) };
   const deps2 = await memoryDeps({ verifier: flaky });
   const [t] = await processBatch([await fixtureMessage('01-plain-text.eml')], deps2);
   assert.equal(t?.record.outcome, 'failed');
@@ -43,7 +43,7 @@ test('a token the verifier rejects is remembered and never stored; a transient a
 
 test('an untrusted token email never reaches the verifier or the store', async () => {
   let asked = 0;
-  const deps = await memoryDeps({ verifier: { verify: async () => (asked++, { verdict: 'accepted' }) } });
+  const deps = await memoryDeps({ verifier: { credentialFingerprint: () => null, verify: async () => (asked++, { verdict: 'accepted' }) } });
   const handled = await processBatch(
     await Promise.all(['13-lookalike-domain.eml', '14-display-name-spoof.eml', '15-forwarded-by-person.eml'].map((f, i) => fixtureMessage(f, i))),
     deps,
@@ -64,4 +64,20 @@ test('records come out oldest first, whatever the input order', async () => {
   const files = ['19-same-user-3.eml', '12-old-subject.eml', '19-same-user-1.eml'];
   const handled = await processBatch(await Promise.all(files.map((f, i) => fixtureMessage(f, i))), deps);
   assert.deepEqual(handled.map((h) => h.record.source), ['12-old-subject.eml', '19-same-user-1.eml', '19-same-user-3.eml']);
+});
+
+test('a rejection counts only against the credential it was made with', async () => {
+  let credential = 'sha256:aaaaaaaaaaaa' as const as `sha256:${string}`;
+  let logins = 0;
+  const verifier: Verifier = {
+    credentialFingerprint: () => credential,
+    verify: async () => (logins++, { verdict: 'rejected', reason: 'login-rejected:INVALID_LOGIN', remember: true }),
+  };
+  const deps = await memoryDeps({ verifier });
+  await processBatch([await fixtureMessage('01-plain-text.eml')], deps);
+  const [same] = await processBatch([await fixtureMessage('01-plain-text.eml')], deps);
+  assert.equal(same?.record.reason, 'already-rejected');
+  credential = 'sha256:bbbbbbbbbbbb';
+  await processBatch([await fixtureMessage('01-plain-text.eml')], deps);
+  assert.equal(logins, 2, 'a new password earns the token exactly one more try');
 });

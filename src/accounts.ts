@@ -1,0 +1,89 @@
+import { UsageError } from './errors.js';
+import { fingerprint, type Fingerprint } from './fingerprint.js';
+import { resolveSecret } from './secrets.js';
+
+/** A Salesforce user the tool may act for, with what it needs for one test login. */
+export interface Account {
+  username: string;
+  password: string;
+  loginUrl: string;
+  apiVersion: string;
+  /** With a connected app configured, the OAuth 2.0 username-password flow replaces SOAP login(). */
+  oauth: { clientId: string; clientSecret: string } | null;
+}
+
+export interface AccountDefaults {
+  loginUrl: string;
+  apiVersion: string;
+}
+
+const ACCOUNT_KEYS = new Set(['username', 'password', 'loginUrl', 'apiVersion', 'clientId', 'clientSecret']);
+
+function checkLoginUrl(url: string, origin: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new UsageError(`${origin}: "${url}" is not a URL`);
+  }
+  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') throw new UsageError(`${origin}: the login URL must be https`);
+  return parsed.origin;
+}
+
+function checkApiVersion(v: unknown, origin: string): string {
+  const s = String(v);
+  if (!/^\d{2,3}\.0$/.test(s)) throw new UsageError(`${origin}: API version must look like 64.0, got "${s}"`);
+  return s;
+}
+
+/**
+ * Accounts from the config file's `accounts` list and from SFTOKEN_SF_USERNAME/PASSWORD (which
+ * wins for the same username). Passwords are read here, once, and registered for redaction.
+ */
+export async function loadAccounts(fileAccounts: unknown, env: NodeJS.ProcessEnv, defaults: AccountDefaults): Promise<Account[]> {
+  const accounts = new Map<string, Account>();
+  if (fileAccounts !== undefined) {
+    if (!Array.isArray(fileAccounts)) throw new UsageError('config file: accounts must be a list');
+    for (const [i, raw] of fileAccounts.entries()) {
+      const origin = `config file: accounts[${i}]`;
+      if (raw === null || typeof raw !== 'object') throw new UsageError(`${origin} must be an object`);
+      const a = raw as Record<string, unknown>;
+      for (const key of Object.keys(a)) if (!ACCOUNT_KEYS.has(key)) throw new UsageError(`${origin}: unknown key "${key}"`);
+      if (typeof a.username !== 'string' || !a.username.includes('@')) throw new UsageError(`${origin}: username is required`);
+      const username = a.username.toLowerCase();
+      if ((a.clientId === undefined) !== (a.clientSecret === undefined)) throw new UsageError(`${origin}: clientId and clientSecret go together`);
+      accounts.set(username, {
+        username,
+        password: await resolveSecret(a.password, `${origin}.password`, env),
+        loginUrl: checkLoginUrl(typeof a.loginUrl === 'string' ? a.loginUrl : defaults.loginUrl, `${origin}.loginUrl`),
+        apiVersion: checkApiVersion(a.apiVersion ?? defaults.apiVersion, `${origin}.apiVersion`),
+        oauth:
+          typeof a.clientId === 'string'
+            ? { clientId: a.clientId, clientSecret: await resolveSecret(a.clientSecret, `${origin}.clientSecret`, env) }
+            : null,
+      });
+    }
+  }
+  const envUser = env.SFTOKEN_SF_USERNAME;
+  if (envUser) {
+    const password = await resolveSecret({ env: 'SFTOKEN_SF_PASSWORD' }, 'SFTOKEN_SF_USERNAME is set, so SFTOKEN_SF_PASSWORD', env);
+    const clientId = env.SFTOKEN_SF_CLIENT_ID;
+    const username = envUser.toLowerCase();
+    accounts.set(username, {
+      username,
+      password,
+      loginUrl: checkLoginUrl(defaults.loginUrl, '--login-url'),
+      apiVersion: checkApiVersion(defaults.apiVersion, '--api-version'),
+      oauth: clientId ? { clientId, clientSecret: await resolveSecret({ env: 'SFTOKEN_SF_CLIENT_SECRET' }, 'SFTOKEN_SF_CLIENT_ID is set, so SFTOKEN_SF_CLIENT_SECRET', env) } : null,
+    });
+  }
+  return [...accounts.values()];
+}
+
+/**
+ * Identifies the credential a token was tried with, so that a rejection remembered under one
+ * password does not condemn the token for ever once the admin fixes a stale password.
+ */
+export function credentialFingerprint(account: Account): Fingerprint {
+  return fingerprint(`${account.username}\u0000${account.password}\u0000${account.loginUrl}`);
+}

@@ -1,0 +1,136 @@
+import { credentialFingerprint, type Account } from '../accounts.js';
+import type { Fingerprint } from '../fingerprint.js';
+import type { Ledger } from '../ledger.js';
+import type { Logger } from '../log.js';
+import type { Verdict, Verifier } from '../pipeline.js';
+import { backoffMs, withinLastHour } from './backoff.js';
+import { classifyLoginError, type LoginFailure } from './login-errors.js';
+
+export interface VerifyOptions {
+  timeoutMs: number;
+  /** Extra attempts within one run after a transient failure. */
+  retries: number;
+  backoffBaseMs: number;
+  /** Failed logins per user per hour after which no more are tried. */
+  maxFailedLogins: number;
+}
+
+// In a run, waits stay short so that a one-shot command ends; across runs the ledger carries the
+// longer waits, up to the point where one retry an hour costs nothing against any limit.
+const IN_RUN_BACKOFF_CAP_MS = 30_000;
+const ACROSS_RUNS_BACKOFF_CAP_MS = 60 * 60 * 1000;
+
+/** One login attempt, in the smallest shape the verifier needs: jsforce in production. */
+export type LoginAttempt = (account: Account, token: string, timeoutMs: number) => Promise<void>;
+
+/** The real test login: jsforce, SOAP login() with a pinned API version, or OAuth with a client. */
+export const jsforceLogin: LoginAttempt = async (account, token, timeoutMs) => {
+  // jsforce reads its HTTP timeout once, when it loads; its own default is 30 minutes.
+  process.env.HTTP_TIMEOUT = String(timeoutMs);
+  const { Connection } = await import('jsforce');
+  const conn = new Connection({
+    loginUrl: account.loginUrl,
+    version: account.apiVersion,
+    ...(account.oauth ? { oauth2: { clientId: account.oauth.clientId, clientSecret: account.oauth.clientSecret, loginUrl: account.loginUrl } } : {}),
+  });
+  let timer: NodeJS.Timeout | undefined;
+  // A guard above jsforce's own timeout, for an answer that stalls after its headers.
+  const guard = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error('Request Timeout')), timeoutMs + 1000);
+  });
+  try {
+    // The session is dropped with the connection: the token is proven, nothing else is kept.
+    await Promise.race([conn.login(account.username, account.password + token), guard]);
+  } finally {
+    clearTimeout(timer);
+  }
+};
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+function unavailableNote(account: Account, code: string): string {
+  return account.oauth
+    ? `Salesforce refused the OAuth username-password flow (${code}): in Setup, allow it for the org (OAuth and OpenID Connect Settings) and check the connected app's client id, secret and policies; or pass --no-verify`
+    : `Salesforce refused SOAP login() (${code}): it is retired from API 65.0 (Summer '27) and off by default in orgs created since Winter '26; configure an OAuth client (clientId, clientSecret) for this account, or pass --no-verify`;
+}
+
+/**
+ * Proves a token with one test login, guarding the integration user against lockout: each token
+ * is tried once (the pipeline remembers rejections), failed logins per user are capped per hour,
+ * and only transient failures are retried, with backoff carried across runs in the ledger.
+ */
+export class SalesforceVerifier implements Verifier {
+  private readonly accounts: Map<string, Account>;
+
+  constructor(
+    accounts: readonly Account[],
+    private readonly ledger: Ledger,
+    private readonly log: Logger,
+    private readonly options: VerifyOptions,
+    private readonly login: LoginAttempt = jsforceLogin,
+    private readonly now: () => Date = () => new Date(),
+  ) {
+    this.accounts = new Map(accounts.map((a) => [a.username, a]));
+  }
+
+  credentialFingerprint(username: string): Fingerprint | null {
+    const account = this.accounts.get(username);
+    return account ? credentialFingerprint(account) : null;
+  }
+
+  private failedRecently(username: string): number {
+    return withinLastHour(this.ledger.failedLogins(username), this.now()).length;
+  }
+
+  private noteFailure(username: string): void {
+    const now = this.now();
+    this.ledger.recordFailedLogin(username, now.toISOString(), (times) => withinLastHour(times, now));
+  }
+
+  async verify(username: string, token: string, fp: Fingerprint): Promise<Verdict> {
+    const account = this.accounts.get(username);
+    if (!account) return { verdict: 'rejected', reason: 'unknown-user', remember: false };
+    const pending = this.ledger.pendingRetry(fp);
+    if (pending && new Date(pending.nextAttemptAt) > this.now()) {
+      return { verdict: 'transient', reason: 'retry-backoff', note: `last attempt failed (${pending.reason}); next try after ${pending.nextAttemptAt}` };
+    }
+    const fields = { username, fingerprint: fp, loginUrl: account.loginUrl, flow: account.oauth ? 'oauth-password' : 'soap' };
+    let failure: LoginFailure | null = null;
+    for (let attempt = 0; attempt <= this.options.retries; attempt++) {
+      if (this.failedRecently(username) >= this.options.maxFailedLogins) {
+        this.log.warn('lockout guard: no more test logins for this user this hour', { ...fields, limit: this.options.maxFailedLogins });
+        return { verdict: 'transient', reason: 'lockout-guard', note: `${this.options.maxFailedLogins} failed logins in the last hour; waiting so as not to lock the user out` };
+      }
+      this.log.debug('test login', { ...fields, attempt: attempt + 1 });
+      try {
+        await this.login(account, token, this.options.timeoutMs);
+        this.ledger.recordRetry(fp, null);
+        this.log.info('test login accepted', fields);
+        return { verdict: 'accepted' };
+      } catch (err) {
+        failure = classifyLoginError(err);
+      }
+      this.log.warn('test login failed', { ...fields, kind: failure.kind, code: failure.code, attempt: attempt + 1 });
+      if (failure.kind === 'rejected') {
+        this.noteFailure(username);
+        this.ledger.recordRetry(fp, null);
+        return { verdict: 'rejected', reason: `login-rejected:${failure.code}`, remember: true, note: 'Salesforce refused password + token; this token will not be tried again' };
+      }
+      if (failure.kind === 'password-expired') {
+        return { verdict: 'rejected', reason: `password-expired:${failure.code}`, remember: false, note: "the integration user's password has expired: change it in Salesforce (a new token email follows) and update the configured password" };
+      }
+      if (failure.kind === 'unavailable') {
+        return { verdict: 'rejected', reason: `verification-unavailable:${failure.code}`, remember: false, note: unavailableNote(account, failure.code) };
+      }
+      if (failure.uncertain) this.noteFailure(username);
+      if (attempt < this.options.retries) await sleep(backoffMs(attempt, this.options.backoffBaseMs, IN_RUN_BACKOFF_CAP_MS));
+    }
+    const code = failure?.code ?? 'UNKNOWN';
+    const attempts = (pending?.attempts ?? 0) + 1;
+    const nextAttemptAt = new Date(this.now().getTime() + backoffMs(attempts, this.options.backoffBaseMs, ACROSS_RUNS_BACKOFF_CAP_MS)).toISOString();
+    this.ledger.recordRetry(fp, { attempts, nextAttemptAt, reason: code });
+    return { verdict: 'transient', reason: `salesforce-unreachable:${code}`, note: `test login did not complete; next try after ${nextAttemptAt}` };
+  }
+}

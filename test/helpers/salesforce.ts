@@ -1,0 +1,201 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after } from 'node:test';
+import { fingerprint } from '../../src/fingerprint.js';
+
+/**
+ * A stand-in for Salesforce's login endpoints, served over real HTTP so that the real jsforce
+ * talks to it: POST /services/Soap/u/<version> (partner SOAP login) and POST
+ * /services/oauth2/token (grant_type=password), answering with Salesforce's documented success
+ * and fault bodies. Users are known by password and by the fingerprint of their current token,
+ * so tests never need to spell a token out.
+ */
+export interface StandInUser {
+  username: string;
+  password: string;
+  tokenFingerprint: string;
+  passwordExpired?: boolean;
+}
+
+export type StandInMode = 'normal' | 'unavailable' | 'slow' | 'reset' | 'api-disabled';
+
+export interface LoginAttemptSeen {
+  endpoint: 'soap' | 'oauth';
+  username: string;
+  apiVersion: string | null;
+  outcome: 'ok' | 'fault' | 'unavailable' | 'slow' | 'reset';
+}
+
+const ORG_ID = '00D5g000004XyZaEAK';
+const USER_ID = '0055g00000AbCdEAAZ';
+// SOAP login() is gone from API 65.0 on (Summer '27).
+const FIRST_VERSION_WITHOUT_SOAP_LOGIN = 65;
+
+function xmlUnescape(s: string): string {
+  return s.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&amp;/g, '&');
+}
+
+function soapFault(code: string, message: string): string {
+  return (
+    '<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" ' +
+    'xmlns:sf="urn:fault.partner.soap.sforce.com" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><soapenv:Body><soapenv:Fault>' +
+    `<faultcode>sf:${code}</faultcode><faultstring>${code}: ${message}</faultstring><detail><sf:LoginFault xsi:type="sf:LoginFault">` +
+    `<sf:exceptionCode>${code}</sf:exceptionCode><sf:exceptionMessage>${message}</sf:exceptionMessage></sf:LoginFault></detail>` +
+    '</soapenv:Fault></soapenv:Body></soapenv:Envelope>'
+  );
+}
+
+function soapLoginResponse(base: string, version: string, username: string, passwordExpired: boolean): string {
+  return (
+    '<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" ' +
+    'xmlns="urn:partner.soap.sforce.com" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><soapenv:Body><loginResponse><result>' +
+    `<metadataServerUrl>${base}/services/Soap/m/${version}/${ORG_ID}</metadataServerUrl><passwordExpired>${passwordExpired}</passwordExpired>` +
+    `<sandbox>false</sandbox><serverUrl>${base}/services/Soap/u/${version}/${ORG_ID}</serverUrl>` +
+    `<sessionId>${ORG_ID}!AQ4AQStandInSessionNotASecretxxxxxxxxxxxxxxxxxx</sessionId><userId>${USER_ID}</userId><userInfo>` +
+    `<accessibilityMode>false</accessibilityMode><currencySymbol>$</currencySymbol><orgDefaultCurrencyIsoCode>USD</orgDefaultCurrencyIsoCode>` +
+    `<organizationId>${ORG_ID}</organizationId><organizationMultiCurrency>false</organizationMultiCurrency><organizationName>Acme</organizationName>` +
+    `<userEmail>${username}</userEmail><userFullName>Integration User</userFullName><userId>${USER_ID}</userId><userLanguage>en_US</userLanguage>` +
+    `<userName>${username}</userName><userTimeZone>America/Los_Angeles</userTimeZone><userType>Standard</userType></userInfo>` +
+    '</result></loginResponse></soapenv:Body></soapenv:Envelope>'
+  );
+}
+
+export class SalesforceStandIn {
+  readonly attempts: LoginAttemptSeen[] = [];
+  mode: StandInMode = 'normal';
+  slowMs = 3000;
+  /** Failed logins after which a user is locked out, as Salesforce's default policy does. */
+  lockAfter = 10;
+  oauthClient = { id: 'standin-client-id', secret: 'standin-client-secret' };
+  private readonly users = new Map<string, StandInUser & { failures: number }>();
+
+  private constructor(private readonly server: Server) {}
+
+  static async start(): Promise<SalesforceStandIn> {
+    let standIn: SalesforceStandIn | undefined;
+    const server = createServer((req, res) => void standIn?.handle(req, res));
+    standIn = new SalesforceStandIn(server);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    after(() => standIn?.stop());
+    return standIn;
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  }
+
+  addUser(user: StandInUser): void {
+    this.users.set(user.username.toLowerCase(), { ...user, failures: 0 });
+  }
+
+  /** A reset in Salesforce: the user's token becomes another one. */
+  setToken(username: string, tokenFingerprint: string): void {
+    const u = this.users.get(username.toLowerCase());
+    if (u) u.tokenFingerprint = tokenFingerprint;
+  }
+
+  attemptsFor(username: string): number {
+    return this.attempts.filter((a) => a.username === username.toLowerCase()).length;
+  }
+
+  isLocked(username: string): boolean {
+    return (this.users.get(username.toLowerCase())?.failures ?? 0) >= this.lockAfter;
+  }
+
+  stop(): Promise<void> {
+    this.server.closeAllConnections();
+    return new Promise((resolve) => this.server.close(() => resolve()));
+  }
+
+  /** Checks password + token as Salesforce does, counting failures toward lockout. */
+  private check(username: string, secret: string): { ok: true; user: StandInUser } | { ok: false } {
+    const user = this.users.get(username.toLowerCase());
+    if (!user || user.failures >= this.lockAfter) {
+      if (user) user.failures++;
+      return { ok: false };
+    }
+    const ok = secret.startsWith(user.password) && fingerprint(secret.slice(user.password.length)) === user.tokenFingerprint;
+    if (!ok) {
+      user.failures++;
+      return { ok: false };
+    }
+    user.failures = 0;
+    return { ok: true, user };
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const body = Buffer.concat(chunks).toString('utf8');
+    const soap = /^\/services\/Soap\/u\/(\d+\.\d)$/.exec(req.url ?? '');
+    const oauth = req.url === '/services/oauth2/token';
+    if (req.method !== 'POST' || (!soap && !oauth)) {
+      res.writeHead(404).end();
+      return;
+    }
+    const form = oauth ? new URLSearchParams(body) : null;
+    const username = (form ? form.get('username') : xmlUnescape(/<username>([^<]*)<\/username>/.exec(body)?.[1] ?? '')) ?? '';
+    const seen: LoginAttemptSeen = { endpoint: soap ? 'soap' : 'oauth', username: username.toLowerCase(), apiVersion: soap?.[1] ?? null, outcome: 'ok' };
+    this.attempts.push(seen);
+
+    if (this.mode === 'reset') {
+      seen.outcome = 'reset';
+      req.socket.destroy();
+      return;
+    }
+    if (this.mode === 'slow') {
+      seen.outcome = 'slow';
+      await new Promise((r) => setTimeout(r, this.slowMs));
+      // The client gave up (that is the point of this mode): nobody is left to answer.
+      if (req.socket.destroyed || !this.server.listening) return;
+    }
+    if (this.mode === 'unavailable') {
+      seen.outcome = 'unavailable';
+      res.writeHead(503, { 'Content-Type': 'text/html' }).end('<html><body><h1>Service Unavailable</h1><p>Salesforce is down for maintenance.</p></body></html>');
+      return;
+    }
+    if (soap) {
+      const version = soap[1] as string;
+      const password = xmlUnescape(/<password>([^<]*)<\/password>/.exec(body)?.[1] ?? '');
+      let fault: [string, string] | null = null;
+      if (Number(version) >= FIRST_VERSION_WITHOUT_SOAP_LOGIN) fault = ['UNSUPPORTED_API_VERSION', `Invalid Api version specified on URL`];
+      else if (this.mode === 'api-disabled') fault = ['API_DISABLED_FOR_ORG', 'API is not enabled for this Organization or Partner'];
+      if (fault) {
+        seen.outcome = 'fault';
+        res.writeHead(500, { 'Content-Type': 'text/xml; charset=utf-8' }).end(soapFault(...fault));
+        return;
+      }
+      const result = this.check(username, password);
+      if (!result.ok) {
+        seen.outcome = 'fault';
+        res.writeHead(500, { 'Content-Type': 'text/xml; charset=utf-8' }).end(soapFault('INVALID_LOGIN', 'Invalid username, password, security token; or user locked out.'));
+        return;
+      }
+      res.writeHead(200, { 'Content-Type': 'text/xml; charset=utf-8' }).end(soapLoginResponse(this.url, version, username, result.user.passwordExpired ?? false));
+      return;
+    }
+    const json = (status: number, payload: object) => res.writeHead(status, { 'Content-Type': 'application/json;charset=UTF-8' }).end(JSON.stringify(payload));
+    if (form?.get('grant_type') !== 'password') return void json(400, { error: 'unsupported_grant_type', error_description: 'grant type not supported' });
+    if (this.mode === 'api-disabled') {
+      seen.outcome = 'fault';
+      return void json(400, { error: 'unsupported_grant_type', error_description: 'grant type not supported' });
+    }
+    if (form.get('client_id') !== this.oauthClient.id || form.get('client_secret') !== this.oauthClient.secret) {
+      seen.outcome = 'fault';
+      return void json(400, { error: 'invalid_client_id', error_description: 'client identifier invalid' });
+    }
+    const result = this.check(username, form.get('password') ?? '');
+    if (!result.ok) {
+      seen.outcome = 'fault';
+      return void json(400, { error: 'invalid_grant', error_description: 'authentication failure' });
+    }
+    json(200, {
+      access_token: `${ORG_ID}!AR8AQStandInAccessTokenNotASecretxxxxxxxxxxxxxx`,
+      instance_url: this.url,
+      id: `${this.url}/id/${ORG_ID}/${USER_ID}`,
+      token_type: 'Bearer',
+      issued_at: String(Date.now()),
+      signature: 'c3RhbmQtaW4tc2lnbmF0dXJl',
+    });
+  }
+}
