@@ -7,6 +7,10 @@ import { UsageError, describe } from './errors.js';
 import pkg from '../package.json' with { type: 'json' };
 
 
+// stdout carries only records (NDJSON with --json); a library that prints with console.log
+// (mailauth does, on a DKIM body-length mismatch) must not be able to break that contract.
+console.log = (...args: unknown[]) => console.error(...args);
+
 function fail(message: string, code: number): never {
   process.stderr.write(`sftoken: ${message}\n`);
   process.exit(code);

@@ -28,11 +28,15 @@ export interface Config {
   loginRetries: number;
   loginBackoff: number;
   maxFailedLogins: number;
+  dkimKeys: string | null;
+  authservId: string | null;
   /** The config file's accounts list as written; accounts.ts validates it and reads its secrets. */
   accounts: unknown;
+  /** Addresses whose hand-forwarded token emails may be trusted (config file only). */
+  trustedForwarders: string[];
 }
 
-type OptionKey = Exclude<keyof Config, 'accounts'>;
+type OptionKey = Exclude<keyof Config, 'accounts' | 'trustedForwarders'>;
 
 export interface OptionSpec {
   key: OptionKey;
@@ -51,6 +55,8 @@ export const COMMON_OPTIONS: readonly OptionSpec[] = [
   { key: 'store', flag: 'store', type: 'string', describe: 'where tokens go: keychain[:<service>] or file:<path>', defaultDescription: DEFAULT_STORE },
   { key: 'state', flag: 'state', type: 'string', describe: 'state file (ledger of applied and refused tokens, as fingerprints)', defaultDescription: '$XDG_STATE_HOME/sftoken/state.json' },
   { key: 'trust', flag: 'trust', type: 'string', choices: TRUST_MODES, describe: 'how an email proves it came from Salesforce', defaultDescription: 'dkim' },
+  { key: 'dkimKeys', flag: 'dkim-keys', type: 'string', describe: 'DKIM public keys to use before DNS, one "<selector>._domainkey.<domain> <TXT>" per line', defaultDescription: 'DNS only' },
+  { key: 'authservId', flag: 'authserv-id', type: 'string', describe: 'with --trust auth-results: the receiving server whose Authentication-Results count', defaultDescription: 'none' },
   { key: 'dryRun', flag: 'dry-run', type: 'boolean', describe: 'check everything, log in nowhere, write nothing', defaultDescription: 'false' },
   { key: 'verify', flag: 'verify', type: 'boolean', describe: 'test-login with each token before storing it (--no-verify to skip)', defaultDescription: 'true' },
   { key: 'json', flag: 'json', type: 'boolean', describe: 'print one JSON object per message on stdout (NDJSON)', defaultDescription: 'false' },
@@ -70,7 +76,7 @@ export const VERIFY_OPTIONS: readonly OptionSpec[] = [
 
 export const ALL_OPTIONS: readonly OptionSpec[] = [...COMMON_OPTIONS, ...VERIFY_OPTIONS];
 
-const FILE_ONLY_KEYS = new Set(['accounts']);
+const FILE_ONLY_KEYS = new Set(['accounts', 'trustedForwarders']);
 
 export function envName(flag: string): string {
   return `SFTOKEN_${flag.replace(/-/g, '_').toUpperCase()}`;
@@ -94,7 +100,10 @@ function defaults(env: NodeJS.ProcessEnv): Config {
     // Salesforce's default lockout is 10 failed logins; 3 leaves room for the integrations
     // themselves and for a person who is trying at the same moment.
     maxFailedLogins: 3,
+    dkimKeys: null,
+    authservId: null,
     accounts: undefined,
+    trustedForwarders: [],
   };
 }
 
@@ -142,6 +151,14 @@ function coerce(spec: OptionSpec, value: unknown, origin: string): string | bool
   return value;
 }
 
+function forwarders(value: unknown, filePath: string): string[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value) || !value.every((v) => typeof v === 'string' && /^[^\s@]+@[^\s@]+$/.test(v))) {
+    throw new UsageError(`${filePath}: trustedForwarders must be a list of email addresses`);
+  }
+  return value.map((v: string) => v.toLowerCase());
+}
+
 export interface ConfigSources {
   /** Values given as flags; undefined where the flag was not given. */
   flags: Partial<Record<OptionKey, unknown>>;
@@ -162,7 +179,11 @@ export function resolveConfig({ flags, env, file, filePath = 'config file' }: Co
     else if (fromFile !== undefined) config[spec.key] = coerce(spec, fromFile, `${filePath}: ${spec.key}`);
   }
   config.accounts = file.accounts;
+  config.trustedForwarders = forwarders(file.trustedForwarders, filePath);
   const result = config as unknown as Config;
   parseStoreSpec(result.store);
+  if (result.trust === 'auth-results' && !result.authservId) {
+    throw new UsageError('--trust auth-results needs --authserv-id: the name your receiving mail server writes in Authentication-Results');
+  }
   return result;
 }

@@ -92,6 +92,7 @@ async function examine(message: RawMessage, deps: PipelineDeps): Promise<Examine
     deps.log.warn('token email not trusted', { source: message.source, reason: trust.reason, from: email.from?.address ?? null });
     return done('rejected', trust.reason, date, email.messageId, identity);
   }
+  deps.log.info('token email trusted', { source: message.source, via: trust.via, ...identity });
   if (!extracted.ok) return done('rejected', extracted.reason, date, email.messageId);
   const { username, token } = extracted.value;
   if (deps.knownUser && !deps.knownUser(username)) return done('ignored', 'unknown-user', date, email.messageId, identity);
@@ -128,7 +129,9 @@ async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) 
 async function apply(c: TokenCandidate, deps: PipelineDeps): Promise<MessageRecord> {
   const base = { ...baseRecord(c.message, c.date, c.messageId), username: c.username, fingerprint: c.fingerprint };
   const fields = { username: c.username, fingerprint: c.fingerprint, source: c.message.source };
-  if (!deps.store) return { outcome: 'would-store', ...base, note: 'dry run: not verified, not stored' };
+  // The reason of a token that goes on says why it was trusted: the decision an auditor asks about.
+  const trusted = { reason: c.trustedVia };
+  if (!deps.store) return { outcome: 'would-store', ...base, ...trusted, note: 'dry run: not verified, not stored' };
   let note = 'verified by a test login';
   if (deps.verifier) {
     const verdict = await deps.verifier.verify(c.username, c.token, c.fingerprint);
@@ -155,7 +158,7 @@ async function apply(c: TokenCandidate, deps: PipelineDeps): Promise<MessageReco
   }
   deps.ledger.recordApplied(c.username, { fingerprint: c.fingerprint, emailDate: c.date.toISOString(), messageId: c.messageId, storedAt: new Date().toISOString() });
   deps.log.info('token stored', { ...fields, store: deps.store.description, verified: deps.verifier !== null });
-  return { outcome: 'stored', ...base, verified: deps.verifier !== null, note: `${note}; written to ${deps.store.description}` };
+  return { outcome: 'stored', ...base, ...trusted, verified: deps.verifier !== null, note: `${note}; written to ${deps.store.description}` };
 }
 
 /**

@@ -1,7 +1,8 @@
 import { Ledger } from '../ledger.js';
 import { createLogger, type Logger } from '../log.js';
 import type { Config } from '../config.js';
-import { senderPolicy, type TrustPolicy } from '../mail/authenticate.js';
+import { senderProver, trustPolicy, type Prover, type TrustPolicy } from '../mail/authenticate.js';
+import { loadDkimKeys } from '../mail/dkim-keys.js';
 import { toJson, toText, summarize } from '../output.js';
 import { isFinal, type MessageRecord } from '../outcome.js';
 import { processBatch, type Handled, type PipelineDeps } from '../pipeline.js';
@@ -18,14 +19,23 @@ export interface RunContext {
   deps: PipelineDeps;
 }
 
-async function trustPolicy(config: Config): Promise<TrustPolicy> {
-  if (config.trust === 'sender') return senderPolicy;
-  throw new UsageError(`--trust ${config.trust} is not available in this version; use --trust sender`);
+async function prover(config: Config): Promise<Prover> {
+  if (config.trust === 'sender') return senderProver;
+  if (config.trust === 'auth-results') {
+    const { authResultsProver } = await import('../mail/auth-results-prover.js');
+    return authResultsProver(config.authservId as string);
+  }
+  const { dkimProver } = await import('../mail/dkim.js');
+  return dkimProver(config.dkimKeys ? loadDkimKeys(config.dkimKeys) : new Map());
+}
+
+async function buildTrustPolicy(config: Config): Promise<TrustPolicy> {
+  return trustPolicy({ prover: await prover(config), trustedForwarders: config.trustedForwarders });
 }
 
 export async function prepare(config: Config): Promise<RunContext> {
   const log = createLogger(config.logLevel, config.json ? 'json' : 'text');
-  const trust = await trustPolicy(config);
+  const trust = await buildTrustPolicy(config);
   const accounts = await loadAccounts(config.accounts, process.env, { loginUrl: config.loginUrl, apiVersion: config.apiVersion });
   const verifying = !config.dryRun && config.verify;
   if (verifying && accounts.length === 0) {

@@ -15,13 +15,54 @@ export interface AuthenticInput {
 export type TrustPolicy = (input: AuthenticInput) => Promise<TrustDecision>;
 
 /**
- * `--trust sender`: the From address is at salesforce.com or a subdomain. The address is what
- * counts, never the display name, and a message with several From fields is refused outright,
- * since clients disagree on which one they show. Weak by nature: anyone can write a From line.
+ * One way of proving that a message comes from a domain that `accepts` names and that the From
+ * domain belongs to. The same question serves Salesforce itself and a trusted forwarder.
  */
-export const senderPolicy: TrustPolicy = async ({ email }) => {
-  const fromFields = email.headerLines.filter((h) => h.key === 'from').length;
-  if (!email.from || fromFields !== 1) return { trusted: false, reason: 'untrusted-sender' };
-  if (!isSalesforceDomain(email.from.address)) return { trusted: false, reason: 'untrusted-sender' };
-  return { trusted: true, via: `sender:${email.from.address.split('@')[1]}` };
-};
+export type Prover = (input: AuthenticInput, fromDomain: string, accepts: (domain: string) => boolean) => Promise<TrustDecision>;
+
+export function domainOf(address: string): string {
+  return address.slice(address.lastIndexOf('@') + 1).toLowerCase();
+}
+
+/**
+ * Relaxed alignment without a public-suffix list: the same domain, one inside the other, or both
+ * Salesforce's. The domains compared here are Salesforce's or ones an admin listed.
+ */
+export function aligned(signing: string, from: string): boolean {
+  const d = signing.toLowerCase();
+  const f = from.toLowerCase();
+  return d === f || f.endsWith(`.${d}`) || d.endsWith(`.${f}`) || (isSalesforceDomain(`x@${d}`) && isSalesforceDomain(`x@${f}`));
+}
+
+/** `--trust sender`: the From domain itself. Weak by nature: anyone can write a From line. */
+export const senderProver: Prover = async (_input, fromDomain, accepts) =>
+  accepts(fromDomain) ? { trusted: true, via: `sender:${fromDomain}` } : { trusted: false, reason: 'untrusted-sender' };
+
+export interface TrustSettings {
+  prover: Prover;
+  /** Addresses whose hand-forwarded token emails are trusted when their own mail proves itself. */
+  trustedForwarders: readonly string[];
+}
+
+/**
+ * The trust policy: Salesforce mail must prove itself by the chosen prover; a listed forwarder's
+ * mail must prove its own domain the same way; anything else is an untrusted sender. The address
+ * counts, never the display name, and several From fields are refused outright, since clients
+ * disagree on which one they show.
+ */
+export function trustPolicy({ prover, trustedForwarders }: TrustSettings): TrustPolicy {
+  const forwarders = new Set(trustedForwarders.map((a) => a.toLowerCase()));
+  return async (input) => {
+    const { email } = input;
+    const fromFields = email.headerLines.filter((h) => h.key === 'from').length;
+    if (!email.from || fromFields !== 1) return { trusted: false, reason: 'untrusted-sender' };
+    const fromDomain = domainOf(email.from.address);
+    if (isSalesforceDomain(email.from.address)) return prover(input, fromDomain, (d) => isSalesforceDomain(`x@${d}`));
+    if (!forwarders.has(email.from.address)) return { trusted: false, reason: 'untrusted-sender' };
+    const decision = await prover(input, fromDomain, (d) => aligned(d, fromDomain));
+    return 'trusted' in decision && decision.trusted ? { trusted: true, via: `forwarder:${email.from.address}+${decision.via}` } : decision;
+  };
+}
+
+/** The policy of `--trust sender`, with no forwarders: what replaying saved files needs. */
+export const senderPolicy: TrustPolicy = trustPolicy({ prover: senderProver, trustedForwarders: [] });

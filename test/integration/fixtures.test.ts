@@ -36,6 +36,6 @@ test('the human output is one line per message', async () => {
   const r = await sftoken(['replay', 'fixtures/01-plain-text.eml', 'fixtures/13-lookalike-domain.eml', '--dry-run', '--trust', 'sender'], isolatedEnv(await tempDir()));
   const lines = r.stdout.trim().split('\n');
   assert.equal(lines.length, 2);
-  assert.match(lines[0] ?? '', /^would-store\s+fixtures\/01-plain-text\.eml\s+plain@acme\.com sha256:b97bf19568ec/);
+  assert.match(lines[0] ?? '', /^would-store\s+fixtures\/01-plain-text\.eml\s+plain@acme\.com sha256:b97bf19568ec  \(sender:salesforce\.com: dry run/);
   assert.match(lines[1] ?? '', /^rejected\s+fixtures\/13-lookalike-domain\.eml .*\(untrusted-sender\)$/);
 });

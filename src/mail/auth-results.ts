@@ -1,0 +1,59 @@
+/** One method's verdict in an Authentication-Results header (RFC 8601). */
+export interface AuthResult {
+  method: string;
+  result: string;
+  props: Record<string, string>;
+}
+
+export interface AuthResultsHeader {
+  authservId: string;
+  results: AuthResult[];
+}
+
+function stripComments(s: string): string {
+  let out = s;
+  for (let prev = ''; prev !== out; ) {
+    prev = out;
+    out = out.replace(/\([^()]*\)/g, ' ');
+  }
+  return out;
+}
+
+/** Parses the value of one Authentication-Results header; null when it is not one. */
+export function parseAuthResults(value: string): AuthResultsHeader | null {
+  const parts = stripComments(value.replace(/\r?\n[ \t]+/g, ' ')).split(';').map((p) => p.trim());
+  const authservId = parts.shift()?.split(/\s+/)[0]?.toLowerCase();
+  if (!authservId) return null;
+  const results: AuthResult[] = [];
+  for (const part of parts) {
+    const [head, ...rest] = part.split(/\s+/).filter(Boolean);
+    const m = /^([a-z0-9-]+)=([a-z]+)$/i.exec(head ?? '');
+    if (!m) continue;
+    const props: Record<string, string> = {};
+    for (const kv of rest) {
+      const p = /^([a-z0-9-]+\.[a-z0-9-]+)=(.+)$/i.exec(kv);
+      if (p) props[(p[1] as string).toLowerCase()] = (p[2] as string).replace(/^"|"$/g, '').toLowerCase();
+    }
+    results.push({ method: (m[1] as string).toLowerCase(), result: (m[2] as string).toLowerCase(), props });
+  }
+  return { authservId, results };
+}
+
+/**
+ * The Authentication-Results headers that the named receiving server added: those with its
+ * authserv-id that stand above its own Received line (or above the topmost Received line, when
+ * none names it). Anything below was in the message before that server saw it, so the sender
+ * could have written it.
+ */
+export function trustedAuthResults(headerLines: ReadonlyArray<{ key: string; line: string }>, authservId: string): AuthResultsHeader[] {
+  const id = authservId.toLowerCase();
+  const value = (line: string) => line.slice(line.indexOf(':') + 1);
+  const received = headerLines.map((h, i) => ({ h, i })).filter(({ h }) => h.key === 'received');
+  const own = received.find(({ h }) => new RegExp(`\\bby\\s+${id.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\b`, 'i').test(h.line));
+  const boundary = own?.i ?? received[0]?.i ?? 0;
+  return headerLines
+    .slice(0, boundary)
+    .filter((h) => h.key === 'authentication-results')
+    .map((h) => parseAuthResults(value(h.line)))
+    .filter((r): r is AuthResultsHeader => r !== null && r.authservId === id);
+}
