@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { ALL_OPTIONS, COMMON_OPTIONS, VERIFY_OPTIONS, loadConfigFile, resolveConfig, type Config, type OptionSpec } from './config.js';
+import { ALL_OPTIONS, COMMON_OPTIONS, IMAP_OPTIONS, VERIFY_OPTIONS, loadConfigFile, resolveConfig, type Config, type OptionSpec } from './config.js';
 import { UsageError, describe } from './errors.js';
 // Inlined by the bundler: no file to find at run time, wherever the package is installed.
 import pkg from '../package.json' with { type: 'json' };
@@ -73,7 +73,33 @@ await withCommonOptions(yargs(hideBin(process.argv)))
         return replay(config, argv.path);
       }),
   )
-  .demandCommand(1, 'name a command: replay')
+  .command(
+    'ingest',
+    'search the mailbox once (--since), process what it finds, exit',
+    (y) =>
+      withOptions(withOptions(y, 'Test login:', VERIFY_OPTIONS), 'Mailbox:', IMAP_OPTIONS)
+        .example('SFTOKEN_IMAP_PASSWORD=… $0 ingest --since 7d --imap-host imap.acme.com --imap-user int@acme.com', 'recover after downtime'),
+    (argv) =>
+      run(async () => {
+        const config = configFrom(argv);
+        const { ingest } = await import('./commands/ingest.js');
+        return ingest(config);
+      }),
+  )
+  .command(
+    'watch',
+    'IDLE on the mailbox; catch up at start and after every reconnect',
+    (y) =>
+      withOptions(withOptions(y, 'Test login:', VERIFY_OPTIONS), 'Mailbox:', IMAP_OPTIONS)
+        .example('$0 watch --imap-host imap.acme.com --imap-user int@acme.com --health-port 9464', 'run for ever, with /healthz and /metrics'),
+    (argv) =>
+      run(async () => {
+        const config = configFrom(argv);
+        const { watch } = await import('./commands/watch.js');
+        return watch(config);
+      }),
+  )
+  .demandCommand(1, 'name a command: replay, ingest or watch')
   .strict()
   .version(pkg.version)
   .help()

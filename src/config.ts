@@ -34,9 +34,25 @@ export interface Config {
   accounts: unknown;
   /** Addresses whose hand-forwarded token emails may be trusted (config file only). */
   trustedForwarders: string[];
+  imapHost: string | null;
+  imapPort: number | null;
+  imapUser: string | null;
+  imapTls: boolean;
+  mailbox: string;
+  after: string;
+  imapAccessTokenCommand: string | null;
+  since: string | null;
+  heartbeat: number;
+  idleRestart: number;
+  healthPort: number | null;
+  healthHost: string;
+  /** Secret references from the config file; SFTOKEN_IMAP_PASSWORD / _ACCESS_TOKEN win. */
+  imapPassword: unknown;
+  imapAccessToken: unknown;
 }
 
-type OptionKey = Exclude<keyof Config, 'accounts' | 'trustedForwarders'>;
+const FILE_ONLY = ['accounts', 'trustedForwarders', 'imapPassword', 'imapAccessToken'] as const;
+type OptionKey = Exclude<keyof Config, (typeof FILE_ONLY)[number]>;
 
 export interface OptionSpec {
   key: OptionKey;
@@ -74,9 +90,25 @@ export const VERIFY_OPTIONS: readonly OptionSpec[] = [
   { key: 'maxFailedLogins', flag: 'max-failed-logins', type: 'number', integer: true, describe: 'failed test logins per user per hour before waiting (Salesforce locks at 10 by default)', defaultDescription: '3' },
 ];
 
-export const ALL_OPTIONS: readonly OptionSpec[] = [...COMMON_OPTIONS, ...VERIFY_OPTIONS];
+/** The mailbox, for ingest and watch. Passwords and tokens come from the env or the config file. */
+export const IMAP_OPTIONS: readonly OptionSpec[] = [
+  { key: 'imapHost', flag: 'imap-host', type: 'string', describe: 'IMAP server', defaultDescription: 'none' },
+  { key: 'imapPort', flag: 'imap-port', type: 'number', integer: true, describe: 'IMAP port', defaultDescription: '993 (143 without TLS)' },
+  { key: 'imapUser', flag: 'imap-user', type: 'string', describe: 'IMAP login (password from SFTOKEN_IMAP_PASSWORD)', defaultDescription: 'none' },
+  { key: 'imapTls', flag: 'imap-tls', type: 'boolean', describe: 'TLS with certificate checks; false only for a loopback server', defaultDescription: 'true' },
+  { key: 'mailbox', flag: 'mailbox', type: 'string', describe: 'the folder the token emails arrive in', defaultDescription: 'INBOX' },
+  { key: 'after', flag: 'after', type: 'string', describe: 'what to do with a handled token email: flag, seen, move:<folder>, delete', defaultDescription: 'flag' },
+  { key: 'imapAccessTokenCommand', flag: 'imap-access-token-command', type: 'string', describe: 'command printing a fresh OAuth 2.0 access token (XOAUTH2), run at every connect', defaultDescription: 'none' },
+  { key: 'since', flag: 'since', type: 'string', describe: 'how far back to look: ISO date, or 30m / 36h / 7d', defaultDescription: 'ingest: required; watch: 7d on a first start' },
+  { key: 'heartbeat', flag: 'heartbeat', type: 'number', describe: 'watch: seconds between heartbeat lines and IMAP round trips', defaultDescription: '60' },
+  { key: 'idleRestart', flag: 'idle-restart', type: 'number', describe: 'watch: seconds after which IDLE is renewed', defaultDescription: '240' },
+  { key: 'healthPort', flag: 'health-port', type: 'number', integer: true, describe: 'watch: serve /healthz and /metrics on this port', defaultDescription: 'off' },
+  { key: 'healthHost', flag: 'health-host', type: 'string', describe: 'watch: address for the health server (0.0.0.0 in a container)', defaultDescription: '127.0.0.1' },
+];
 
-const FILE_ONLY_KEYS = new Set(['accounts', 'trustedForwarders']);
+export const ALL_OPTIONS: readonly OptionSpec[] = [...COMMON_OPTIONS, ...VERIFY_OPTIONS, ...IMAP_OPTIONS];
+
+const FILE_ONLY_KEYS = new Set<string>(FILE_ONLY);
 
 export function envName(flag: string): string {
   return `SFTOKEN_${flag.replace(/-/g, '_').toUpperCase()}`;
@@ -104,6 +136,20 @@ function defaults(env: NodeJS.ProcessEnv): Config {
     authservId: null,
     accounts: undefined,
     trustedForwarders: [],
+    imapHost: null,
+    imapPort: null,
+    imapUser: null,
+    imapTls: true,
+    mailbox: 'INBOX',
+    after: 'flag',
+    imapAccessTokenCommand: null,
+    since: null,
+    heartbeat: 60,
+    idleRestart: 240,
+    healthPort: null,
+    healthHost: '127.0.0.1',
+    imapPassword: undefined,
+    imapAccessToken: undefined,
   };
 }
 
@@ -179,6 +225,8 @@ export function resolveConfig({ flags, env, file, filePath = 'config file' }: Co
     else if (fromFile !== undefined) config[spec.key] = coerce(spec, fromFile, `${filePath}: ${spec.key}`);
   }
   config.accounts = file.accounts;
+  config.imapPassword = file.imapPassword;
+  config.imapAccessToken = file.imapAccessToken;
   config.trustedForwarders = forwarders(file.trustedForwarders, filePath);
   const result = config as unknown as Config;
   parseStoreSpec(result.store);

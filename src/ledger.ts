@@ -43,6 +43,13 @@ export interface LedgerData {
   /** Per username, when logins failed (or may have): the lockout guard's memory. */
   failedLogins: Record<string, string[]>;
   retries: Record<Fingerprint, PendingRetry>;
+  /** Per mailbox: how far the watcher has read, valid only under that UIDVALIDITY. */
+  mailboxes: Record<string, MailboxMark>;
+}
+
+export interface MailboxMark {
+  uidValidity: string;
+  lastUid: number;
 }
 
 // The state file is rewritten on every change, so it must stay small however long the tool
@@ -57,7 +64,7 @@ export function defaultStatePath(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 function empty(): LedgerData {
-  return { version: 1, applied: {}, rejected: {}, processed: [], failedLogins: {}, retries: {} };
+  return { version: 1, applied: {}, rejected: {}, processed: [], failedLogins: {}, retries: {}, mailboxes: {} };
 }
 
 function keepNewest<T>(entries: [string, T][], max: number, at: (v: T) => string): [string, T][] {
@@ -130,6 +137,14 @@ export class Ledger {
     this.data.retries[fp] = retry;
     // A superseded token leaves its entry behind; the same bound as rejections keeps that small.
     this.data.retries = Object.fromEntries(keepNewest(Object.entries(this.data.retries), MAX_REJECTED, (r) => r.nextAttemptAt)) as LedgerData['retries'];
+  }
+
+  mailbox(key: string): MailboxMark | undefined {
+    return this.data.mailboxes[key];
+  }
+
+  recordMailbox(key: string, mark: MailboxMark): void {
+    this.data.mailboxes[key] = mark;
   }
 
   snapshot(): Readonly<LedgerData> {

@@ -40,6 +40,8 @@ export interface PipelineDeps {
 export interface Handled {
   message: RawMessage;
   record: MessageRecord;
+  /** Classified as a token email: the only kind a mailbox source may settle. */
+  tokenEmail: boolean;
 }
 
 interface TokenCandidate extends Contender {
@@ -49,7 +51,7 @@ interface TokenCandidate extends Contender {
   trustedVia: string;
 }
 
-type Examined = { kind: 'done'; message: RawMessage; record: MessageRecord; sortDate: Date | null } | { kind: 'candidate'; candidate: TokenCandidate };
+type Examined = { kind: 'done'; message: RawMessage; record: MessageRecord; sortDate: Date | null; tokenEmail: boolean } | { kind: 'candidate'; candidate: TokenCandidate };
 
 // Reading and parsing overlap I/O with CPU; more in flight only adds memory.
 const EXAMINE_CONCURRENCY = 4;
@@ -60,9 +62,11 @@ function baseRecord(message: RawMessage, date: Date | null, messageId: string | 
 
 /** Everything up to select: pure but for reading the message and asking the trust policy. */
 async function examine(message: RawMessage, deps: PipelineDeps): Promise<Examined> {
+  let tokenEmail = false;
   const done = (outcome: MessageRecord['outcome'], reason: string, date: Date | null = message.receivedAt, messageId: string | null = null, extra: Partial<MessageRecord> = {}): Examined => ({
     kind: 'done',
     message,
+    tokenEmail,
     sortDate: date,
     record: { outcome, reason, ...baseRecord(message, date, messageId), ...extra },
   });
@@ -80,6 +84,7 @@ async function examine(message: RawMessage, deps: PipelineDeps): Promise<Examine
   const { email } = parsed;
   const date = email.date ?? message.receivedAt;
   if (!classify(email).tokenEmail) return done('ignored', 'not-token-email', date, email.messageId);
+  tokenEmail = true;
 
   const extracted = extractToken(email.text);
   if (extracted.ok) registerSecret(extracted.value.token);
@@ -188,7 +193,7 @@ export async function processBatch(messages: readonly RawMessage[], deps: Pipeli
   const handled: Array<Handled & { sortDate: Date | null }> = [];
   for (const e of examined) {
     if (e.kind === 'done') {
-      handled.push({ message: e.message, record: e.record, sortDate: e.sortDate });
+      handled.push({ message: e.message, record: e.record, sortDate: e.sortDate, tokenEmail: e.tokenEmail });
       continue;
     }
     const c = e.candidate;
@@ -199,13 +204,13 @@ export async function processBatch(messages: readonly RawMessage[], deps: Pipeli
       record = { outcome: chosen.decision, reason: chosen.reason, ...baseRecord(c.message, c.date, c.messageId), username: c.username, fingerprint: c.fingerprint };
       deps.log.debug('token not applied', { username: c.username, fingerprint: c.fingerprint, reason: chosen.reason, source: c.message.source });
     }
-    handled.push({ message: c.message, record, sortDate: c.date });
+    handled.push({ message: c.message, record, sortDate: c.date, tokenEmail: true });
   }
   for (const h of handled) {
     deps.ledger.recordProcessed({ key: h.record.messageId ?? h.record.source, outcome: h.record.outcome, at: new Date().toISOString() });
   }
   return handled
     .sort((a, b) => (a.sortDate?.getTime() ?? 0) - (b.sortDate?.getTime() ?? 0) || a.message.sequence - b.message.sequence)
-    .map(({ message, record }) => ({ message, record }));
+    .map(({ message, record, tokenEmail }) => ({ message, record, tokenEmail }));
 }
 

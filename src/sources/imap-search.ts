@@ -1,0 +1,114 @@
+import type { FetchMessageObject, ImapFlow, SearchObject } from 'imapflow';
+import { isSalesforceDomain, normalizeSubject } from '../mail/classify.js';
+import { LOCALES } from '../mail/locales.js';
+import type { RawMessage } from './types.js';
+
+// Dovecot refuses very long command lines ("Too long argument"): UID sets go in chunks.
+const UIDS_PER_FETCH = 500;
+export const HANDLED_KEYWORD = 'SftokenHandled';
+
+export interface SearchScope {
+  mailbox: string;
+  uidValidity: string;
+  /** Only messages received since then (ingest, a first watch start, a UIDVALIDITY change). */
+  since: Date | null;
+  /** Only UIDs above this one (watch, catching up). */
+  afterUid: number;
+  /** Senders whose hand forwards may be trusted: their mail is a candidate too. */
+  forwarders: readonly string[];
+  /** With --after flag, messages already settled carry the keyword and need no second look. */
+  skipHandled: boolean;
+  maxMessageBytes: number;
+}
+
+/** "1:3,7,9:10": a compact UID set for one command. */
+export function uidSet(uids: readonly number[]): string {
+  const sorted = [...new Set(uids)].sort((a, b) => a - b);
+  const parts: string[] = [];
+  for (let i = 0; i < sorted.length; ) {
+    let j = i;
+    while (j + 1 < sorted.length && (sorted[j + 1] as number) === (sorted[j] as number) + 1) j++;
+    parts.push(i === j ? `${sorted[i]}` : `${sorted[i]}:${sorted[j]}`);
+    i = j + 1;
+  }
+  return parts.join(',');
+}
+
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+/**
+ * What the server can narrow for us: mail from Salesforce's domain, with a token subject, or
+ * from a listed forwarder. This still matches every Apex and notice email, so it is a first cut.
+ */
+export function serverQuery(scope: SearchScope): SearchObject {
+  const or: SearchObject[] = [{ from: 'salesforce.com' }, { subject: 'security token' }, ...scope.forwarders.map((f) => ({ from: f }))];
+  return {
+    ...(scope.since ? { since: scope.since } : {}),
+    ...(scope.afterUid > 0 ? { uid: `${scope.afterUid + 1}:*` } : {}),
+    ...(scope.skipHandled ? { unKeyword: HANDLED_KEYWORD } : {}),
+    or,
+  };
+}
+
+/**
+ * From the envelope alone: could this be a token email? A token subject in a known language,
+ * Salesforce's support sender (localized token emails come from support@, other system mail
+ * from noreply@ and info@), or a listed forwarder. Only these are downloaded.
+ */
+export function plausible(envelope: FetchMessageObject['envelope'], forwarders: readonly string[]): boolean {
+  const subject = normalizeSubject(envelope?.subject ?? '');
+  if (LOCALES.some((l) => l.subjectMarkers.some((m) => m.test(subject)))) return true;
+  const from = envelope?.from?.[0]?.address?.toLowerCase() ?? '';
+  if (forwarders.includes(from)) return true;
+  return isSalesforceDomain(from) && from.startsWith('support@');
+}
+
+export interface SearchResult {
+  messages: RawMessage[];
+  /** The highest UID the search saw, whether or not it was a candidate: the new high-water mark. */
+  highestUid: number;
+}
+
+/**
+ * Finds the token-email candidates in the open mailbox in three steps: a server-side SEARCH,
+ * envelopes for what it matched, and full source only for the plausible ones, so a mailbox full
+ * of Salesforce notices costs a few KiB. Oversize messages are listed but never downloaded.
+ */
+export async function findCandidates(client: ImapFlow, scope: SearchScope): Promise<SearchResult> {
+  const found = (await client.search(serverQuery(scope), { uid: true })) || [];
+  const uids = found.filter((u) => u > scope.afterUid);
+  const highestUid = uids.reduce((a, b) => Math.max(a, b), scope.afterUid);
+  const candidates: Array<{ uid: number; size: number; internalDate: Date | null }> = [];
+  for (const part of chunks(uids, UIDS_PER_FETCH)) {
+    for await (const m of client.fetch(uidSet(part), { uid: true, envelope: true, size: true, internalDate: true }, { uid: true })) {
+      const received = m.internalDate ? new Date(m.internalDate) : null;
+      if (scope.since && received && received < scope.since) continue;
+      if (plausible(m.envelope, scope.forwarders)) candidates.push({ uid: m.uid, size: m.size ?? 0, internalDate: received });
+    }
+  }
+  const wanted = candidates.filter((c) => c.size <= scope.maxMessageBytes).map((c) => c.uid);
+  const sources = new Map<number, Buffer>();
+  for (const part of chunks(wanted, UIDS_PER_FETCH)) {
+    for await (const m of client.fetch(uidSet(part), { uid: true, source: true }, { uid: true })) {
+      if (m.source) sources.set(m.uid, m.source);
+    }
+  }
+  const messages = candidates.map(
+    (c): RawMessage => ({
+      source: `imap:${scope.mailbox}/${scope.uidValidity}/${c.uid}`,
+      receivedAt: c.internalDate,
+      sequence: c.uid,
+      size: c.size,
+      load: async () => {
+        const bytes = sources.get(c.uid);
+        if (!bytes) throw Object.assign(new Error(`message ${c.uid} vanished before it could be read`), { code: 'EGONE' });
+        return bytes;
+      },
+    }),
+  );
+  return { messages, highestUid };
+}

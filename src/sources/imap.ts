@@ -1,0 +1,103 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import type { ImapFlow, ImapFlowOptions } from 'imapflow';
+import { TransientError, UsageError, describe } from '../errors.js';
+import { registerSecret } from '../redact.js';
+
+/** How to reach and log in to the mailbox. Secrets are resolved before this is built. */
+export interface ImapSettings {
+  host: string;
+  port: number;
+  user: string;
+  tls: boolean;
+  mailbox: string;
+  password: string | null;
+  accessToken: string | null;
+  /** Run at every connect for a fresh OAuth 2.0 access token (Gmail, Microsoft 365). */
+  accessTokenCommand: string | null;
+  /** How often IDLE is renewed, so that a connection that died quietly is noticed. */
+  idleRestartMs: number;
+}
+
+// An access-token helper (gcloud, az, oauth2l …) that has not answered by then has hung.
+const TOKEN_COMMAND_TIMEOUT_MS = 30_000;
+// A server that does not answer a command for this long is treated as gone.
+const SOCKET_TIMEOUT_MS = 5 * 60_000;
+
+const run = promisify(execFile);
+
+async function freshAccessToken(command: string): Promise<string> {
+  try {
+    // Through the shell, so the command may be a pipeline; the token only ever travels on stdout.
+    const { stdout } = await run('/bin/sh', ['-c', command], { timeout: TOKEN_COMMAND_TIMEOUT_MS, maxBuffer: 1 << 20 });
+    const token = stdout.trim();
+    if (!token) throw new Error('it printed nothing');
+    registerSecret(token);
+    return token;
+  } catch (err) {
+    throw new TransientError(`--imap-access-token-command failed: ${describe(err).split('\n')[0]}`);
+  }
+}
+
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+/** An imapflow error in one line, with the server's own words when it gave any. */
+export function imapError(err: unknown): string {
+  const e = err as { responseText?: string; serverResponseCode?: string };
+  const base = describe(err).split('\n')[0] ?? '';
+  return e?.responseText ? `${base}: ${e.serverResponseCode ? `[${e.serverResponseCode}] ` : ''}${e.responseText}` : base;
+}
+
+/** Whether an imapflow error means the server refused our credentials. */
+export function isAuthFailure(err: unknown): boolean {
+  const e = err as { authenticationFailed?: boolean; serverResponseCode?: string };
+  return e?.authenticationFailed === true || e?.serverResponseCode === 'AUTHENTICATIONFAILED';
+}
+
+/**
+ * Connects a new ImapFlow (a closed one cannot connect again). A refused login is a UsageError
+ * (the configuration is wrong), anything else a TransientError (the network may come back).
+ */
+export async function connectImap(settings: ImapSettings): Promise<ImapFlow> {
+  const { ImapFlow } = await import('imapflow');
+  const accessToken = settings.accessTokenCommand ? await freshAccessToken(settings.accessTokenCommand) : settings.accessToken;
+  const options: ImapFlowOptions = {
+    host: settings.host,
+    port: settings.port,
+    secure: settings.tls,
+    auth: accessToken ? { user: settings.user, accessToken } : { user: settings.user, pass: settings.password ?? '' },
+    logger: false,
+    disableAutoIdle: true,
+    maxIdleTime: settings.idleRestartMs,
+    missingIdleCommand: 'NOOP',
+    socketTimeout: SOCKET_TIMEOUT_MS,
+    ...(settings.tls ? {} : { doSTARTTLS: false }),
+  };
+  const client = new ImapFlow(options);
+  // An error event with no listener would crash the process; the caller watches 'close'.
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+  } catch (err) {
+    client.close();
+    if (isAuthFailure(err)) throw new UsageError(`IMAP login refused for ${settings.user} at ${settings.host}: check the password or access token`);
+    throw new TransientError(`cannot reach IMAP server ${settings.host}:${settings.port}: ${describe(err).split('\n')[0]}`);
+  }
+  return client;
+}
+
+/** Opens the mailbox for reading and settling; a missing mailbox is a configuration error. */
+export async function openMailbox(client: ImapFlow, mailbox: string): Promise<{ uidValidity: string; uidNext: number }> {
+  try {
+    const box = await client.mailboxOpen(mailbox);
+    return { uidValidity: String(box.uidValidity), uidNext: box.uidNext };
+  } catch (err) {
+    const e = err as { serverResponseCode?: string; responseText?: string };
+    if (e.serverResponseCode === 'NONEXISTENT' || /doesn't exist|not exist|unknown mailbox/i.test(e.responseText ?? describe(err))) {
+      throw new UsageError(`mailbox "${mailbox}" does not exist on the IMAP server`);
+    }
+    throw new TransientError(`cannot open mailbox "${mailbox}": ${imapError(err)}`);
+  }
+}
