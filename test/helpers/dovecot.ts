@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { closeSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readdirSync } from 'node:fs';
 import { chmod, chown, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -94,6 +94,7 @@ ssl = no
 disable_plaintext_auth = no
 auth_mechanisms = plain login
 auth_failure_delay = 0
+shutdown_clients = yes
 mail_location = maildir:${dir}/mail/%u
 first_valid_uid = 1
 passdb {
@@ -129,8 +130,30 @@ service imap-login {
     await until(() => portOpen(this.port), 'Dovecot to listen');
   }
 
+  /**
+   * Stops the server as a restart or crash would: the master and every process it started,
+   * including imap processes that hold client connections (a plain stop leaves those serving).
+   */
   async down(): Promise<void> {
+    const master = Number(readFileSync(join(this.dir, 'run', 'master.pid'), 'utf8').trim());
+    const children = readdirSync('/proc')
+      .filter((p) => /^\d+$/.test(p))
+      .filter((p) => {
+        try {
+          return Number(readFileSync(`/proc/${p}/stat`, 'utf8').split(') ')[1]?.split(' ')[1]) === master;
+        } catch {
+          return false;
+        }
+      })
+      .map(Number);
     await exec('dovecot', ['-c', this.conf, 'stop'], join(this.dir, 'dovecot.stderr'));
+    for (const pid of children) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // Already gone.
+      }
+    }
     await until(async () => !(await portOpen(this.port)), 'Dovecot to stop');
   }
 

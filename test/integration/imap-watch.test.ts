@@ -1,0 +1,145 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { isolatedEnv } from '../helpers/cli.js';
+import { Dovecot } from '../helpers/dovecot.js';
+import { fixtureIndex, fixturePath } from '../helpers/fixtures.js';
+import { leakedSecrets } from '../helpers/leaks.js';
+import { noise } from '../helpers/noise.js';
+import { SalesforceStandIn } from '../helpers/salesforce.js';
+import { tempDir } from '../helpers/tmp.js';
+import { Watcher } from '../helpers/watcher.js';
+
+const IMAP_PW = 'imap-watch-Pa55';
+const SF_PW = 'sf-watch-Pa55';
+const fp = (file: string) => fixtureIndex().find((f) => f.file === file)?.fingerprint as string;
+const fixture = (file: string) => readFile(fixturePath(file));
+/** A fixture as newly delivered mail: a fresh Message-ID and Date, so it is a new token email. */
+async function delivered(file: string, minute: number): Promise<string> {
+  return (await fixture(file))
+    .toString()
+    .replace(/^Message-ID: <([^@]+)@/m, `Message-ID: <$1-${minute}@`)
+    .replace(/^Date: .*$/m, `Date: Mon, 23 Nov 2026 10:${String(minute).padStart(2, '0')}:00 +0000`);
+}
+
+async function world(user: string, extraArgs: string[] = []) {
+  const dovecot = await Dovecot.start({ [user]: IMAP_PW });
+  const sf = await SalesforceStandIn.start();
+  for (const [username, file] of [['plain@acme.com', '01-plain-text.eml'], ['multi@acme.com', '19-same-user-3.eml'], ['team-a@acme.com', '20-two-users-a.eml']] as const) {
+    sf.addUser({ username, password: SF_PW, tokenFingerprint: fp(file) });
+  }
+  const home = await tempDir();
+  const config = join(home, 'config.json');
+  await writeFile(config, JSON.stringify({ accounts: ['plain@acme.com', 'multi@acme.com', 'team-a@acme.com'].map((username) => ({ username, password: { env: 'SF_PW' } })) }));
+  const start = (more: string[] = []) =>
+    Watcher.start(
+      ['--trust', 'sender', '--config', config, '--imap-host', '127.0.0.1', '--imap-port', String(dovecot.port), '--imap-user', user, '--imap-tls', 'false', '--login-url', sf.url, '--store', `file:${join(home, 'tokens.json')}`, '--state', join(home, 'state.json'), '--heartbeat', '1', ...extraArgs, ...more],
+      isolatedEnv(home, { SFTOKEN_IMAP_PASSWORD: IMAP_PW, SF_PW }),
+    );
+  return { dovecot, sf, home, start };
+}
+
+test('watch stores a delivered token, survives a server restart, and stops cleanly on SIGTERM', async () => {
+  const user = 'watch@acme.com';
+  const { dovecot, sf, start } = await world(user);
+  await dovecot.append(user, IMAP_PW, [noise(1)]);
+  const w = start();
+  await w.log('watching');
+
+  await dovecot.append(user, IMAP_PW, [await fixture('01-plain-text.eml')]);
+  const first = await w.record((r) => r.username === 'plain@acme.com', 'the first token');
+  assert.deepEqual([first.outcome, first.verified], ['stored', true]);
+
+  await dovecot.down();
+  await w.log('reconnecting');
+  await dovecot.up();
+  const logsBefore = w.logs.length;
+  await w.log('watching', 20_000, logsBefore);
+  await dovecot.append(user, IMAP_PW, [await fixture('19-same-user-3.eml')]);
+  const second = await w.record((r) => r.username === 'multi@acme.com', 'the token delivered after the restart');
+  assert.equal(second.outcome, 'stored');
+  assert.equal(sf.attempts.length, 2);
+
+  const { code, ms } = await w.stop('SIGTERM');
+  assert.equal(code, 0);
+  assert.ok(ms < 10_000, `stopped in ${ms} ms`);
+  assert.ok(w.logs.some((l) => l.msg === 'heartbeat'), 'heartbeats were logged');
+  assert.deepEqual(leakedSecrets(w.stdout + w.stderr, [IMAP_PW, SF_PW]), []);
+});
+
+test('mail delivered while the watcher is down is caught up on its next start', async () => {
+  const user = 'catchup@acme.com';
+  const { dovecot, sf, home, start } = await world(user);
+  const w1 = start();
+  await w1.log('watching');
+  await dovecot.append(user, IMAP_PW, [await fixture('01-plain-text.eml')]);
+  await w1.record((r) => r.outcome === 'stored', 'the first token');
+  assert.equal((await w1.stop()).code, 0);
+
+  await dovecot.append(user, IMAP_PW, [noise(2), await fixture('20-two-users-a.eml')]);
+  const w2 = start();
+  const caught = await w2.record((r) => r.username === 'team-a@acme.com', 'the token that arrived while down');
+  assert.equal(caught.outcome, 'stored');
+  assert.equal(w2.records.length, 1, 'what was handled before is not handled again');
+  assert.equal(sf.attempts.length, 2);
+  await w2.stop();
+  const state = JSON.parse(await readFile(join(home, 'state.json'), 'utf8')) as { mailboxes: Record<string, { lastUid: number }> };
+  assert.deepEqual(Object.values(state.mailboxes).map((m) => m.lastUid), [3]);
+});
+
+test('a UIDVALIDITY change makes the watcher read the mailbox again, without a second login', async () => {
+  const user = 'uidvalidity@acme.com';
+  const { dovecot, sf, start } = await world(user, ['--mailbox', 'Tokens']);
+  const admin = await dovecot.client(user, IMAP_PW);
+  await admin.mailboxCreate('Tokens');
+  await admin.append('Tokens', await fixture('01-plain-text.eml'));
+  const w1 = start();
+  await w1.record((r) => r.outcome === 'stored', 'the token');
+  await w1.stop();
+
+  await admin.mailboxDelete('Tokens');
+  await admin.mailboxCreate('Tokens');
+  await admin.append('Tokens', await fixture('01-plain-text.eml'));
+  await admin.append('Tokens', await delivered('20-two-users-a.eml', 5));
+  await admin.logout();
+  const w2 = start();
+  await w2.log('UIDVALIDITY changed: reading the mailbox again from --since');
+  const again = await w2.record((r) => r.username === 'team-a@acme.com', 'the new token');
+  assert.equal(again.outcome, 'stored');
+  assert.equal((await w2.record((r) => r.username === 'plain@acme.com', 'the old token, seen again')).reason, 'already-applied');
+  assert.equal(sf.attempts.length, 2);
+  await w2.stop();
+});
+
+test('health: /healthz answers 200 while IMAP round trips succeed, /metrics counts outcomes', async () => {
+  const user = 'health@acme.com';
+  const { dovecot, start } = await world(user);
+  const port = 20000 + Math.floor(Math.random() * 20000);
+  const w = start(['--health-port', String(port)]);
+  await w.log('watching');
+  await dovecot.append(user, IMAP_PW, [await fixture('01-plain-text.eml')]);
+  await w.record((r) => r.outcome === 'stored', 'the token');
+  const health = await fetch(`http://127.0.0.1:${port}/healthz`);
+  assert.equal(health.status, 200);
+  const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  assert.match(metrics, /^sftoken_messages_total\{outcome="stored"\} 1$/m);
+  assert.match(metrics, /^sftoken_token_stored_timestamp_seconds\{username="plain@acme.com"\} \d+\.\d+$/m);
+  assert.match(metrics, /^sftoken_imap_last_success_timestamp_seconds [1-9]/m);
+  await w.stop();
+});
+
+test('a wrong IMAP password: watch says why and keeps retrying', async () => {
+  const user = 'badpw@acme.com';
+  const { home, dovecot, sf } = await world(user);
+  const w = Watcher.start(
+    ['--trust', 'sender', '--no-verify', '--imap-host', '127.0.0.1', '--imap-port', String(dovecot.port), '--imap-user', user, '--imap-tls', 'false', '--login-url', sf.url, '--store', `file:${join(home, 't.json')}`, '--state', join(home, 's.json')],
+    isolatedEnv(home, { SFTOKEN_IMAP_PASSWORD: 'wrong' }),
+  );
+  const error = await w.log('mailbox unavailable');
+  assert.match(String(error.error), /IMAP login refused/);
+  await w.log('reconnecting');
+  assert.equal(w.child.exitCode, null, 'still running');
+  assert.equal((await w.stop()).code, 0);
+  assert.doesNotMatch(w.stderr, /wrong/);
+});
