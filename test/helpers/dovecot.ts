@@ -4,7 +4,7 @@ import { chmod, chown, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/p
 import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after } from 'node:test';
+import { onCleanup } from './cleanup.js';
 import { ImapFlow } from 'imapflow';
 
 // Dovecot refuses to keep mail as uid 0; nobody/nogroup exist on every Debian machine.
@@ -118,7 +118,7 @@ service imap-login {
     );
     const dovecot = new Dovecot(dir, port);
     await dovecot.up();
-    after(async () => {
+    onCleanup(async () => {
       await dovecot.down().catch(() => undefined);
       await rm(dir, { recursive: true, force: true });
     });

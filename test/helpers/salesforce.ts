@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { after } from 'node:test';
+import { onCleanup } from './cleanup.js';
 import { fingerprint } from '../../src/fingerprint.js';
 
 /**
@@ -76,7 +76,7 @@ export class SalesforceStandIn {
     const server = createServer((req, res) => void standIn?.handle(req, res));
     standIn = new SalesforceStandIn(server);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    after(() => standIn?.stop());
+    onCleanup(() => standIn?.stop());
     return standIn;
   }
 

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { after } from 'node:test';
+import { onCleanup } from './cleanup.js';
 import { CLI, REPO } from './paths.js';
 
 /**
@@ -47,7 +47,7 @@ export class Watcher {
   static start(args: readonly string[], env: NodeJS.ProcessEnv): Watcher {
     const child = spawn(process.execPath, [CLI, 'watch', '--json', ...args], { cwd: REPO, env, stdio: ['ignore', 'pipe', 'pipe'] });
     const w = new Watcher(child);
-    after(() => {
+    onCleanup(() => {
       if (child.exitCode === null) child.kill('SIGKILL');
     });
     return w;
