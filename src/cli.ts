@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import yargs, { type Argv } from 'yargs';
+import yargs, { type Argv, type CommandModule } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { ALL_OPTIONS, COMMON_OPTIONS, IMAP_OPTIONS, VERIFY_OPTIONS, loadConfigFile, resolveConfig, type Config, type OptionSpec } from './config.js';
 import { UsageError, describe } from './errors.js';
@@ -43,6 +43,16 @@ function configFrom(argv: Record<string, unknown>): Config {
   return resolveConfig({ flags, env: process.env, file, ...(path ? { filePath: path } : {}) });
 }
 
+/** ingest and watch take the same options; each loads its own module only when it runs. */
+function mailboxCommand(name: string, description: string, example: [string, string], body: (config: Config) => Promise<number>): CommandModule {
+  return {
+    command: name,
+    describe: description,
+    builder: (y: Argv) => withOptions(withOptions(y, 'Test login:', VERIFY_OPTIONS), 'Mailbox:', IMAP_OPTIONS).example(...example),
+    handler: (argv) => run(() => body(configFrom(argv))),
+  };
+}
+
 /** Runs a command; a user's mistake becomes one line and exit 2, a bug one line and exit 1. */
 async function run(body: () => Promise<number>): Promise<void> {
   try {
@@ -73,32 +83,8 @@ await withCommonOptions(yargs(hideBin(process.argv)))
         return replay(config, argv.path);
       }),
   )
-  .command(
-    'ingest',
-    'search the mailbox once (--since), process what it finds, exit',
-    (y) =>
-      withOptions(withOptions(y, 'Test login:', VERIFY_OPTIONS), 'Mailbox:', IMAP_OPTIONS)
-        .example('SFTOKEN_IMAP_PASSWORD=… $0 ingest --since 7d --imap-host imap.acme.com --imap-user int@acme.com', 'recover after downtime'),
-    (argv) =>
-      run(async () => {
-        const config = configFrom(argv);
-        const { ingest } = await import('./commands/ingest.js');
-        return ingest(config);
-      }),
-  )
-  .command(
-    'watch',
-    'IDLE on the mailbox; catch up at start and after every reconnect',
-    (y) =>
-      withOptions(withOptions(y, 'Test login:', VERIFY_OPTIONS), 'Mailbox:', IMAP_OPTIONS)
-        .example('$0 watch --imap-host imap.acme.com --imap-user int@acme.com --health-port 9464', 'run for ever, with /healthz and /metrics'),
-    (argv) =>
-      run(async () => {
-        const config = configFrom(argv);
-        const { watch } = await import('./commands/watch.js');
-        return watch(config);
-      }),
-  )
+  .command(mailboxCommand('ingest', 'search the mailbox once (--since), process what it finds, exit', ['SFTOKEN_IMAP_PASSWORD=… $0 ingest --since 7d --imap-host imap.acme.com --imap-user int@acme.com', 'recover after downtime'], async (config) => (await import('./commands/ingest.js')).ingest(config)))
+  .command(mailboxCommand('watch', 'IDLE on the mailbox; catch up at start and after every reconnect', ['$0 watch --imap-host imap.acme.com --imap-user int@acme.com --health-port 9464', 'run for ever, with /healthz and /metrics'], async (config) => (await import('./commands/watch.js')).watch(config)))
   .demandCommand(1, 'name a command: replay, ingest or watch')
   .strict()
   .version(pkg.version)
