@@ -1,4 +1,5 @@
 import { UsageError } from './errors.js';
+import { scryptSync } from 'node:crypto';
 import { fingerprint, type Fingerprint } from './fingerprint.js';
 import { resolveSecret } from './secrets.js';
 
@@ -80,10 +81,21 @@ export async function loadAccounts(fileAccounts: unknown, env: NodeJS.ProcessEnv
   return [...accounts.values()];
 }
 
+// scrypt, not a plain hash: this value lands in the state file, and a fast hash of a password
+// would let whoever reads that file test password guesses offline at billions a second.
+const CREDENTIAL_KDF = { N: 1 << 15, r: 8, p: 1, maxmem: 64 * 1024 * 1024 } as const;
+const credentialCache = new WeakMap<Account, Fingerprint>();
+
 /**
  * Identifies the credential a token was tried with, so that a rejection remembered under one
  * password does not condemn the token for ever once the admin fixes a stale password.
  */
 export function credentialFingerprint(account: Account): Fingerprint {
-  return fingerprint(`${account.username}\u0000${account.password}\u0000${account.loginUrl}`);
+  const cached = credentialCache.get(account);
+  if (cached) return cached;
+  const salt = `sftoken-credential\u0000${account.username}\u0000${account.loginUrl}`;
+  const derived = scryptSync(account.password, salt, 32, CREDENTIAL_KDF).toString('hex');
+  const fp = fingerprint(derived);
+  credentialCache.set(account, fp);
+  return fp;
 }

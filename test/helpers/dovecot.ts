@@ -74,7 +74,7 @@ export class Dovecot {
     return join(this.dir, 'dovecot.conf');
   }
 
-  static async start(users: Record<string, string>): Promise<Dovecot> {
+  static async start(users: Record<string, string>, extraConfig = ''): Promise<Dovecot> {
     const dir = await mkdtemp(join(tmpdir(), 'sftoken-dovecot-'));
     // Dovecot's auth process runs as the dovecot user and must read the passwd file.
     await chmod(dir, 0o755);
@@ -114,6 +114,7 @@ service imap-login {
     port = 0
   }
 }
+${extraConfig}
 `,
     );
     const dovecot = new Dovecot(dir, port);

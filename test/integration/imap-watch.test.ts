@@ -23,8 +23,8 @@ async function delivered(file: string, minute: number): Promise<string> {
     .replace(/^Date: .*$/m, `Date: Mon, 23 Nov 2026 10:${String(minute).padStart(2, '0')}:00 +0000`);
 }
 
-async function world(user: string, extraArgs: string[] = []) {
-  const dovecot = await Dovecot.start({ [user]: IMAP_PW });
+async function world(user: string, extraArgs: string[] = [], dovecotConfig = '') {
+  const dovecot = await Dovecot.start({ [user]: IMAP_PW }, dovecotConfig);
   const sf = await SalesforceStandIn.start();
   for (const [username, file] of [['plain@acme.com', '01-plain-text.eml'], ['multi@acme.com', '19-same-user-3.eml'], ['team-a@acme.com', '20-two-users-a.eml']] as const) {
     sf.addUser({ username, password: SF_PW, tokenFingerprint: fp(file) });
@@ -142,4 +142,18 @@ test('a wrong IMAP password: watch says why and keeps retrying', async () => {
   assert.equal(w.child.exitCode, null, 'still running');
   assert.equal((await w.stop()).code, 0);
   assert.doesNotMatch(w.stderr, /wrong/);
+});
+
+test('a server without IDLE is polled instead', async () => {
+  const user = 'noidle@acme.com';
+  // What Dovecot advertises after login, without IDLE.
+  const { dovecot, start } = await world(user, ['--idle-restart', '1'], 'imap_capability = IMAP4rev1 LITERAL+ SASL-IR ID ENABLE UIDPLUS MOVE ESEARCH');
+  const probe = await dovecot.client(user, IMAP_PW);
+  assert.equal(probe.capabilities.has('IDLE'), false);
+  await probe.logout();
+  const w = start();
+  await w.log('watching');
+  await dovecot.append(user, IMAP_PW, [await fixture('01-plain-text.eml')]);
+  assert.equal((await w.record((r) => r.username === 'plain@acme.com', 'the token, found by polling')).outcome, 'stored');
+  await w.stop();
 });
