@@ -157,3 +157,21 @@ test('a server without IDLE is polled instead', async () => {
   assert.equal((await w.record((r) => r.username === 'plain@acme.com', 'the token, found by polling')).outcome, 'stored');
   await w.stop();
 });
+
+test('a mailbox recreated under a running watcher (new UIDVALIDITY) is read again', async () => {
+  const user = 'live-uidvalidity@acme.com';
+  const { dovecot, sf, start } = await world(user, ['--mailbox', 'Tokens']);
+  const admin = await dovecot.client(user, IMAP_PW);
+  await admin.mailboxCreate('Tokens');
+  await admin.append('Tokens', await fixture('01-plain-text.eml'));
+  const w = start();
+  await w.record((r) => r.outcome === 'stored', 'the first token');
+  await admin.mailboxDelete('Tokens');
+  await admin.mailboxCreate('Tokens');
+  await admin.append('Tokens', await delivered('20-two-users-a.eml', 7));
+  await admin.logout();
+  const again = await w.record((r) => r.username === 'team-a@acme.com', 'the token in the recreated mailbox', 30_000);
+  assert.equal(again.outcome, 'stored');
+  assert.equal(sf.attempts.length, 2);
+  assert.equal((await w.stop()).code, 0);
+});
