@@ -48,11 +48,12 @@ try {
   await writeFile(config, JSON.stringify({ accounts: ['multi@acme.com', 'plain@acme.com'].map((username) => ({ username, password: { env: 'SF_PW' } })) }));
   const started = process.hrtime.bigint();
   const r = await sftoken(
-    ['ingest', '--since', '3650d', '--json', '--trust', 'sender', '--config', config, '--imap-host', '127.0.0.1', '--imap-port', String(dovecot.port), '--imap-user', USER, '--imap-tls', 'false', '--login-url', sf.url, '--store', `file:${join(home, 't.json')}`, '--state', join(home, 's.json'), '--log-level', 'warn'],
+    ['ingest', '--since', '3650d', '--json', '--trust', 'sender', '--config', config, '--imap-host', '127.0.0.1', '--imap-port', String(dovecot.port), '--imap-user', USER, '--imap-tls', 'false', '--login-url', sf.url, '--store', `file:${join(home, 't.json')}`, '--state', join(home, 's.json'), '--log-level', process.env.BENCH_LOG_LEVEL ?? 'warn'],
     isolatedEnv(home, { SFTOKEN_IMAP_PASSWORD: PW, SF_PW: 'sf' }),
   );
   const ms = Number(process.hrtime.bigint() - started) / 1e6;
   if (r.code !== 0) throw new Error(`ingest exited ${r.code}: ${r.stderr}`);
+  if (process.env.BENCH_LOG_LEVEL) process.stderr.write(r.stderr);
   const stored = r.stdout.split('\n').filter((l) => l.includes('"stored"')).length;
   const session = (await dovecot.sessions(USER)).slice(-1)[0];
   const share = (session?.out ?? Infinity) / mailboxBytes;
