@@ -117,6 +117,15 @@ async function examine(message: RawMessage, deps: PipelineDeps): Promise<Examine
   };
 }
 
+/**
+ * A bug met by one message (a library throwing on input nobody foresaw) must not sink the batch
+ * or lose the message: it is logged and left as failed, to be tried again.
+ */
+function unexpected(message: RawMessage, err: unknown, deps: PipelineDeps): Examined {
+  deps.log.error('unexpected error while examining a message', { source: message.source, error: describe(err).split('\n')[0] });
+  return { kind: 'done', message, tokenEmail: false, sortDate: message.receivedAt, record: { outcome: 'failed', reason: 'internal-error', source: message.source } };
+}
+
 async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
   const results = new Array<R>(items.length);
   let next = 0;
@@ -187,7 +196,7 @@ function ledgerView(deps: PipelineDeps): LedgerView {
  * the same user is at hand. Every stage before apply is free of side effects.
  */
 export async function processBatch(messages: readonly RawMessage[], deps: PipelineDeps): Promise<Handled[]> {
-  const examined = await mapLimit(messages, EXAMINE_CONCURRENCY, (m) => examine(m, deps));
+  const examined = await mapLimit(messages, EXAMINE_CONCURRENCY, (m) => examine(m, deps).catch((err: unknown) => unexpected(m, err, deps)));
   const candidates = examined.flatMap((e) => (e.kind === 'candidate' ? [e.candidate] : []));
   const selection = select(candidates, ledgerView(deps));
   const handled: Array<Handled & { sortDate: Date | null }> = [];

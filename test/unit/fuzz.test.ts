@@ -83,3 +83,27 @@ test('no token is ever accepted from an untrusted sender', async () => {
     { numRuns: 200 },
   );
 });
+
+test('damaged DKIM-signed mail never makes the DKIM policy throw, and is never trusted once the body changes', async () => {
+  const { makeKey, sign, tokenEmail } = await import('../helpers/dkim.js');
+  const { dkimProver } = await import('../../src/mail/dkim.js');
+  const { parseDkimKeys } = await import('../../src/mail/dkim-keys.js');
+  const { trustPolicy } = await import('../../src/mail/authenticate.js');
+  const key = makeKey('salesforce.com');
+  const policy = trustPolicy({ prover: dkimProver(parseDkimKeys(key.keyLine, 'keys'), async () => []), trustedForwarders: [] });
+  const signed = Buffer.from(await sign(tokenEmail({ from: 'support@salesforce.com', username: 'u@acme.com', token: 'aB3dE5fG7hJ9kL1mN2pQ4rS6', date: 'Mon, 02 Nov 2026 09:15:00 +0000' }), key));
+  const bodyStart = signed.indexOf('\r\n\r\n') + 4;
+  await fc.assert(
+    fc.asyncProperty(fc.nat(), fc.integer({ min: 33, max: 126 }), async (at, byte) => {
+      const bytes = Buffer.from(signed);
+      const i = at % bytes.length;
+      bytes[i] = byte;
+      const parsed = await parseEmail(bytes, MAX);
+      if (!parsed.ok) return;
+      const decision = await policy({ email: parsed.email, raw: bytes });
+      // A changed visible character in the body breaks the body hash, so it can never be trusted.
+      if (i >= bodyStart && signed[i] !== byte && byte !== 32) assert.notDeepEqual(decision, { trusted: true, via: 'dkim:salesforce.com' });
+    }),
+    { numRuns: 150 },
+  );
+});

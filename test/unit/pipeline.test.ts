@@ -81,3 +81,17 @@ test('a rejection counts only against the credential it was made with', async ()
   await processBatch([await fixtureMessage('01-plain-text.eml')], deps);
   assert.equal(logins, 2, 'a new password earns the token exactly one more try');
 });
+
+test('a message that makes a stage throw is left failed and the rest of the batch goes on', async () => {
+  const deps = await memoryDeps({
+    trust: async ({ email }) => {
+      if (email.from?.address === 'support@emea.salesforce.com') throw new Error('unforeseen input');
+      return { trusted: true, via: 'test' };
+    },
+  });
+  const handled = await processBatch([await fixtureMessage('08-regional-sender.eml', 0), await fixtureMessage('01-plain-text.eml', 1)], deps);
+  assert.deepEqual(
+    handled.map((h) => [h.record.source, h.record.outcome, h.record.reason]).sort(),
+    [['01-plain-text.eml', 'stored', 'test'], ['08-regional-sender.eml', 'failed', 'internal-error']],
+  );
+});
