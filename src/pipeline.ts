@@ -184,8 +184,9 @@ function ledgerView(deps: PipelineDeps): LedgerView {
     applied: (username) => deps.ledger.applied(username),
     rejection: (fp) => {
       const r = deps.ledger.rejection(fp);
-      const current = deps.verifier?.credentialFingerprint(r?.username ?? '');
-      return r && (!r.credential || !current || r.credential === current) ? r : undefined;
+      if (!r?.credential) return r;
+      const current = deps.verifier?.credentialFingerprint(r.username);
+      return !current || r.credential === current ? r : undefined;
     },
   };
 }

@@ -1,8 +1,12 @@
+import type { ImapFlow } from 'imapflow';
 import type { Config } from '../config.js';
+import type { Handled } from '../pipeline.js';
 import { UsageError } from '../errors.js';
 import { resolveSecret } from '../secrets.js';
 import { isLoopback, type ImapSettings } from '../sources/imap.js';
-import { parseAfter, type AfterMode } from '../sources/imap-settle.js';
+import { findCandidates } from '../sources/imap-search.js';
+import { parseAfter, settle, toSettle, type AfterMode } from '../sources/imap-settle.js';
+import { runBatch, type RunContext } from './run.js';
 
 /** Everything ingest and watch need to reach the mailbox, checked before anything connects. */
 export async function mailboxSettings(config: Config, env: NodeJS.ProcessEnv = process.env): Promise<{ imap: ImapSettings; after: AfterMode }> {
@@ -40,4 +44,26 @@ export async function mailboxSettings(config: Config, env: NodeJS.ProcessEnv = p
 /** The ledger's key for a mailbox: the same folder on another account or server is another. */
 export function mailboxKey(imap: ImapSettings): string {
   return `${imap.user}@${imap.host}:${imap.port}/${imap.mailbox}`;
+}
+
+/**
+ * Searches one open mailbox, runs the candidates as one batch and settles what reached a final
+ * outcome. Shared by ingest and by every catch-up of watch.
+ */
+export async function sweep(
+  ctx: RunContext,
+  client: ImapFlow,
+  scope: { mailbox: string; uidValidity: string; since: Date | null; afterUid: number },
+  after: AfterMode,
+): Promise<{ handled: Handled[]; highestUid: number }> {
+  const { messages, highestUid } = await findCandidates(client, {
+    ...scope,
+    forwarders: ctx.config.trustedForwarders,
+    skipHandled: after.kind === 'flag',
+    maxMessageBytes: ctx.config.maxMessageBytes,
+  });
+  ctx.log.debug('mailbox searched', { mailbox: scope.mailbox, candidates: messages.length, highestUid });
+  const handled = messages.length ? await runBatch(ctx, messages) : [];
+  if (!ctx.config.dryRun) await settle(client, toSettle(handled), after, ctx.log);
+  return { handled, highestUid };
 }

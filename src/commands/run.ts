@@ -57,7 +57,7 @@ export async function prepare(config: Config): Promise<RunContext> {
   return { config, log, deps: { trust, ledger, store, verifier, knownUser, maxMessageBytes: config.maxMessageBytes, log } };
 }
 
-export function print(records: readonly MessageRecord[], json: boolean): void {
+function print(records: readonly MessageRecord[], json: boolean): void {
   const lines = records.map((r) => (json ? toJson(r) : toText(r)));
   if (lines.length) process.stdout.write(lines.join('\n') + '\n');
 }

@@ -6,8 +6,7 @@ import { parseSince } from '../since.js';
 import { connectImap, imapError, openMailbox, type ImapSettings } from '../sources/imap.js';
 import type { AfterMode } from '../sources/imap-settle.js';
 import { backoffMs } from '../verify/backoff.js';
-import { sweep } from './ingest.js';
-import { mailboxKey, mailboxSettings } from './mailbox.js';
+import { mailboxKey, mailboxSettings, sweep } from './mailbox.js';
 import { prepare, type RunContext } from './run.js';
 
 // Reconnects back off from 1 s to a minute and retry for ever; a refused login waits longer,
