@@ -1,3 +1,4 @@
+import type { Stats } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe } from '../errors.js';
@@ -22,7 +23,8 @@ async function emlFilesUnder(dir: string): Promise<string[]> {
  * yields the *.eml files below it. A bad path is reported and the rest still run.
  */
 export async function listFiles(paths: readonly string[]): Promise<FileListing> {
-  const files: string[] = [];
+  // One stat per file: a named file's is kept, a directory's entries are stat'ed as found.
+  const files = new Map<string, Stats | null>();
   const problems: string[] = [];
   for (const path of paths) {
     try {
@@ -30,25 +32,23 @@ export async function listFiles(paths: readonly string[]): Promise<FileListing> 
       if (info.isDirectory()) {
         const found = await emlFilesUnder(path);
         if (found.length === 0) problems.push(`${path}: no .eml files in this directory`);
-        files.push(...found);
+        for (const file of found) if (!files.has(file)) files.set(file, await stat(file).catch(() => null));
       } else {
-        files.push(path);
+        files.set(path, info);
       }
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       problems.push(`${path}: ${code === 'ENOENT' ? 'no such file or directory' : (code ?? describe(err))}`);
     }
   }
-  const messages: RawMessage[] = [];
-  for (const [sequence, file] of [...new Set(files)].entries()) {
-    const info = await stat(file).catch(() => null);
-    messages.push({
+  const messages = [...files].map(
+    ([file, info], sequence): RawMessage => ({
       source: file,
       receivedAt: info?.mtime ?? null,
       sequence,
       size: info?.size ?? null,
       load: () => readFile(file),
-    });
-  }
+    }),
+  );
   return { messages, problems };
 }
