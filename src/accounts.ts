@@ -1,6 +1,7 @@
 import { UsageError } from './errors.js';
 import { scryptSync } from 'node:crypto';
 import { fingerprint, type Fingerprint } from './fingerprint.js';
+import { isLoopback } from './loopback.js';
 import { resolveSecret } from './secrets.js';
 
 /** A Salesforce user the tool may act for, with what it needs for one test login. */
@@ -27,7 +28,10 @@ function checkLoginUrl(url: string, origin: string): string {
   } catch {
     throw new UsageError(`${origin}: "${url}" is not a URL`);
   }
-  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') throw new UsageError(`${origin}: the login URL must be https`);
+  // The login sends password + token: plain http only to this machine (a test stand-in, a tunnel).
+  if (parsed.protocol !== 'https:' && !(parsed.protocol === 'http:' && isLoopback(parsed.hostname))) {
+    throw new UsageError(`${origin}: the login URL must be https (http only for a loopback host)`);
+  }
   return parsed.origin;
 }
 

@@ -39,10 +39,6 @@ async function freshAccessToken(command: string): Promise<string> {
   }
 }
 
-export function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
-}
-
 /** An imapflow error in one line, with the server's own words when it gave any. */
 export function imapError(err: unknown): string {
   const e = err as { responseText?: string; serverResponseCode?: string };

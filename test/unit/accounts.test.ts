@@ -1,0 +1,22 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { loadAccounts } from '../../src/accounts.js';
+import { UsageError } from '../../src/errors.js';
+
+const env = { SFTOKEN_SF_USERNAME: 'Int@Acme.com', SFTOKEN_SF_PASSWORD: 'a-password' };
+const defaults = (loginUrl: string) => ({ loginUrl, apiVersion: '64.0' });
+
+test('a login URL must be https, or http to this machine only', async () => {
+  const [https] = await loadAccounts(undefined, env, defaults('https://acme.my.salesforce.com/'));
+  assert.deepEqual([https?.username, https?.loginUrl], ['int@acme.com', 'https://acme.my.salesforce.com']);
+  for (const local of ['http://127.0.0.1:8080', 'http://localhost:1', 'http://[::1]:9']) {
+    assert.equal((await loadAccounts(undefined, env, defaults(local)))[0]?.loginUrl, new URL(local).origin);
+  }
+  for (const bad of ['http://login.salesforce.com', 'ftp://login.salesforce.com', 'not a url']) {
+    await assert.rejects(loadAccounts(undefined, env, defaults(bad)), UsageError, bad);
+  }
+});
+
+test('a password written into the config file itself is refused', async () => {
+  await assert.rejects(loadAccounts([{ username: 'a@acme.com', password: 'literal' }], {}, defaults('https://login.salesforce.com')), /not the secret itself/);
+});
