@@ -32,12 +32,23 @@ async function world(user: string, extraArgs: string[] = [], dovecotConfig = '')
   const home = await tempDir();
   const config = join(home, 'config.json');
   await writeFile(config, JSON.stringify({ accounts: ['plain@acme.com', 'multi@acme.com', 'team-a@acme.com'].map((username) => ({ username, password: { env: 'SF_PW' } })) }));
-  const start = (more: string[] = []) =>
+  const start = (more: string[] = [], env: Record<string, string> = {}) =>
     Watcher.start(
       ['--trust', 'sender', '--config', config, '--imap-host', '127.0.0.1', '--imap-port', String(dovecot.port), '--imap-user', user, '--imap-tls', 'false', '--login-url', sf.url, '--store', `file:${join(home, 'tokens.json')}`, '--state', join(home, 'state.json'), '--heartbeat', '1', ...extraArgs, ...more],
-      isolatedEnv(home, { SFTOKEN_IMAP_PASSWORD: IMAP_PW, SF_PW }),
+      isolatedEnv(home, { SFTOKEN_IMAP_PASSWORD: IMAP_PW, SF_PW, ...env }),
     );
   return { dovecot, sf, home, start };
+}
+
+/** A watched mailbox "Tokens" whose first token is already stored: where both UIDVALIDITY tests begin. */
+async function watchedTokensMailbox(user: string) {
+  const env = await world(user, ['--mailbox', 'Tokens']);
+  const admin = await env.dovecot.client(user, IMAP_PW);
+  await admin.mailboxCreate('Tokens');
+  await admin.append('Tokens', await fixture('01-plain-text.eml'));
+  const watcher = env.start();
+  await watcher.record((r) => r.outcome === 'stored', 'the first token');
+  return { ...env, admin, watcher };
 }
 
 test('watch stores a delivered token, survives a server restart, and stops cleanly on SIGTERM', async () => {
@@ -89,13 +100,7 @@ test('mail delivered while the watcher is down is caught up on its next start', 
 });
 
 test('a UIDVALIDITY change makes the watcher read the mailbox again, without a second login', async () => {
-  const user = 'uidvalidity@acme.com';
-  const { dovecot, sf, start } = await world(user, ['--mailbox', 'Tokens']);
-  const admin = await dovecot.client(user, IMAP_PW);
-  await admin.mailboxCreate('Tokens');
-  await admin.append('Tokens', await fixture('01-plain-text.eml'));
-  const w1 = start();
-  await w1.record((r) => r.outcome === 'stored', 'the token');
+  const { sf, start, admin, watcher: w1 } = await watchedTokensMailbox('uidvalidity@acme.com');
   await w1.stop();
 
   await admin.mailboxDelete('Tokens');
@@ -130,12 +135,8 @@ test('health: /healthz answers 200 while IMAP round trips succeed, /metrics coun
 });
 
 test('a wrong IMAP password: watch says why and keeps retrying', async () => {
-  const user = 'badpw@acme.com';
-  const { home, dovecot, sf } = await world(user);
-  const w = Watcher.start(
-    ['--trust', 'sender', '--no-verify', '--imap-host', '127.0.0.1', '--imap-port', String(dovecot.port), '--imap-user', user, '--imap-tls', 'false', '--login-url', sf.url, '--store', `file:${join(home, 't.json')}`, '--state', join(home, 's.json')],
-    isolatedEnv(home, { SFTOKEN_IMAP_PASSWORD: 'wrong' }),
-  );
+  const { start } = await world('badpw@acme.com');
+  const w = start(['--no-verify'], { SFTOKEN_IMAP_PASSWORD: 'wrong' });
   const error = await w.log('mailbox unavailable');
   assert.match(String(error.error), /IMAP login refused/);
   await w.log('reconnecting');
@@ -179,13 +180,7 @@ async function said<T>(what: string, fn: () => Promise<T>): Promise<T> {
 }
 
 test('a mailbox recreated under a running watcher (new UIDVALIDITY) is read again', async () => {
-  const user = 'live-uidvalidity@acme.com';
-  const { dovecot, sf, start } = await world(user, ['--mailbox', 'Tokens']);
-  const admin = await dovecot.client(user, IMAP_PW);
-  await admin.mailboxCreate('Tokens');
-  await admin.append('Tokens', await fixture('01-plain-text.eml'));
-  const w = start();
-  await w.record((r) => r.outcome === 'stored', 'the first token');
+  const { sf, admin, watcher: w } = await watchedTokensMailbox('live-uidvalidity@acme.com');
   await said('delete', () => admin.mailboxDelete('Tokens'));
   const mail = await delivered('20-two-users-a.eml', 7);
   // Dovecot's maildir may still be finishing the delete ("Mailbox was deleted under us"):
