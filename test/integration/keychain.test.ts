@@ -5,6 +5,9 @@ import { CLI } from '../helpers/paths.js';
 import { fixtureIndex } from '../helpers/fixtures.js';
 import { inKeyringSession } from '../helpers/keyring.js';
 import { tempDir } from '../helpers/tmp.js';
+import { SalesforceStandIn } from '../helpers/salesforce.js';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 
 const SERVICE = 'sftoken-test-service';
 
@@ -30,4 +33,24 @@ test('tokens stored in the keychain read back with secret-tool, one entry per us
 test('a token for a user that is not there reads back as nothing', async () => {
   const r = await inKeyringSession(await tempDir(), `secret-tool lookup service ${SERVICE} account nobody@acme.com; echo "rc=$?"`);
   assert.match(r.stdout, /rc=1/);
+});
+
+test('an account password can come from the keychain: {"keychain": {service, account}}', async () => {
+  const home = await tempDir();
+  const password = 'Pw-from-the-keyring';
+  const sf = await SalesforceStandIn.start();
+  sf.addUser({ username: 'plain@acme.com', password, tokenFingerprint: fixtureIndex().find((f) => f.file === '01-plain-text.eml')?.fingerprint as string });
+  const config = join(home, 'config.json');
+  await writeFile(config, JSON.stringify({ accounts: [{ username: 'plain@acme.com', password: { keychain: { service: 'acme-salesforce', account: 'integration-password' } } }] }));
+  // secret-tool reads the secret from stdin, so it never stands in a process's arguments; keytar
+  // finds only entries of libsecret's generic schema, hence the xdg:schema attribute.
+  const script =
+    `printf %s "$SF_PASSWORD" | secret-tool store --label=sf xdg:schema org.freedesktop.Secret.Generic service acme-salesforce account integration-password || exit 98\n` +
+    `unset SF_PASSWORD\n` +
+    `"${process.execPath}" "${CLI}" replay fixtures/01-plain-text.eml --json --trust sender --config "${config}" --login-url ${sf.url} --store file:${join(home, 't.json')} --state ${join(home, 's.json')}`;
+  const r = await inKeyringSession(home, script, { SF_PASSWORD: password });
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(r.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { outcome: string }).outcome), ['stored']);
+  assert.equal(sf.attempts.length, 1);
+  assert.doesNotMatch(r.stdout + r.stderr, new RegExp(password));
 });
