@@ -181,10 +181,13 @@ async function said<T>(what: string, fn: () => Promise<T>): Promise<T> {
 
 test('a mailbox recreated under a running watcher (new UIDVALIDITY) is read again', async () => {
   const { sf, admin, watcher: w } = await watchedTokensMailbox('live-uidvalidity@acme.com');
+  const beforeDelete = w.logs.length;
   await said('delete', () => admin.mailboxDelete('Tokens'));
+  // Re-created only once the watcher has let go of the old mailbox, as it happens in life: a
+  // re-create racing the old session leaves Dovecot's maildir answering "deleted under us".
+  await w.log('mailbox unavailable', 20_000, beforeDelete);
   const mail = await delivered('20-two-users-a.eml', 7);
-  // Dovecot's maildir may still be finishing the delete ("Mailbox was deleted under us"):
-  // create again whenever the append finds no mailbox.
+  // Should Dovecot still be finishing the delete, create again whenever the append finds none.
   await said('create and append', async () => {
     await admin.mailboxCreate('Tokens').catch(() => undefined);
     return admin.append('Tokens', mail);
@@ -195,3 +198,4 @@ test('a mailbox recreated under a running watcher (new UIDVALIDITY) is read agai
   assert.equal(sf.attempts.length, 2);
   assert.equal((await w.stop()).code, 0);
 });
+
