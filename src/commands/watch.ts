@@ -25,6 +25,8 @@ interface WatchState {
   firstSince: Date;
   stopped: Promise<void>;
   isStopping: () => boolean;
+  /** The mailbox is open: only now has a reconnect succeeded, and its backoff starts afresh. */
+  onWatching: () => void;
 }
 
 function sleep(ms: number, stopped: Promise<void>): Promise<void> {
@@ -50,6 +52,7 @@ async function session(state: WatchState, client: ImapFlow): Promise<void> {
   let since: Date | null = mark ? null : state.firstSince;
   let retryPending = false;
   liveness.markSuccess();
+  state.onWatching();
   ctx.log.info('watching', { mailbox: imap.mailbox, host: imap.host, afterUid, since: since?.toISOString() ?? null });
 
   const catchUp = async (): Promise<void> => {
@@ -116,19 +119,29 @@ export async function watch(config: Config): Promise<number> {
     process.once('SIGTERM', () => onSignal('SIGTERM'));
     process.once('SIGINT', () => onSignal('SIGINT'));
   });
-  const state: WatchState = { ctx, imap, after, liveness, firstSince: parseSince(config.since ?? '7d'), stopped, isStopping: () => stopping };
+  // Reset only once the mailbox is open: a server that accepts the login but lacks the mailbox
+  // would otherwise be asked again every second for ever.
+  let attempt = 0;
+  const state: WatchState = {
+    ctx,
+    imap,
+    after,
+    liveness,
+    firstSince: parseSince(config.since ?? '7d'),
+    stopped,
+    isStopping: () => stopping,
+    onWatching: () => (attempt = 0),
+  };
   const maxAgeMs = Math.max(3 * config.heartbeat * 1000, 30_000);
   const server = config.healthPort !== null ? await serveHealth(liveness, config.healthHost, config.healthPort, maxAgeMs).catch((err: unknown) => {
     throw new UsageError(`cannot serve health on ${config.healthHost}:${config.healthPort}: ${describe(err)}`);
   }) : null;
 
-  let attempt = 0;
   while (!stopping) {
     let client: ImapFlow | null = null;
     let cap = RECONNECT_CAP_MS;
     try {
       client = await connectImap(imap);
-      attempt = 0;
       await session(state, client);
     } catch (err) {
       if (err instanceof UsageError) cap = AUTH_FAILURE_CAP_MS;

@@ -199,3 +199,12 @@ test('a mailbox recreated under a running watcher (new UIDVALIDITY) is read agai
   assert.equal((await w.stop()).code, 0);
 });
 
+test('a missing mailbox is retried with a growing backoff, not every second for ever', async () => {
+  const { start } = await world('nobox@acme.com', ['--mailbox', 'Nope']);
+  const w = start();
+  await w.waitFor(() => (w.logs.filter((l) => l.msg === 'reconnecting').length >= 3 ? true : undefined), 'three reconnects');
+  const reconnects = w.logs.filter((l) => l.msg === 'reconnecting').slice(0, 3);
+  assert.deepEqual(reconnects.map((l) => l.attempt), [1, 2, 3]);
+  assert.match(String(w.logs.find((l) => l.msg === 'mailbox unavailable')?.error), /mailbox "Nope" does not exist/);
+  assert.equal((await w.stop()).code, 0);
+});
