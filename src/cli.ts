@@ -2,7 +2,7 @@
 import yargs, { type Argv, type CommandModule } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { ALL_OPTIONS, COMMON_OPTIONS, IMAP_OPTIONS, VERIFY_OPTIONS, loadConfigFile, resolveConfig, type Config, type OptionSpec } from './config.js';
-import { UsageError, describe } from './errors.js';
+import { UsageError, describe } from './util/errors.js';
 // Inlined by the bundler: no file to find at run time, wherever the package is installed.
 import pkg from '../package.json' with { type: 'json' };
 

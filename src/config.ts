@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { UsageError, describe } from './errors.js';
-import { defaultStatePath } from './ledger.js';
-import { LOG_LEVELS, type LogLevel } from './log.js';
-import { TRUST_MODES, type TrustMode } from './mail/authenticate.js';
+import { UsageError, describe } from './util/errors.js';
+import { defaultStatePath } from './state/ledger.js';
+import { LOG_LEVELS, type LogLevel } from './util/log.js';
+import { TRUST_MODES, type TrustMode } from './trust/policy.js';
 import { DEFAULT_STORE, parseStoreSpec } from './stores/index.js';
 
 // A token email is a few KiB; 2 MiB leaves room for gateway banners and forwarded copies while

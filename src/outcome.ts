@@ -1,4 +1,4 @@
-import type { Fingerprint } from './fingerprint.js';
+import type { Fingerprint } from './util/fingerprint.js';
 
 export type OutcomeKind = 'stored' | 'would-store' | 'superseded' | 'ignored' | 'rejected' | 'failed';
 

@@ -1,14 +1,14 @@
-import { describe } from './errors.js';
-import { fingerprint, type Fingerprint } from './fingerprint.js';
-import type { Ledger } from './ledger.js';
-import type { Logger } from './log.js';
+import { describe } from './util/errors.js';
+import { fingerprint, type Fingerprint } from './util/fingerprint.js';
+import type { Ledger } from './state/ledger.js';
+import type { Logger } from './util/log.js';
 import { classify } from './mail/classify.js';
 import { extractToken } from './mail/extract.js';
 import { parseEmail, precheck } from './mail/parse.js';
-import type { TrustPolicy } from './mail/authenticate.js';
+import type { TrustPolicy } from './trust/policy.js';
 import type { MessageRecord } from './outcome.js';
-import { registerSecret } from './redact.js';
-import { select, type Contender, type LedgerView } from './select.js';
+import { registerSecret } from './util/redact.js';
+import { select, type Contender, type LedgerView } from './pipeline/select.js';
 import type { RawMessage } from './sources/types.js';
 import type { SecretStore } from './stores/index.js';
 

@@ -1,8 +1,8 @@
 import type { ImapFlow } from 'imapflow';
 import type { Config } from '../config.js';
-import { TransientError, UsageError, describe } from '../errors.js';
-import { parseSince } from '../since.js';
-import { connectImap, imapError, openMailbox } from '../sources/imap.js';
+import { TransientError, UsageError, describe } from '../util/errors.js';
+import { parseSince } from '../util/since.js';
+import { connectImap, imapError, openMailbox } from '../sources/imap/connect.js';
 import { mailboxSettings, sweep } from './mailbox.js';
 import { exitCodeFor, prepare } from './run.js';
 

@@ -1,12 +1,12 @@
 import type { ImapFlow } from 'imapflow';
 import type { Config } from '../config.js';
 import type { Handled } from '../pipeline.js';
-import { UsageError } from '../errors.js';
-import { resolveSecret } from '../secrets.js';
-import { isLoopback } from '../loopback.js';
-import type { ImapSettings } from '../sources/imap.js';
-import { findCandidates } from '../sources/imap-search.js';
-import { parseAfter, settle, toSettle, type AfterMode } from '../sources/imap-settle.js';
+import { UsageError } from '../util/errors.js';
+import { resolveSecret } from '../config/secrets.js';
+import { isLoopback } from '../util/loopback.js';
+import type { ImapSettings } from '../sources/imap/connect.js';
+import { findCandidates } from '../sources/imap/search.js';
+import { parseAfter, settle, toSettle, type AfterMode } from '../sources/imap/settle.js';
 import { runBatch, type RunContext } from './run.js';
 
 /** Everything ingest and watch need to reach the mailbox, checked before anything connects. */

@@ -1,15 +1,15 @@
-import { Ledger } from '../ledger.js';
-import { createLogger, type Logger } from '../log.js';
+import { Ledger } from '../state/ledger.js';
+import { createLogger, type Logger } from '../util/log.js';
 import type { Config } from '../config.js';
-import { senderProver, trustPolicy, type Prover, type TrustPolicy } from '../mail/authenticate.js';
-import { loadDkimKeys } from '../mail/dkim-keys.js';
-import { toJson, toText, summarize } from '../output.js';
+import { senderProver, trustPolicy, type Prover, type TrustPolicy } from '../trust/policy.js';
+import { loadDkimKeys } from '../trust/dkim-keys.js';
+import { toJson, toText, summarize } from '../app/report.js';
 import { isFinal, type MessageRecord } from '../outcome.js';
 import { processBatch, type Handled, type PipelineDeps } from '../pipeline.js';
 import type { RawMessage } from '../sources/types.js';
 import { openStore } from '../stores/index.js';
-import { UsageError } from '../errors.js';
-import { loadAccounts } from '../accounts.js';
+import { UsageError } from '../util/errors.js';
+import { loadAccounts } from '../config/accounts.js';
 import { SalesforceVerifier } from '../verify/salesforce.js';
 
 /** What every command sets up before its source hands over messages. */
@@ -22,10 +22,10 @@ export interface RunContext {
 async function prover(config: Config): Promise<Prover> {
   if (config.trust === 'sender') return senderProver;
   if (config.trust === 'auth-results') {
-    const { authResultsProver } = await import('../mail/auth-results-prover.js');
+    const { authResultsProver } = await import('../trust/auth-results-prover.js');
     return authResultsProver(config.authservId as string);
   }
-  const { dkimProver } = await import('../mail/dkim.js');
+  const { dkimProver } = await import('../trust/dkim.js');
   return dkimProver(config.dkimKeys ? loadDkimKeys(config.dkimKeys) : new Map());
 }
 

@@ -1,11 +1,11 @@
 import type { ImapFlow } from 'imapflow';
 import type { Config } from '../config.js';
-import { UsageError, describe } from '../errors.js';
-import { Liveness, serveHealth } from '../health.js';
-import { parseSince } from '../since.js';
-import { connectImap, imapError, openMailbox, type ImapSettings } from '../sources/imap.js';
-import type { AfterMode } from '../sources/imap-settle.js';
-import { backoffMs } from '../verify/backoff.js';
+import { UsageError, describe } from '../util/errors.js';
+import { Liveness, serveHealth } from '../app/health.js';
+import { parseSince } from '../util/since.js';
+import { connectImap, imapError, openMailbox, type ImapSettings } from '../sources/imap/connect.js';
+import type { AfterMode } from '../sources/imap/settle.js';
+import { backoffMs } from '../util/backoff.js';
 import { mailboxKey, mailboxSettings, sweep } from './mailbox.js';
 import { prepare, type RunContext } from './run.js';
 

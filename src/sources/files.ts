@@ -1,7 +1,7 @@
 import type { Stats } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { describe } from '../errors.js';
+import { describe } from '../util/errors.js';
 import type { RawMessage } from './types.js';
 
 export interface FileListing {

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
-import { writeFileAtomic } from '../atomic-file.js';
-import { TransientError, UsageError, describe } from '../errors.js';
+import { writeFileAtomic } from '../state/atomic-file.js';
+import { TransientError, UsageError, describe } from '../util/errors.js';
 import type { SecretStore, TokenMetadata } from './types.js';
 
 interface FileEntry extends TokenMetadata {

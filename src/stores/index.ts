@@ -1,5 +1,5 @@
 import { isAbsolute, resolve } from 'node:path';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../util/errors.js';
 import { FileStore } from './file.js';
 import type { SecretStore } from './types.js';
 

@@ -1,4 +1,4 @@
-import { TransientError, UsageError, describe } from '../errors.js';
+import { TransientError, UsageError, describe } from '../util/errors.js';
 import type { SecretStore } from './types.js';
 
 type Keytar = Pick<typeof import('keytar'), 'getPassword' | 'setPassword'>;

@@ -1,4 +1,4 @@
-import type { Fingerprint } from '../fingerprint.js';
+import type { Fingerprint } from '../util/fingerprint.js';
 
 /** What a store keeps beside the token, for whoever reads it back. */
 export interface TokenMetadata {

@@ -1,9 +1,9 @@
-import { credentialFingerprint, type Account } from '../accounts.js';
-import type { Fingerprint } from '../fingerprint.js';
-import type { Ledger } from '../ledger.js';
-import type { Logger } from '../log.js';
+import { credentialFingerprint, type Account } from '../config/accounts.js';
+import type { Fingerprint } from '../util/fingerprint.js';
+import type { Ledger } from '../state/ledger.js';
+import type { Logger } from '../util/log.js';
 import type { Verdict, Verifier } from '../pipeline.js';
-import { backoffMs, withinLastHour } from './backoff.js';
+import { backoffMs, withinLastHour } from '../util/backoff.js';
 import { classifyLoginError, type LoginFailure } from './login-errors.js';
 
 export interface VerifyOptions {

@@ -1,4 +1,4 @@
-import { fingerprint } from '../../src/fingerprint.js';
+import { fingerprint } from '../../src/util/fingerprint.js';
 import { fixtureIndex } from './fixtures.js';
 
 /**

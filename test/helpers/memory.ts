@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { Ledger } from '../../src/ledger.js';
-import { silentLogger } from '../../src/log.js';
-import { senderPolicy } from '../../src/mail/authenticate.js';
+import { Ledger } from '../../src/state/ledger.js';
+import { silentLogger } from '../../src/util/log.js';
+import { senderPolicy } from '../../src/trust/policy.js';
 import type { PipelineDeps } from '../../src/pipeline.js';
 import type { RawMessage } from '../../src/sources/types.js';
 import type { SecretStore, TokenMetadata } from '../../src/stores/index.js';

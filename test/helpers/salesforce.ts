@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { onCleanup } from './cleanup.js';
-import { fingerprint } from '../../src/fingerprint.js';
+import { fingerprint } from '../../src/util/fingerprint.js';
 
 /**
  * A stand-in for Salesforce's login endpoints, served over real HTTP so that the real jsforce

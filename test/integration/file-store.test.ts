@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fingerprint } from '../../src/fingerprint.js';
+import { fingerprint } from '../../src/util/fingerprint.js';
 import { isolatedEnv, jsonLines, sftoken } from '../helpers/cli.js';
 import { fixtureIndex } from '../helpers/fixtures.js';
 import { tempDir } from '../helpers/tmp.js';

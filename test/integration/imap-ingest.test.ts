@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { HANDLED_KEYWORD } from '../../src/sources/imap-search.js';
+import { HANDLED_KEYWORD } from '../../src/sources/imap/search.js';
 import { isolatedEnv, jsonLines, sftoken } from '../helpers/cli.js';
 import { Dovecot } from '../helpers/dovecot.js';
 import { fixtureIndex, fixturePath } from '../helpers/fixtures.js';

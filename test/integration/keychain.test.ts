@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { fingerprint } from '../../src/fingerprint.js';
+import { fingerprint } from '../../src/util/fingerprint.js';
 import { CLI } from '../helpers/paths.js';
 import { fixtureIndex } from '../helpers/fixtures.js';
 import { inKeyringSession } from '../helpers/keyring.js';

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { loadAccounts } from '../../src/accounts.js';
-import { UsageError } from '../../src/errors.js';
+import { loadAccounts } from '../../src/config/accounts.js';
+import { UsageError } from '../../src/util/errors.js';
 
 const env = { SFTOKEN_SF_USERNAME: 'Int@Acme.com', SFTOKEN_SF_PASSWORD: 'a-password' };
 const defaults = (loginUrl: string) => ({ loginUrl, apiVersion: '64.0' });

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { senderPolicy } from '../../src/mail/authenticate.js';
+import { senderPolicy } from '../../src/trust/policy.js';
 import type { ParsedEmail } from '../../src/mail/types.js';
 
 function input(from: ParsedEmail['from'], fromFields = 1) {

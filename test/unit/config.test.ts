@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { loadConfigFile, resolveConfig, envName } from '../../src/config.js';
-import { UsageError } from '../../src/errors.js';
+import { UsageError } from '../../src/util/errors.js';
 import { tempDir } from '../helpers/tmp.js';
 
 test('precedence is flag > env > file > default', () => {

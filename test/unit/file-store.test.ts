@@ -4,7 +4,7 @@ import { readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FileStore } from '../../src/stores/file.js';
 import { openStore, parseStoreSpec } from '../../src/stores/index.js';
-import { UsageError } from '../../src/errors.js';
+import { UsageError } from '../../src/util/errors.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const meta = { fingerprint: 'sha256:000000000000' as const, emailDate: '2026-11-01T00:00:00.000Z' };

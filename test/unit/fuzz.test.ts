@@ -86,9 +86,9 @@ test('no token is ever accepted from an untrusted sender', async () => {
 
 test('damaged DKIM-signed mail never makes the DKIM policy throw, and is never trusted once the body changes', async () => {
   const { makeKey, sign, tokenEmail } = await import('../helpers/dkim.js');
-  const { dkimProver } = await import('../../src/mail/dkim.js');
-  const { parseDkimKeys } = await import('../../src/mail/dkim-keys.js');
-  const { trustPolicy } = await import('../../src/mail/authenticate.js');
+  const { dkimProver } = await import('../../src/trust/dkim.js');
+  const { parseDkimKeys } = await import('../../src/trust/dkim-keys.js');
+  const { trustPolicy } = await import('../../src/trust/policy.js');
   const key = makeKey('salesforce.com');
   const policy = trustPolicy({ prover: dkimProver(parseDkimKeys(key.keyLine, 'keys'), async () => []), trustedForwarders: [] });
   const signed = Buffer.from(await sign(tokenEmail({ from: 'support@salesforce.com', username: 'u@acme.com', token: 'aB3dE5fG7hJ9kL1mN2pQ4rS6', date: 'Mon, 02 Nov 2026 09:15:00 +0000' }), key));

@@ -2,8 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Ledger, MAX_PROCESSED, MAX_REJECTED } from '../../src/ledger.js';
-import { UsageError } from '../../src/errors.js';
+import { Ledger, MAX_PROCESSED, MAX_REJECTED } from '../../src/state/ledger.js';
+import { UsageError } from '../../src/util/errors.js';
 import { tempDir } from '../helpers/tmp.js';
 
 test('the ledger round-trips through a 0600 file', async () => {

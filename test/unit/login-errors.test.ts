@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { classifyLoginError } from '../../src/verify/login-errors.js';
-import { backoffMs, withinLastHour } from '../../src/verify/backoff.js';
+import { backoffMs, withinLastHour } from '../../src/util/backoff.js';
 
 function oauthError(name: string, description: string): Error {
   const e = new Error(description);

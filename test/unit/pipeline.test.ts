@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { TransientError } from '../../src/errors.js';
+import { TransientError } from '../../src/util/errors.js';
 import { processBatch, type Verifier } from '../../src/pipeline.js';
 import { fixtureMessage, memoryDeps } from '../helpers/memory.js';
 

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { select, type Contender, type LedgerView } from '../../src/select.js';
-import type { Fingerprint } from '../../src/fingerprint.js';
+import { select, type Contender, type LedgerView } from '../../src/pipeline/select.js';
+import type { Fingerprint } from '../../src/util/fingerprint.js';
 
 const emptyLedger: LedgerView = { applied: () => undefined, rejection: () => undefined };
 const at = (iso: string) => new Date(iso);

@@ -1,12 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { trustPolicy, senderProver, type TrustDecision } from '../../src/mail/authenticate.js';
-import { parseAuthResults, trustedAuthResults } from '../../src/mail/auth-results.js';
-import { authResultsProver } from '../../src/mail/auth-results-prover.js';
-import { dkimProver, keysResolver } from '../../src/mail/dkim.js';
-import { parseDkimKeys } from '../../src/mail/dkim-keys.js';
+import { trustPolicy, senderProver, type TrustDecision } from '../../src/trust/policy.js';
+import { parseAuthResults, trustedAuthResults } from '../../src/trust/auth-results.js';
+import { authResultsProver } from '../../src/trust/auth-results-prover.js';
+import { dkimProver, keysResolver } from '../../src/trust/dkim.js';
+import { parseDkimKeys } from '../../src/trust/dkim-keys.js';
 import { parseEmail } from '../../src/mail/parse.js';
-import { UsageError } from '../../src/errors.js';
+import { UsageError } from '../../src/util/errors.js';
 import { makeKey, sign, tokenEmail } from '../helpers/dkim.js';
 
 const SF = makeKey('salesforce.com');

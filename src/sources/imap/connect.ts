@@ -1,8 +1,8 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import type { ImapFlow, ImapFlowOptions } from 'imapflow';
-import { TransientError, UsageError, describe } from '../errors.js';
-import { registerSecret } from '../redact.js';
+import { TransientError, UsageError, describe } from '../../util/errors.js';
+import { registerSecret } from '../../util/redact.js';
 
 /** How to reach and log in to the mailbox. Secrets are resolved before this is built. */
 export interface ImapSettings {

@@ -1,7 +1,7 @@
 import type { FetchMessageObject, ImapFlow, SearchObject } from 'imapflow';
-import { isSalesforceDomain, normalizeSubject } from '../mail/classify.js';
-import { LOCALES } from '../mail/locales.js';
-import type { RawMessage } from './types.js';
+import { isSalesforceDomain, normalizeSubject } from '../../mail/classify.js';
+import { LOCALES } from '../../mail/locales.js';
+import type { RawMessage } from '../types.js';
 
 // Dovecot refuses very long command lines ("Too long argument"): UID sets go in chunks.
 const UIDS_PER_FETCH = 500;

@@ -1,4 +1,4 @@
-import { aligned, domainOf, type Prover } from './authenticate.js';
+import { aligned, domainOf, type Prover } from './policy.js';
 import { trustedAuthResults } from './auth-results.js';
 
 /**

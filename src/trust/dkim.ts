@@ -1,6 +1,6 @@
 import { Resolver } from 'node:dns/promises';
 import { dkimVerify } from 'mailauth/lib/dkim/verify.js';
-import { aligned, type Prover } from './authenticate.js';
+import { aligned, type Prover } from './policy.js';
 import { keyDomain, type DkimKeys } from './dkim-keys.js';
 
 // A key lookup that takes longer than this is a DNS failure (transient), not a verdict.

@@ -2,9 +2,9 @@ import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { writeFileAtomic } from './atomic-file.js';
-import { UsageError, describe } from './errors.js';
-import type { Fingerprint } from './fingerprint.js';
-import type { OutcomeKind } from './outcome.js';
+import { UsageError, describe } from '../util/errors.js';
+import type { Fingerprint } from '../util/fingerprint.js';
+import type { OutcomeKind } from '../outcome.js';
 
 export interface AppliedToken {
   fingerprint: Fingerprint;

@@ -1,8 +1,8 @@
 import type { ImapFlow } from 'imapflow';
-import { UsageError } from '../errors.js';
-import type { Logger } from '../log.js';
-import type { Handled } from '../pipeline.js';
-import { HANDLED_KEYWORD, uidSet } from './imap-search.js';
+import { UsageError } from '../../util/errors.js';
+import type { Logger } from '../../util/log.js';
+import type { Handled } from '../../pipeline.js';
+import { HANDLED_KEYWORD, uidSet } from './search.js';
 
 export type AfterMode = { kind: 'flag' } | { kind: 'seen' } | { kind: 'move'; folder: string } | { kind: 'delete' };
 

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../util/errors.js';
 
 /** `<selector>._domainkey.<domain>` → TXT value, from a --dkim-keys file. */
 export type DkimKeys = ReadonlyMap<string, string>;

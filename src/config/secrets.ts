@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
-import { UsageError, describe } from './errors.js';
-import { registerSecret } from './redact.js';
+import { UsageError, describe } from '../util/errors.js';
+import { registerSecret } from '../util/redact.js';
 
 /**
  * Where a secret comes from, in a config file: never the secret itself, so that a config file
@@ -35,7 +35,7 @@ export async function resolveSecret(ref: unknown, origin: string, env: NodeJS.Pr
       throw new UsageError(`${origin}: cannot read ${ref.file}: ${(err as NodeJS.ErrnoException).code ?? describe(err)}`);
     }
   } else {
-    const { loadKeytar } = await import('./stores/keychain.js');
+    const { loadKeytar } = await import('../stores/keychain.js');
     const keytar = await loadKeytar();
     try {
       secret = await keytar.getPassword(ref.keychain.service, ref.keychain.account);

@@ -1,5 +1,5 @@
 import { createServer, type Server } from 'node:http';
-import type { MessageRecord, OutcomeKind } from './outcome.js';
+import type { MessageRecord, OutcomeKind } from '../outcome.js';
 
 function label(value: string): string {
   return value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');

@@ -1,7 +1,7 @@
-import { UsageError } from './errors.js';
+import { UsageError } from '../util/errors.js';
 import { scryptSync } from 'node:crypto';
-import { fingerprint, type Fingerprint } from './fingerprint.js';
-import { isLoopback } from './loopback.js';
+import { fingerprint, type Fingerprint } from '../util/fingerprint.js';
+import { isLoopback } from '../util/loopback.js';
 import { resolveSecret } from './secrets.js';
 
 /** A Salesforce user the tool may act for, with what it needs for one test login. */

@@ -1,5 +1,5 @@
-import type { Fingerprint } from './fingerprint.js';
-import type { AppliedToken, RejectedToken } from './ledger.js';
+import type { Fingerprint } from '../util/fingerprint.js';
+import type { AppliedToken, RejectedToken } from '../state/ledger.js';
 
 export interface Contender {
   username: string;

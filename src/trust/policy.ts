@@ -1,5 +1,5 @@
-import { isSalesforceDomain } from './classify.js';
-import type { ParsedEmail } from './types.js';
+import { isSalesforceDomain } from '../mail/classify.js';
+import type { ParsedEmail } from '../mail/types.js';
 
 export type TrustMode = 'dkim' | 'auth-results' | 'sender';
 export const TRUST_MODES: readonly TrustMode[] = ['dkim', 'auth-results', 'sender'];
