@@ -1,98 +1,93 @@
-#!/usr/bin/env node
-import yargs, { type Argv, type CommandModule } from 'yargs';
-import { hideBin } from 'yargs/helpers';
-import { ALL_OPTIONS, COMMON_OPTIONS, IMAP_OPTIONS, VERIFY_OPTIONS, loadConfigFile, resolveConfig, type Config, type OptionSpec } from './config.js';
+import yargs, { type Argv } from 'yargs';
+import type { Command } from './app/command.js';
+import { processIo, type Io } from './app/io.js';
+import { ingest } from './commands/ingest.js';
+import { replay } from './commands/replay.js';
+import { watch } from './commands/watch.js';
+import { loadConfig } from './config/index.js';
+import { GROUPS, OPTIONS, shownDefault, type OptionKey } from './config/options.js';
 import { UsageError, describe } from './util/errors.js';
 // Inlined by the bundler: no file to find at run time, wherever the package is installed.
 import pkg from '../package.json' with { type: 'json' };
 
+/** The commands, in the order --help lists them; each declares its own options. */
+const COMMANDS: readonly Command[] = [replay, ingest, watch];
 
-// stdout carries only records (NDJSON with --json); a library that prints with console.log
-// (mailauth does, on a DKIM body-length mismatch) must not be able to break that contract.
-console.log = (...args: unknown[]) => console.error(...args);
-
-function fail(message: string, code: number): never {
-  process.stderr.write(`sftoken: ${message}\n`);
-  process.exit(code);
+function commandName(c: Command): string {
+  return c.usage.split(' ', 1)[0] ?? c.usage;
 }
 
-function withOptions<T>(y: Argv<T>, group: string, options: readonly OptionSpec[]): Argv<T> {
-  let out = y;
-  for (const o of options) {
-    out = out.option(o.flag, {
-      type: o.type,
-      describe: o.describe,
-      defaultDescription: o.defaultDescription,
-      group,
-      ...(o.choices ? { choices: o.choices as string[] } : {}),
-    });
+function declare(y: Argv, command: Command): Argv {
+  let out = y.option('config', { type: 'string', describe: 'JSON config file (also SFTOKEN_CONFIG)', group: GROUPS.common.title });
+  for (const group of command.groups) {
+    for (const key of GROUPS[group].keys) {
+      const o = OPTIONS[key];
+      out = out.option(o.flag, { type: o.type, describe: o.describe, defaultDescription: shownDefault(o), group: GROUPS[group].title, ...(o.choices ? { choices: [...o.choices] } : {}) });
+    }
   }
+  if (command.positional) out = out.positional(command.positional.name, { type: 'string', array: true, demandOption: true, describe: command.positional.describe });
+  for (const [example, meaning] of command.examples) out = out.example(example, meaning);
   return out;
 }
 
-function withCommonOptions<T>(y: Argv<T>): Argv<T> {
-  const withConfig = y.option('config', { type: 'string', describe: 'JSON config file (also SFTOKEN_CONFIG)', group: 'Common options:' });
-  return withOptions(withConfig, 'Common options:', COMMON_OPTIONS);
+/** The flags yargs saw, by option key; undefined where the flag was not given. */
+function flagsFrom(args: Record<string, unknown>): Partial<Record<OptionKey, unknown>> {
+  const flags: Partial<Record<OptionKey, unknown>> = {};
+  for (const [key, option] of Object.entries(OPTIONS)) flags[key as OptionKey] = args[option.flag]; // keys of OPTIONS are OptionKeys by its type
+  return flags;
 }
 
-/** Flags as yargs parsed them (unset ones stay undefined), merged with env and config file. */
-function configFrom(argv: Record<string, unknown>): Config {
-  const path = (argv.config as string | undefined) ?? process.env.SFTOKEN_CONFIG;
-  const file = path ? loadConfigFile(path) : {};
-  const flags = Object.fromEntries(ALL_OPTIONS.map((o) => [o.key, argv[o.key]]));
-  return resolveConfig({ flags, env: process.env, file, ...(path ? { filePath: path } : {}) });
+function strings(value: unknown): string[] {
+  return Array.isArray(value) ? value.map(String) : value === undefined ? [] : [String(value)];
 }
 
-/** ingest and watch take the same options; each loads its own module only when it runs. */
-function mailboxCommand(name: string, description: string, example: [string, string], body: (config: Config) => Promise<number>): CommandModule {
-  return {
-    command: name,
-    describe: description,
-    builder: (y: Argv) => withOptions(withOptions(y, 'Test login:', VERIFY_OPTIONS), 'Mailbox:', IMAP_OPTIONS).example(...example),
-    handler: (argv) => run(() => body(configFrom(argv))),
-  };
-}
-
-/** Runs a command; a user's mistake becomes one line and exit 2, a bug one line and exit 1. */
-async function run(body: () => Promise<number>): Promise<void> {
+/**
+ * Runs sftoken with these arguments and returns the exit code. A user's mistake becomes one
+ * line and exit 2, a bug one line and exit 1; nothing here exits the process, so that tests
+ * can run the CLI in-process.
+ */
+export async function main(argv: readonly string[], io: Io = processIo): Promise<number> {
+  let failure: string | null = null;
+  let output = '';
+  let parser = yargs()
+    .scriptName('sftoken')
+    .usage('$0 <command> [options]\n\nKeeps Salesforce integrations alive when their security token changes.')
+    .exitProcess(false)
+    .demandCommand(1, `name a command: ${COMMANDS.map(commandName).join(', ')}`)
+    .strict()
+    .version(pkg.version)
+    .help()
+    .alias('h', 'help')
+    .wrap(Math.min(100, process.stdout.columns || 100))
+    .fail((msg, err) => {
+      failure = (msg || err?.message || 'bad usage').replace(/\s*\n\s*/g, ' ');
+    });
+  for (const command of COMMANDS) parser = parser.command(command.usage, command.describe, (y) => declare(y, command));
+  const args = await parser.parseAsync([...argv], {}, (_err, _argv, out) => {
+    output = out;
+  });
+  if (failure !== null) {
+    io.stderr(`sftoken: ${failure} (see sftoken --help)\n`);
+    return 2;
+  }
+  if (output) {
+    io.stdout(output.endsWith('\n') ? output : `${output}\n`);
+    return 0;
+  }
+  const command = COMMANDS.find((c) => commandName(c) === String(args._[0]));
+  if (!command) return 2;
   try {
-    process.exitCode = await body();
+    const configPath = typeof args.config === 'string' ? args.config : undefined;
+    const config = await loadConfig(flagsFrom(args), configPath, io.env, command.groups);
+    return await command.run(config, io, command.positional ? strings(args[command.positional.name]) : []);
   } catch (err) {
-    if (err instanceof UsageError) fail(err.message, 2);
-    if (process.env.SFTOKEN_LOG_LEVEL === 'debug' || process.env.SFTOKEN_LOG_LEVEL === 'trace') console.error(err);
-    fail(`internal error: ${describe(err)} (set SFTOKEN_LOG_LEVEL=debug for details)`, 1);
+    if (err instanceof UsageError) {
+      io.stderr(`sftoken: ${err.message}\n`);
+      return 2;
+    }
+    const level = io.env.SFTOKEN_LOG_LEVEL;
+    if (level === 'debug' || level === 'trace') io.stderr(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    io.stderr(`sftoken: internal error: ${describe(err)} (set SFTOKEN_LOG_LEVEL=debug for details)\n`);
+    return 1;
   }
 }
-
-await withCommonOptions(yargs(hideBin(process.argv)))
-  .scriptName('sftoken')
-  .usage('$0 <command> [options]\n\nKeeps Salesforce integrations alive when their security token changes.')
-  .command(
-    'replay <path..>',
-    'process saved .eml files and directories as one batch',
-    (y) =>
-      withOptions(y, 'Test login:', VERIFY_OPTIONS)
-        .positional('path', { type: 'string', array: true, demandOption: true, describe: 'files, or directories searched for *.eml' })
-        .example('$0 replay fixtures --dry-run --trust sender', 'show what would be stored, touching nothing')
-        .example('SFTOKEN_SF_USERNAME=int@acme.com SFTOKEN_SF_PASSWORD=… $0 replay reset.eml', 'test the token with one login, then store it in the keychain')
-        .example('$0 replay mail/ --no-verify --store file:/run/secrets/sf.json', 'store without a test login, into a file'),
-    (argv) =>
-      run(async () => {
-        const config = configFrom(argv);
-        const { replay } = await import('./commands/replay.js');
-        return replay(config, argv.path);
-      }),
-  )
-  .command(mailboxCommand('ingest', 'search the mailbox once (--since), process what it finds, exit', ['SFTOKEN_IMAP_PASSWORD=… $0 ingest --since 7d --imap-host imap.acme.com --imap-user int@acme.com', 'recover after downtime'], async (config) => (await import('./commands/ingest.js')).ingest(config)))
-  .command(mailboxCommand('watch', 'IDLE on the mailbox; catch up at start and after every reconnect', ['$0 watch --imap-host imap.acme.com --imap-user int@acme.com --health-port 9464', 'run for ever, with /healthz and /metrics'], async (config) => (await import('./commands/watch.js')).watch(config)))
-  .demandCommand(1, 'name a command: replay, ingest or watch')
-  .strict()
-  .version(pkg.version)
-  .help()
-  .alias('h', 'help')
-  .wrap(Math.min(100, process.stdout.columns || 100))
-  .fail((msg, err) => {
-    if (err && !(err instanceof UsageError)) throw err;
-    fail(`${(msg ?? err?.message ?? "bad usage").replace(/\s*\n\s*/g, " ")} (see sftoken --help)`, 2);
-  })
-  .parseAsync();

@@ -1,22 +1,27 @@
 import { createServer, type Server } from 'node:http';
-import type { MessageRecord, OutcomeKind } from '../outcome.js';
+import type { MessageRecord, OutcomeKind } from '../pipeline/types.js';
+import type { WatchEvents } from '../sources/imap/watcher.js';
 
 function label(value: string): string {
   return value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
 }
 
 /** What the watcher knows about its own health, for the heartbeat, /healthz and /metrics. */
-export class Liveness {
+export class Liveness implements WatchEvents {
   lastSuccess: Date | null = null;
-  reconnects = 0;
+  private reconnects = 0;
   private readonly outcomes = new Map<OutcomeKind, number>();
   private readonly storedAt = new Map<string, Date>();
 
-  markSuccess(at: Date = new Date()): void {
+  contact(at: Date = new Date()): void {
     this.lastSuccess = at;
   }
 
-  count(records: readonly MessageRecord[], at: Date = new Date()): void {
+  reconnecting(): void {
+    this.reconnects++;
+  }
+
+  handled(records: readonly MessageRecord[], at: Date = new Date()): void {
     for (const r of records) {
       this.outcomes.set(r.outcome, (this.outcomes.get(r.outcome) ?? 0) + 1);
       if (r.outcome === 'stored' && r.username) this.storedAt.set(r.username, at);

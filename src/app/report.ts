@@ -1,4 +1,4 @@
-import type { MessageRecord, OutcomeKind } from '../outcome.js';
+import type { MessageRecord, OutcomeKind } from '../pipeline/types.js';
 
 /**
  * The NDJSON contract of DESIGN §2, these keys in this order, plus `verified` on stored records

@@ -1,29 +1,17 @@
-import type { ImapFlow } from 'imapflow';
-import type { Config } from '../config.js';
-import { TransientError, UsageError, describe } from '../util/errors.js';
-import { parseSince } from '../util/since.js';
-import { connectImap, imapError, openMailbox } from '../sources/imap/connect.js';
-import { mailboxSettings, sweep } from './mailbox.js';
-import { exitCodeFor, prepare } from './run.js';
+import type { Command } from '../app/command.js';
+import { UsageError } from '../util/errors.js';
 
 /** `sftoken ingest --since <when>`: one search of the mailbox, one batch, then exit. */
-export async function ingest(config: Config): Promise<number> {
-  if (!config.since) throw new UsageError('ingest needs --since: an ISO date, or a span such as 36h or 7d');
-  const since = parseSince(config.since);
-  const { imap, after } = await mailboxSettings(config);
-  const ctx = await prepare(config);
-  let client: ImapFlow | undefined;
-  try {
-    client = await connectImap(imap);
-    const box = await openMailbox(client, imap.mailbox);
-    const { handled } = await sweep(ctx, client, { mailbox: imap.mailbox, uidValidity: box.uidValidity, since, afterUid: 0 }, after);
-    return exitCodeFor(handled.map((h) => h.record));
-  } catch (err) {
-    if (err instanceof UsageError) throw err;
-    // connectImap's and openMailbox's errors say what failed; imapflow's own need the prefix.
-    process.stderr.write(`sftoken: ${err instanceof TransientError ? describe(err) : `IMAP error: ${imapError(err)}`}\n`);
-    return 1;
-  } finally {
-    await client?.logout().catch(() => client?.close());
-  }
-}
+export const ingest: Command = {
+  usage: 'ingest',
+  describe: 'search the mailbox once (--since), process what it finds, exit',
+  groups: ['common', 'login', 'mailbox'],
+  examples: [['SFTOKEN_IMAP_PASSWORD=… $0 ingest --since 7d --imap-host imap.acme.com --imap-user int@acme.com', 'recover after downtime']],
+  async run(config, io) {
+    const [mailbox, ...others] = config.mailboxes;
+    if (!mailbox || others.length) throw new UsageError('ingest reads one mailbox: give --imap-host and --imap-user');
+    if (!mailbox.since) throw new UsageError('ingest needs --since: an ISO date, or a span such as 36h or 7d');
+    const [{ buildContext }, { ingestMailbox }] = await Promise.all([import('../app/context.js'), import('../app/ingest.js')]);
+    return ingestMailbox(await buildContext(config, io), mailbox, mailbox.since);
+  },
+};

@@ -1,13 +1,18 @@
-import type { Config } from '../config.js';
-import { listFiles } from '../sources/files.js';
-import { exitCodeFor, prepare, runBatch } from './run.js';
+import type { Command } from '../app/command.js';
 
-/** `sftoken replay <path..>`: saved .eml files as one batch. Returns the exit code. */
-export async function replay(config: Config, paths: readonly string[]): Promise<number> {
-  const ctx = await prepare(config);
-  const { messages, problems } = await listFiles(paths);
-  for (const p of problems) process.stderr.write(`sftoken: ${p}\n`);
-  const handled = await runBatch(ctx, messages);
-  if (problems.length) return 2;
-  return exitCodeFor(handled.map((h) => h.record));
-}
+/** `sftoken replay <path..>`: saved .eml files as one batch. */
+export const replay: Command = {
+  usage: 'replay <path..>',
+  describe: 'process saved .eml files and directories as one batch',
+  groups: ['common', 'login'],
+  positional: { name: 'path', describe: 'files, or directories searched for *.eml' },
+  examples: [
+    ['$0 replay fixtures --dry-run --trust sender', 'show what would be stored, touching nothing'],
+    ['SFTOKEN_SF_USERNAME=int@acme.com SFTOKEN_SF_PASSWORD=… $0 replay reset.eml', 'test the token with one login, then store it in the keychain'],
+    ['$0 replay mail/ --no-verify --store file:/run/secrets/sf.json', 'store without a test login, into a file'],
+  ],
+  async run(config, io, paths) {
+    const { replayFiles } = await import('../app/replay.js');
+    return replayFiles(config, io, paths);
+  },
+};

@@ -51,8 +51,8 @@ export async function loadAccounts(fileAccounts: unknown, env: NodeJS.ProcessEnv
     if (!Array.isArray(fileAccounts)) throw new UsageError('config file: accounts must be a list');
     for (const [i, raw] of fileAccounts.entries()) {
       const origin = `config file: accounts[${i}]`;
-      if (raw === null || typeof raw !== 'object') throw new UsageError(`${origin} must be an object`);
-      const a = raw as Record<string, unknown>;
+      if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new UsageError(`${origin} must be an object`);
+      const a: Record<string, unknown> = { ...raw };
       for (const key of Object.keys(a)) if (!ACCOUNT_KEYS.has(key)) throw new UsageError(`${origin}: unknown key "${key}"`);
       if (typeof a.username !== 'string' || !a.username.includes('@')) throw new UsageError(`${origin}: username is required`);
       const username = a.username.toLowerCase();

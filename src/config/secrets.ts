@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
-import { UsageError, describe } from '../util/errors.js';
+import { parseDestination } from '../stores/index.js';
+import { UsageError, describe, errnoCode } from '../util/errors.js';
 import { registerSecret } from '../util/redact.js';
 
 /**
@@ -8,14 +9,11 @@ import { registerSecret } from '../util/redact.js';
  */
 export type SecretRef = { env: string } | { file: string } | { keychain: { service: string; account: string } };
 
-export function isSecretRef(value: unknown): value is SecretRef {
-  if (value === null || typeof value !== 'object') return false;
-  const v = value as Record<string, unknown>;
-  const keys = Object.keys(v);
-  if (keys.length !== 1) return false;
-  if (typeof v.env === 'string' || typeof v.file === 'string') return true;
-  const k = v.keychain as Record<string, unknown> | undefined;
-  return typeof k?.service === 'string' && typeof k.account === 'string';
+function isSecretRef(value: unknown): value is SecretRef {
+  if (value === null || typeof value !== 'object' || Object.keys(value).length !== 1) return false;
+  if (('env' in value && typeof value.env === 'string') || ('file' in value && typeof value.file === 'string')) return true;
+  const k = 'keychain' in value ? value.keychain : undefined;
+  return k !== null && typeof k === 'object' && 'service' in k && typeof k.service === 'string' && 'account' in k && typeof k.account === 'string';
 }
 
 /** Reads a secret and registers it for redaction; any problem is a one-line usage error naming `origin`. */
@@ -32,13 +30,13 @@ export async function resolveSecret(ref: unknown, origin: string, env: NodeJS.Pr
     try {
       secret = (await readFile(ref.file, 'utf8')).replace(/\r?\n$/, '');
     } catch (err) {
-      throw new UsageError(`${origin}: cannot read ${ref.file}: ${(err as NodeJS.ErrnoException).code ?? describe(err)}`);
+      throw new UsageError(`${origin}: cannot read ${ref.file}: ${errnoCode(err) ?? describe(err)}`);
     }
   } else {
-    const { loadKeytar } = await import('../stores/keychain.js');
-    const keytar = await loadKeytar();
+    // Read through the keychain destination itself, so that only stores/ knows the library.
     try {
-      secret = await keytar.getPassword(ref.keychain.service, ref.keychain.account);
+      const keychain = await parseDestination(`keychain:${ref.keychain.service}`).open();
+      secret = await keychain.get(ref.keychain.account);
     } catch (err) {
       throw new UsageError(`${origin}: keychain unavailable: ${describe(err).split('\n')[0]}`);
     }

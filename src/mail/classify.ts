@@ -1,4 +1,4 @@
-import { LOCALES } from './locales.js';
+import { isTokenSubject } from './locales.js';
 import { extractToken, hasTokenLabel } from './extract.js';
 import type { ParsedEmail } from './types.js';
 
@@ -28,7 +28,7 @@ export type Classification = { tokenEmail: true; by: 'subject' | 'label' | 'stru
  */
 export function classify(email: ParsedEmail): Classification {
   const subject = normalizeSubject(email.subject);
-  if (LOCALES.some((l) => l.subjectMarkers.some((m) => m.test(subject)))) return { tokenEmail: true, by: 'subject' };
+  if (isTokenSubject(subject)) return { tokenEmail: true, by: 'subject' };
   if (hasTokenLabel(email.text)) return { tokenEmail: true, by: 'label' };
   // In a language whose labels are unknown, only mail from Salesforce's own domain is read for
   // its structure: anyone else's mail full of IDs is simply not a token email.

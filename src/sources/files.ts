@@ -1,8 +1,8 @@
 import type { Stats } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { describe } from '../util/errors.js';
-import type { RawMessage } from './types.js';
+import { describe, errnoCode } from '../util/errors.js';
+import type { RawMessage } from '../pipeline/types.js';
 
 export interface FileListing {
   messages: RawMessage[];
@@ -37,7 +37,7 @@ export async function listFiles(paths: readonly string[]): Promise<FileListing> 
         files.set(path, info);
       }
     } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
+      const code = errnoCode(err);
       problems.push(`${path}: ${code === 'ENOENT' ? 'no such file or directory' : (code ?? describe(err))}`);
     }
   }

@@ -2,9 +2,10 @@ import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { writeFileAtomic } from './atomic-file.js';
-import { UsageError, describe } from '../util/errors.js';
+import { UsageError, describe, errnoCode } from '../util/errors.js';
 import type { Fingerprint } from '../util/fingerprint.js';
-import type { OutcomeKind } from '../outcome.js';
+import type { OutcomeKind } from '../pipeline/types.js';
+import { array, literal, number, object, optional, record, string, stringOrNull, ShapeError, type Check } from './shape.js';
 
 export interface AppliedToken {
   fingerprint: Fingerprint;
@@ -63,12 +64,44 @@ export function defaultStatePath(env: NodeJS.ProcessEnv = process.env): string {
   return join(base, 'sftoken', 'state.json');
 }
 
+const OUTCOMES: readonly OutcomeKind[] = ['stored', 'would-store', 'superseded', 'ignored', 'rejected', 'failed'];
+const outcome: Check<OutcomeKind> = (v, path) => {
+  const found = OUTCOMES.find((o) => o === v);
+  if (found === undefined) throw new ShapeError(`${path}: expected an outcome`);
+  return found;
+};
+const fingerprintString: Check<Fingerprint> = (v, path) => {
+  const s = string(v, path);
+  if (!s.startsWith('sha256:')) throw new ShapeError(`${path}: expected a fingerprint`);
+  return `sha256:${s.slice('sha256:'.length)}`;
+};
+const fingerprintKeyed = <T>(check: Check<T>): Check<Record<Fingerprint, T>> => (v, path) => {
+  const entries = Object.entries(record(check)(v, path));
+  for (const [k] of entries) fingerprintString(k, `${path} key`);
+  return Object.fromEntries(entries);
+};
+
+/** The whole layout, checked field by field: a state file is trusted only as far as it is read. */
+const LEDGER: Check<LedgerData> = object<LedgerData>({
+  version: literal(1),
+  applied: record(object<AppliedToken>({ fingerprint: fingerprintString, emailDate: string, messageId: stringOrNull, storedAt: string })),
+  rejected: fingerprintKeyed(object<RejectedToken>({ username: string, reason: string, at: string, credential: optional(fingerprintString) })),
+  processed: array(object<ProcessedMessage>({ key: string, outcome, at: string })),
+  failedLogins: record(array(string)),
+  retries: fingerprintKeyed(object<PendingRetry>({ attempts: number, nextAttemptAt: string, reason: string })),
+  mailboxes: record(object<MailboxMark>({ uidValidity: string, lastUid: number })),
+});
+
 function empty(): LedgerData {
   return { version: 1, applied: {}, rejected: {}, processed: [], failedLogins: {}, retries: {}, mailboxes: {} };
 }
 
-function keepNewest<T>(entries: [string, T][], max: number, at: (v: T) => string): [string, T][] {
-  return entries.length <= max ? entries : [...entries].sort((a, b) => at(b[1]).localeCompare(at(a[1]))).slice(0, max);
+function keepNewest<K extends string, T>(items: Record<K, T>, max: number, at: (v: T) => string): Record<K, T> {
+  const entries = Object.entries<T>(items);
+  if (entries.length <= max) return items;
+  const kept = new Set(entries.sort((a, b) => at(b[1]).localeCompare(at(a[1]))).slice(0, max).map(([k]) => k));
+  for (const key of Object.keys(items)) if (!kept.has(key)) delete items[key as K]; // a key of items is a K
+  return items;
 }
 
 export class Ledger {
@@ -82,13 +115,13 @@ export class Ledger {
     try {
       text = await readFile(path, 'utf8');
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return new Ledger(path, empty());
+      if (errnoCode(err) === 'ENOENT') return new Ledger(path, empty());
       throw new UsageError(`cannot read state file ${path}: ${describe(err)}`);
     }
     try {
-      const data = JSON.parse(text) as Partial<LedgerData>;
-      if (data.version !== 1 || typeof data.applied !== 'object' || typeof data.rejected !== 'object') throw new Error('unknown layout');
-      return new Ledger(path, { ...empty(), ...data } as LedgerData);
+      const data: unknown = JSON.parse(text);
+      // Files from before a section existed lack it; every section starts empty.
+      return new Ledger(path, LEDGER(data !== null && typeof data === 'object' ? { ...empty(), ...data } : data, ''));
     } catch (err) {
       throw new UsageError(`state file ${path} is not an sftoken state file (${describe(err)}); move it aside to start afresh`);
     }
@@ -108,7 +141,7 @@ export class Ledger {
 
   recordRejected(fp: Fingerprint, entry: RejectedToken): void {
     this.data.rejected[fp] = entry;
-    this.data.rejected = Object.fromEntries(keepNewest(Object.entries(this.data.rejected), MAX_REJECTED, (r) => r.at)) as LedgerData['rejected'];
+    keepNewest(this.data.rejected, MAX_REJECTED, (r) => r.at);
   }
 
   recordProcessed(entry: ProcessedMessage): void {
@@ -136,7 +169,7 @@ export class Ledger {
     }
     this.data.retries[fp] = retry;
     // A superseded token leaves its entry behind; the same bound as rejections keeps that small.
-    this.data.retries = Object.fromEntries(keepNewest(Object.entries(this.data.retries), MAX_REJECTED, (r) => r.nextAttemptAt)) as LedgerData['retries'];
+    keepNewest(this.data.retries, MAX_REJECTED, (r) => r.nextAttemptAt);
   }
 
   mailbox(key: string): MailboxMark | undefined {
@@ -147,6 +180,7 @@ export class Ledger {
     this.data.mailboxes[key] = mark;
   }
 
+  /** For tests and `status`: a copy, so that nobody changes the state behind the ledger's back. */
   snapshot(): Readonly<LedgerData> {
     return structuredClone(this.data);
   }
@@ -155,3 +189,9 @@ export class Ledger {
     await writeFileAtomic(this.path, JSON.stringify(this.data, null, 2) + '\n');
   }
 }
+
+/** What the verifier may read and write: the lockout guard's memory and pending retries. */
+export type LoginLedger = Pick<Ledger, 'failedLogins' | 'recordFailedLogin' | 'pendingRetry' | 'recordRetry'>;
+
+/** What a mailbox source may read and move: its high-water marks. */
+export type MailboxMarks = Pick<Ledger, 'mailbox' | 'recordMailbox'>;

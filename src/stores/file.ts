@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
+import { isAbsolute, resolve } from 'node:path';
 import { writeFileAtomic } from '../state/atomic-file.js';
-import { TransientError, UsageError, describe } from '../util/errors.js';
-import type { SecretStore, TokenMetadata } from './types.js';
+import { TransientError, UsageError, describe, errnoCode } from '../util/errors.js';
+import type { SecretStore, StoreBackend, TokenMetadata } from './types.js';
 
 interface FileEntry extends TokenMetadata {
   token: string;
@@ -9,6 +10,16 @@ interface FileEntry extends TokenMetadata {
 }
 
 type FileContent = Record<string, FileEntry>;
+
+function isEntry(value: unknown): value is FileEntry {
+  if (value === null || typeof value !== 'object') return false;
+  const e: Record<string, unknown> = { ...value };
+  return typeof e.token === 'string' && typeof e.fingerprint === 'string' && typeof e.emailDate === 'string' && typeof e.storedAt === 'string';
+}
+
+function isContent(value: unknown): value is FileContent {
+  return value !== null && typeof value === 'object' && !Array.isArray(value) && Object.values(value).every(isEntry);
+}
 
 /**
  * A JSON file keyed by username, for containers and hosts without a keychain: mode 0600,
@@ -26,17 +37,18 @@ export class FileStore implements SecretStore {
     try {
       text = await readFile(this.path, 'utf8');
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return {};
-      throw new TransientError(`cannot read token file ${this.path}: ${(err as NodeJS.ErrnoException).code ?? describe(err)}`);
+      if (errnoCode(err) === 'ENOENT') return {};
+      throw new TransientError(`cannot read token file ${this.path}: ${errnoCode(err) ?? describe(err)}`);
     }
+    let content: unknown;
     try {
-      const content = JSON.parse(text) as unknown;
-      if (content === null || typeof content !== 'object' || Array.isArray(content)) throw new Error('not an object');
-      return content as FileContent;
+      content = JSON.parse(text);
     } catch {
-      // Never overwrite what we cannot read: it may hold other users' tokens.
-      throw new UsageError(`token file ${this.path} is not a JSON object; fix or move it`);
+      content = null;
     }
+    // Never overwrite what we cannot read: it may hold other users' tokens.
+    if (!isContent(content)) throw new UsageError(`token file ${this.path} is not an sftoken token file (a JSON object of tokens by username); fix or move it`);
+    return content;
   }
 
   async get(username: string): Promise<string | null> {
@@ -49,7 +61,24 @@ export class FileStore implements SecretStore {
     try {
       await writeFileAtomic(this.path, JSON.stringify(content, null, 2) + '\n');
     } catch (err) {
-      throw new TransientError(`cannot write token file ${this.path}: ${(err as NodeJS.ErrnoException).code ?? describe(err)}`);
+      throw new TransientError(`cannot write token file ${this.path}: ${errnoCode(err) ?? describe(err)}`);
     }
   }
 }
+
+export const fileBackend: StoreBackend<{ path: string }> = {
+  scheme: 'file',
+  usage: 'file:<path>',
+  parse(rest) {
+    if (!rest) throw new UsageError('--store file needs a path: file:<path>');
+    return { path: isAbsolute(rest) ? rest : resolve(rest) };
+  },
+  async open({ path }) {
+    const store = new FileStore(path);
+    // A corrupt file is found before any login is spent, not after.
+    await store.get('').catch((err: unknown) => {
+      if (err instanceof UsageError) throw err;
+    });
+    return store;
+  },
+};

@@ -1,32 +1,46 @@
-import { isAbsolute, resolve } from 'node:path';
 import { UsageError } from '../util/errors.js';
-import { FileStore } from './file.js';
-import type { SecretStore } from './types.js';
+import { fileBackend } from './file.js';
+import { keychainBackend } from './keychain.js';
+import type { SecretStore, StoreBackend } from './types.js';
 
 export type { SecretStore, TokenMetadata } from './types.js';
 
-export const DEFAULT_STORE = 'keychain:salesforce-security-token';
-const DEFAULT_KEYCHAIN_SERVICE = 'salesforce-security-token';
-
-export type StoreSpec = { kind: 'keychain'; service: string } | { kind: 'file'; path: string };
-
-/** Reads `keychain[:<service>]` or `file:<path>`; anything else is a configuration error. */
-export function parseStoreSpec(spec: string): StoreSpec {
-  const colon = spec.indexOf(':');
-  const scheme = colon === -1 ? spec : spec.slice(0, colon);
-  const rest = colon === -1 ? '' : spec.slice(colon + 1);
-  if (scheme === 'keychain') return { kind: 'keychain', service: rest || DEFAULT_KEYCHAIN_SERVICE };
-  if (scheme === 'file') {
-    if (!rest) throw new UsageError('--store file needs a path: file:<path>');
-    return { kind: 'file', path: isAbsolute(rest) ? rest : resolve(rest) };
-  }
-  throw new UsageError(`unknown store "${scheme}": use keychain[:<service>] or file:<path>`);
+interface Registered {
+  scheme: string;
+  usage: string;
+  /** Parses the options now (errors surface at start) and opens the store later. */
+  bind(rest: string): () => Promise<SecretStore>;
 }
 
-export async function openStore(spec: string): Promise<SecretStore> {
-  const parsed = parseStoreSpec(spec);
-  if (parsed.kind === 'file') return new FileStore(parsed.path);
-  // keytar is a native optional dependency: load it only when the keychain is really used.
-  const { KeychainStore } = await import('./keychain.js');
-  return KeychainStore.open(parsed.service);
+// Each back end's options type stays its own: it is closed over here, never widened.
+function register<O>(backend: StoreBackend<O>): Registered {
+  return {
+    scheme: backend.scheme,
+    usage: backend.usage,
+    bind: (rest) => {
+      const options = backend.parse(rest);
+      return () => backend.open(options);
+    },
+  };
+}
+
+/** The destinations sftoken can write to; a new one is a file beside these and a line here. */
+const BACKENDS: readonly Registered[] = [register(keychainBackend), register(fileBackend)];
+
+export const DEFAULT_STORE = keychainBackend.scheme;
+export const STORE_USAGE = BACKENDS.map((b) => b.usage).join(', ');
+
+/** A parsed --store spec: checked when the configuration is read, opened when a run starts. */
+export interface Destination {
+  readonly spec: string;
+  open(): Promise<SecretStore>;
+}
+
+/** Reads `<scheme>[:<rest>]`; an unknown scheme or bad options are a configuration error. */
+export function parseDestination(spec: string): Destination {
+  const colon = spec.indexOf(':');
+  const scheme = colon === -1 ? spec : spec.slice(0, colon);
+  const backend = BACKENDS.find((b) => b.scheme === scheme);
+  if (!backend) throw new UsageError(`unknown store "${scheme}": use ${STORE_USAGE}`);
+  return { spec, open: backend.bind(colon === -1 ? '' : spec.slice(colon + 1)) };
 }

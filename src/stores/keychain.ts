@@ -1,9 +1,9 @@
 import { TransientError, UsageError, describe } from '../util/errors.js';
-import type { SecretStore } from './types.js';
+import type { SecretStore, StoreBackend } from './types.js';
 
 type Keytar = Pick<typeof import('keytar'), 'getPassword' | 'setPassword'>;
 
-export async function loadKeytar(): Promise<Keytar> {
+async function loadKeytar(): Promise<Keytar> {
   try {
     const mod = await import('keytar');
     return mod.default;
@@ -60,3 +60,13 @@ export class KeychainStore implements SecretStore {
     }
   }
 }
+
+const DEFAULT_SERVICE = 'salesforce-security-token';
+
+export const keychainBackend: StoreBackend<{ service: string }> = {
+  scheme: 'keychain',
+  usage: 'keychain[:<service>]',
+  parse: (rest) => ({ service: rest || DEFAULT_SERVICE }),
+  // keytar is a native optional dependency: it loads only when the keychain is really used.
+  open: ({ service }) => KeychainStore.open(service),
+};

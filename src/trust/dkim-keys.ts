@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { UsageError } from '../util/errors.js';
+import { UsageError, errnoCode } from '../util/errors.js';
 
 /** `<selector>._domainkey.<domain>` → TXT value, from a --dkim-keys file. */
 export type DkimKeys = ReadonlyMap<string, string>;
@@ -28,7 +28,7 @@ export function loadDkimKeys(path: string): DkimKeys {
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
-    throw new UsageError(`cannot read --dkim-keys ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+    throw new UsageError(`cannot read --dkim-keys ${path}: ${errnoCode(err) ?? String(err)}`);
   }
   return parseDkimKeys(text, `--dkim-keys ${path}`);
 }

@@ -30,6 +30,7 @@ export function keysResolver(keys: DkimKeys, dns: TxtResolver): TxtResolver {
 
 function systemDns(): TxtResolver {
   const resolver = new Resolver({ timeout: DNS_TIMEOUT_MS, tries: DNS_TRIES });
+  // Only TXT records are asked for (DKIM keys), and a TXT answer is a list of string chunks.
   return (name, rrtype) => resolver.resolve(name, rrtype) as Promise<string[][]>;
 }
 
@@ -43,12 +44,12 @@ export function dkimProver(keys: DkimKeys, dns: TxtResolver = systemDns()): Prov
   return async ({ raw }, fromDomain, accepts) => {
     const { results } = await dkimVerify(raw, { resolver });
     // An unsigned message comes back as a single result whose status is "none".
-    if (results.every((r) => r.status.result === 'none')) return { trusted: false, reason: 'dkim-missing' };
+    if (results.every((r) => r.status.result === 'none')) return { kind: 'untrusted', reason: 'dkim-missing' };
     const passing = results.filter((r) => r.status.result === 'pass' && !r.status.underSized);
     const good = passing.find((r) => accepts(r.signingDomain) && aligned(r.signingDomain, fromDomain));
-    if (good) return { trusted: true, via: `dkim:${good.signingDomain.toLowerCase()}` };
-    if (passing.length) return { trusted: false, reason: 'dkim-unaligned' };
-    if (results.some((r) => r.status.result === 'temperror')) return { transient: true, reason: 'dkim-temperror' };
-    return { trusted: false, reason: 'dkim-fail' };
+    if (good) return { kind: 'trusted', via: `dkim:${good.signingDomain.toLowerCase()}` };
+    if (passing.length) return { kind: 'untrusted', reason: 'dkim-unaligned' };
+    if (results.some((r) => r.status.result === 'temperror')) return { kind: 'transient', reason: 'dkim-temperror' };
+    return { kind: 'untrusted', reason: 'dkim-fail' };
   };
 }

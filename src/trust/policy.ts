@@ -4,7 +4,12 @@ import type { ParsedEmail } from '../mail/types.js';
 export type TrustMode = 'dkim' | 'auth-results' | 'sender';
 export const TRUST_MODES: readonly TrustMode[] = ['dkim', 'auth-results', 'sender'];
 
-export type TrustDecision = { trusted: true; via: string } | { trusted: false; reason: string } | { transient: true; reason: string };
+/** What a trust policy decided: one shape, told apart by `kind`. */
+export type TrustDecision =
+  | { kind: 'trusted'; via: string }
+  | { kind: 'untrusted'; reason: string }
+  /** The question could not be answered now (DNS did not reply): ask again later. */
+  | { kind: 'transient'; reason: string };
 
 /** What a trust policy looks at: the parsed email and the bytes as received. */
 export interface AuthenticInput {
@@ -36,9 +41,9 @@ export function aligned(signing: string, from: string): boolean {
 
 /** `--trust sender`: the From domain itself. Weak by nature: anyone can write a From line. */
 export const senderProver: Prover = async (_input, fromDomain, accepts) =>
-  accepts(fromDomain) ? { trusted: true, via: `sender:${fromDomain}` } : { trusted: false, reason: 'untrusted-sender' };
+  accepts(fromDomain) ? { kind: 'trusted', via: `sender:${fromDomain}` } : { kind: 'untrusted', reason: 'untrusted-sender' };
 
-export interface TrustSettings {
+interface PolicyParts {
   prover: Prover;
   /** Addresses whose hand-forwarded token emails are trusted when their own mail proves itself. */
   trustedForwarders: readonly string[];
@@ -50,17 +55,17 @@ export interface TrustSettings {
  * counts, never the display name, and several From fields are refused outright, since clients
  * disagree on which one they show.
  */
-export function trustPolicy({ prover, trustedForwarders }: TrustSettings): TrustPolicy {
+export function trustPolicy({ prover, trustedForwarders }: PolicyParts): TrustPolicy {
   const forwarders = new Set(trustedForwarders.map((a) => a.toLowerCase()));
   return async (input) => {
     const { email } = input;
     const fromFields = email.headerLines.filter((h) => h.key === 'from').length;
-    if (!email.from || fromFields !== 1) return { trusted: false, reason: 'untrusted-sender' };
+    if (!email.from || fromFields !== 1) return { kind: 'untrusted', reason: 'untrusted-sender' };
     const fromDomain = domainOf(email.from.address);
     if (isSalesforceDomain(email.from.address)) return prover(input, fromDomain, (d) => isSalesforceDomain(`x@${d}`));
-    if (!forwarders.has(email.from.address)) return { trusted: false, reason: 'untrusted-sender' };
+    if (!forwarders.has(email.from.address)) return { kind: 'untrusted', reason: 'untrusted-sender' };
     const decision = await prover(input, fromDomain, (d) => aligned(d, fromDomain));
-    return 'trusted' in decision && decision.trusted ? { trusted: true, via: `forwarder:${email.from.address}+${decision.via}` } : decision;
+    return decision.kind === 'trusted' ? { kind: 'trusted', via: `forwarder:${email.from.address}+${decision.via}` } : decision;
   };
 }
 

@@ -6,10 +6,3 @@ export function backoffMs(attempt: number, baseMs: number, capMs: number, random
   const ceiling = Math.min(capMs, baseMs * 2 ** attempt);
   return Math.round(ceiling * (0.5 + random() / 2));
 }
-
-const HOUR_MS = 60 * 60 * 1000;
-
-/** The failed logins that still count toward the per-hour budget. */
-export function withinLastHour(times: readonly string[], now: Date): string[] {
-  return times.filter((t) => now.getTime() - new Date(t).getTime() < HOUR_MS);
-}

@@ -14,3 +14,9 @@ export class TransientError extends Error {
 export function describe(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
+
+/** The system error code (ENOENT, EACCES …) of a Node error, if it has one. */
+export function errnoCode(err: unknown): string | undefined {
+  const code = err instanceof Error && 'code' in err ? err.code : undefined;
+  return typeof code === 'string' ? code : undefined;
+}

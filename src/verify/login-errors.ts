@@ -29,7 +29,8 @@ const BUSY = new Set(['REQUEST_LIMIT_EXCEEDED', 'SERVER_UNAVAILABLE', 'SERVICE_U
 const NOT_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ENETUNREACH', 'ENETDOWN', 'EHOSTUNREACH', 'EHOSTDOWN', 'CERT_HAS_EXPIRED', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE']);
 
 export function classifyLoginError(err: unknown): LoginFailure {
-  const e = err as { name?: unknown; message?: unknown; code?: unknown; type?: unknown };
+  // Every field is read as unknown and checked before use, so any thrown value is safe here.
+  const e = (err ?? {}) as { name?: unknown; message?: unknown; code?: unknown };
   const message = typeof e.message === 'string' ? e.message : String(err);
   const name = typeof e.name === 'string' ? e.name : '';
   const sysCode = typeof e.code === 'string' ? e.code : '';

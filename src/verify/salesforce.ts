@@ -1,9 +1,10 @@
 import { credentialFingerprint, type Account } from '../config/accounts.js';
+import type { Verdict, Verifier } from '../pipeline/types.js';
+import type { LoginLedger } from '../state/ledger.js';
+import { backoffMs } from '../util/backoff.js';
 import type { Fingerprint } from '../util/fingerprint.js';
-import type { Ledger } from '../state/ledger.js';
 import type { Logger } from '../util/log.js';
-import type { Verdict, Verifier } from '../pipeline.js';
-import { backoffMs, withinLastHour } from '../util/backoff.js';
+import { LockoutGuard } from './lockout.js';
 import { classifyLoginError, type LoginFailure } from './login-errors.js';
 
 export interface VerifyOptions {
@@ -46,9 +47,16 @@ export const jsforceLogin: LoginAttempt = async (account, token, timeoutMs) => {
   }
 };
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+/** What a test replaces to drive time instead of waiting for it. */
+export interface VerifierClock {
+  now(): Date;
+  sleep(ms: number): Promise<void>;
 }
+
+const realClock: VerifierClock = {
+  now: () => new Date(),
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+};
 
 function unavailableNote(account: Account, code: string): string {
   return account.oauth
@@ -63,16 +71,18 @@ function unavailableNote(account: Account, code: string): string {
  */
 export class SalesforceVerifier implements Verifier {
   private readonly accounts: Map<string, Account>;
+  private readonly guard: LockoutGuard;
 
   constructor(
     accounts: readonly Account[],
-    private readonly ledger: Ledger,
+    private readonly ledger: LoginLedger,
     private readonly log: Logger,
     private readonly options: VerifyOptions,
     private readonly login: LoginAttempt = jsforceLogin,
-    private readonly now: () => Date = () => new Date(),
+    private readonly clock: VerifierClock = realClock,
   ) {
     this.accounts = new Map(accounts.map((a) => [a.username, a]));
+    this.guard = new LockoutGuard(ledger, options.maxFailedLogins, () => clock.now());
   }
 
   credentialFingerprint(username: string): Fingerprint | null {
@@ -80,26 +90,17 @@ export class SalesforceVerifier implements Verifier {
     return account ? credentialFingerprint(account) : null;
   }
 
-  private failedRecently(username: string): number {
-    return withinLastHour(this.ledger.failedLogins(username), this.now()).length;
-  }
-
-  private noteFailure(username: string): void {
-    const now = this.now();
-    this.ledger.recordFailedLogin(username, now.toISOString(), (times) => withinLastHour(times, now));
-  }
-
   async verify(username: string, token: string, fp: Fingerprint): Promise<Verdict> {
     const account = this.accounts.get(username);
     if (!account) return { verdict: 'rejected', reason: 'unknown-user', remember: false };
     const pending = this.ledger.pendingRetry(fp);
-    if (pending && new Date(pending.nextAttemptAt) > this.now()) {
+    if (pending && new Date(pending.nextAttemptAt) > this.clock.now()) {
       return { verdict: 'transient', reason: 'retry-backoff', note: `last attempt failed (${pending.reason}); next try after ${pending.nextAttemptAt}` };
     }
     const fields = { username, fingerprint: fp, loginUrl: account.loginUrl, flow: account.oauth ? 'oauth-password' : 'soap' };
     let failure: LoginFailure | null = null;
     for (let attempt = 0; attempt <= this.options.retries; attempt++) {
-      if (this.failedRecently(username) >= this.options.maxFailedLogins) {
+      if (!this.guard.allows(username)) {
         this.log.warn('lockout guard: no more test logins for this user this hour', { ...fields, limit: this.options.maxFailedLogins });
         return { verdict: 'transient', reason: 'lockout-guard', note: `${this.options.maxFailedLogins} failed logins in the last hour; waiting so as not to lock the user out` };
       }
@@ -114,7 +115,7 @@ export class SalesforceVerifier implements Verifier {
       }
       this.log.warn('test login failed', { ...fields, kind: failure.kind, code: failure.code, attempt: attempt + 1 });
       if (failure.kind === 'rejected') {
-        this.noteFailure(username);
+        this.guard.noteFailure(username);
         this.ledger.recordRetry(fp, null);
         return { verdict: 'rejected', reason: `login-rejected:${failure.code}`, remember: true, note: 'Salesforce refused password + token; this token will not be tried again' };
       }
@@ -124,12 +125,12 @@ export class SalesforceVerifier implements Verifier {
       if (failure.kind === 'unavailable') {
         return { verdict: 'rejected', reason: `verification-unavailable:${failure.code}`, remember: false, note: unavailableNote(account, failure.code) };
       }
-      if (failure.uncertain) this.noteFailure(username);
-      if (attempt < this.options.retries) await sleep(backoffMs(attempt, this.options.backoffBaseMs, IN_RUN_BACKOFF_CAP_MS));
+      if (failure.uncertain) this.guard.noteFailure(username);
+      if (attempt < this.options.retries) await this.clock.sleep(backoffMs(attempt, this.options.backoffBaseMs, IN_RUN_BACKOFF_CAP_MS));
     }
     const code = failure?.code ?? 'UNKNOWN';
     const attempts = (pending?.attempts ?? 0) + 1;
-    const nextAttemptAt = new Date(this.now().getTime() + backoffMs(attempts, this.options.backoffBaseMs, ACROSS_RUNS_BACKOFF_CAP_MS)).toISOString();
+    const nextAttemptAt = new Date(this.clock.now().getTime() + backoffMs(attempts, this.options.backoffBaseMs, ACROSS_RUNS_BACKOFF_CAP_MS)).toISOString();
     this.ledger.recordRetry(fp, { attempts, nextAttemptAt, reason: code });
     return { verdict: 'transient', reason: `salesforce-unreachable:${code}`, note: `test login did not complete; next try after ${nextAttemptAt}` };
   }

@@ -3,8 +3,7 @@ import { basename, join } from 'node:path';
 import { Ledger } from '../../src/state/ledger.js';
 import { silentLogger } from '../../src/util/log.js';
 import { senderPolicy } from '../../src/trust/policy.js';
-import type { PipelineDeps } from '../../src/pipeline.js';
-import type { RawMessage } from '../../src/sources/types.js';
+import type { PipelineDeps, RawMessage } from '../../src/pipeline/types.js';
 import type { SecretStore, TokenMetadata } from '../../src/stores/index.js';
 import { fixturePath } from './fixtures.js';
 import { tempDir } from './tmp.js';
@@ -36,7 +35,8 @@ export async function fixtureMessage(file: string, sequence = 0): Promise<RawMes
   return bytesMessage(await readFile(fixturePath(file)), basename(file), sequence);
 }
 
-export async function memoryDeps(overrides: Partial<PipelineDeps> = {}): Promise<PipelineDeps & { store: MemoryStore }> {
+/** Pipeline dependencies around a real ledger in a temp folder and a store in memory. */
+export async function memoryDeps(overrides: Partial<Omit<PipelineDeps, 'store' | 'ledger'>> = {}): Promise<PipelineDeps & { store: MemoryStore; ledger: Ledger }> {
   const ledger = await Ledger.open(join(await tempDir(), 'state.json'));
-  return { trust: senderPolicy, ledger, store: new MemoryStore(), verifier: null, knownUser: null, maxMessageBytes: 2 * 1024 * 1024, log: silentLogger, ...overrides } as PipelineDeps & { store: MemoryStore };
+  return { trust: senderPolicy, verifier: null, knownUser: null, maxMessageBytes: 2 * 1024 * 1024, log: silentLogger, ...overrides, ledger, store: new MemoryStore() };
 }

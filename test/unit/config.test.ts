@@ -2,33 +2,35 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { loadConfigFile, resolveConfig, envName } from '../../src/config.js';
+import { resolveConfig } from '../../src/config/index.js';
+import { loadConfigFile } from '../../src/config/file.js';
+import { envName } from '../../src/config/options.js';
 import { UsageError } from '../../src/util/errors.js';
 import { tempDir } from '../helpers/tmp.js';
 
-test('precedence is flag > env > file > default', () => {
+test('precedence is flag > env > file > default', async () => {
   const file = { store: 'file:/from/file.json', trust: 'auth-results', logLevel: 'debug' };
   const env = { SFTOKEN_STORE: 'file:/from/env.json', SFTOKEN_TRUST: 'sender', XDG_STATE_HOME: '/st' };
-  const c = resolveConfig({ flags: { store: 'file:/from/flag.json' }, env, file });
-  assert.equal(c.store, 'file:/from/flag.json');
-  assert.equal(c.trust, 'sender');
+  const c = await resolveConfig({ flags: { store: 'file:/from/flag.json' }, env, file });
+  assert.equal(c.destinations[0]?.spec, 'file:/from/flag.json');
+  assert.equal(c.trust.mode, 'sender');
   assert.equal(c.logLevel, 'debug');
   assert.equal(c.json, false);
-  assert.equal(c.state, '/st/sftoken/state.json');
+  assert.equal(c.statePath, '/st/sftoken/state.json');
 });
 
-test('env names follow SFTOKEN_<OPTION_IN_UPPER_SNAKE>', () => {
+test('env names follow SFTOKEN_<OPTION_IN_UPPER_SNAKE>', async () => {
   assert.equal(envName('dry-run'), 'SFTOKEN_DRY_RUN');
-  const c = resolveConfig({ flags: {}, env: { SFTOKEN_DRY_RUN: 'yes', SFTOKEN_VERIFY: 'false' }, file: {} });
+  const c = await resolveConfig({ flags: {}, env: { SFTOKEN_DRY_RUN: 'yes', SFTOKEN_VERIFY: 'false' }, file: {} });
   assert.equal(c.dryRun, true);
   assert.equal(c.verify, false);
 });
 
-test('bad values are usage errors that name where they came from', () => {
-  assert.throws(() => resolveConfig({ flags: {}, env: { SFTOKEN_JSON: 'maybe' }, file: {} }), /SFTOKEN_JSON: expected true or false/);
-  assert.throws(() => resolveConfig({ flags: {}, env: {}, file: { trust: 'vibes' }, filePath: 'c.json' }), /c.json: trust: "vibes" is not one of/);
-  assert.throws(() => resolveConfig({ flags: { store: 'ftp:x' }, env: {}, file: {} }), /unknown store "ftp"/);
-  assert.throws(() => resolveConfig({ flags: { maxMessageBytes: -1 }, env: {}, file: {} }), UsageError);
+test('bad values are usage errors that name where they came from', async () => {
+  await assert.rejects(resolveConfig({ flags: {}, env: { SFTOKEN_JSON: 'maybe' }, file: {} }), /SFTOKEN_JSON: expected true or false/);
+  await assert.rejects(resolveConfig({ flags: {}, env: {}, file: { trust: 'vibes' }, filePath: 'c.json' }), /c.json: trust: "vibes" is not one of/);
+  await assert.rejects(resolveConfig({ flags: { store: 'ftp:x' }, env: {}, file: {} }), /unknown store "ftp"/);
+  await assert.rejects(resolveConfig({ flags: { maxMessageBytes: -1 }, env: {}, file: {} }), UsageError);
 });
 
 test('the config file must be a JSON object of known keys', async () => {

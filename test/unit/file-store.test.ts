@@ -2,8 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { FileStore } from '../../src/stores/file.js';
-import { openStore, parseStoreSpec } from '../../src/stores/index.js';
+import { FileStore, fileBackend } from '../../src/stores/file.js';
+import { parseDestination } from '../../src/stores/index.js';
+import { keychainBackend } from '../../src/stores/keychain.js';
 import { UsageError } from '../../src/util/errors.js';
 import { tempDir } from '../helpers/tmp.js';
 
@@ -33,10 +34,10 @@ test('the file store never overwrites a file it cannot read as JSON', async () =
 });
 
 test('store specs: keychain with or without a service, file with a path, nothing else', async () => {
-  assert.deepEqual(parseStoreSpec('keychain'), { kind: 'keychain', service: 'salesforce-security-token' });
-  assert.deepEqual(parseStoreSpec('keychain:my-svc'), { kind: 'keychain', service: 'my-svc' });
-  assert.deepEqual(parseStoreSpec('file:/x/y.json'), { kind: 'file', path: '/x/y.json' });
-  assert.throws(() => parseStoreSpec('file:'), UsageError);
-  assert.throws(() => parseStoreSpec('vault:secret/sf'), /unknown store "vault"/);
-  assert.equal((await openStore('file:/x/y.json')).description, 'file:/x/y.json');
+  assert.deepEqual(keychainBackend.parse(''), { service: 'salesforce-security-token' });
+  assert.deepEqual(keychainBackend.parse('my-svc'), { service: 'my-svc' });
+  assert.deepEqual(fileBackend.parse('/x/y.json'), { path: '/x/y.json' });
+  assert.throws(() => parseDestination('file:'), UsageError);
+  assert.throws(() => parseDestination('vault:secret/sf'), /unknown store "vault"/);
+  assert.equal((await parseDestination('file:/x/y.json').open()).description, 'file:/x/y.json');
 });

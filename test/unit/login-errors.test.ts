@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { classifyLoginError } from '../../src/verify/login-errors.js';
-import { backoffMs, withinLastHour } from '../../src/util/backoff.js';
+import { backoffMs } from '../../src/util/backoff.js';
+import { withinLastHour } from '../../src/verify/lockout.js';
 
 function oauthError(name: string, description: string): Error {
   const e = new Error(description);

@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { TransientError } from '../../src/util/errors.js';
-import { processBatch, type Verifier } from '../../src/pipeline.js';
+import { processBatch } from '../../src/pipeline/index.js';
+import type { Verifier } from '../../src/pipeline/types.js';
 import { fixtureMessage, memoryDeps } from '../helpers/memory.js';
 
 test('a trusted token email is stored and the ledger learns its fingerprint only', async () => {
@@ -86,7 +87,7 @@ test('a message that makes a stage throw is left failed and the rest of the batc
   const deps = await memoryDeps({
     trust: async ({ email }) => {
       if (email.from?.address === 'support@emea.salesforce.com') throw new Error('unforeseen input');
-      return { trusted: true, via: 'test' };
+      return { kind: 'trusted', via: 'test' };
     },
   });
   const handled = await processBatch([await fixtureMessage('08-regional-sender.eml', 0), await fixtureMessage('01-plain-text.eml', 1)], deps);

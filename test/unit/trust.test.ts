@@ -28,20 +28,20 @@ function dkimPolicy(keyLines: string[], dns = noDns, forwarders: string[] = []) 
 const mail = (from = 'Salesforce <support@salesforce.com>') => tokenEmail({ from, username: 'u@acme.com', token: 'aB3dE5fG7hJ9kL1mN2pQ4rS6', date: DATE });
 
 test('a whole-body DKIM signature by salesforce.com, aligned with From, is trusted', async () => {
-  assert.deepEqual(await decide(await sign(mail(), SF), dkimPolicy([SF.keyLine])), { trusted: true, via: 'dkim:salesforce.com' });
-  assert.deepEqual(await decide(await sign(mail('support@emea.salesforce.com'), SF), dkimPolicy([SF.keyLine])), { trusted: true, via: 'dkim:salesforce.com' });
+  assert.deepEqual(await decide(await sign(mail(), SF), dkimPolicy([SF.keyLine])), { kind: 'trusted', via: 'dkim:salesforce.com' });
+  assert.deepEqual(await decide(await sign(mail('support@emea.salesforce.com'), SF), dkimPolicy([SF.keyLine])), { kind: 'trusted', via: 'dkim:salesforce.com' });
 });
 
 test('a signature limited by l= to part of the body does not count', async () => {
   const signed = await sign(mail(), SF, { maxBodyLength: 20 });
-  assert.deepEqual(await decide(signed + 'Security token (case-sensitive): Zz9Yy8Xx7Ww6Vv5Uu4Tt3Ss2\r\n', dkimPolicy([SF.keyLine])), { trusted: false, reason: 'dkim-fail' });
+  assert.deepEqual(await decide(signed + 'Security token (case-sensitive): Zz9Yy8Xx7Ww6Vv5Uu4Tt3Ss2\r\n', dkimPolicy([SF.keyLine])), { kind: 'untrusted', reason: 'dkim-fail' });
 });
 
 test('a DNS failure while fetching a key is transient, not a rejection', async () => {
   const timeout = async (): Promise<string[][]> => {
     throw Object.assign(new Error('timeout'), { code: 'ETIMEOUT' });
   };
-  assert.deepEqual(await decide(await sign(mail(), SF), dkimPolicy([], timeout)), { transient: true, reason: 'dkim-temperror' });
+  assert.deepEqual(await decide(await sign(mail(), SF), dkimPolicy([], timeout)), { kind: 'transient', reason: 'dkim-temperror' });
 });
 
 test('a pinned domain is answered from the keys file alone; others go to DNS', async () => {
@@ -75,18 +75,18 @@ test('only Authentication-Results above the named server\'s own Received line co
   const policy = trustPolicy({ prover: authResultsProver('mx.acme.com'), trustedForwarders: [] });
   const good = tokenEmail({ from: 'support@salesforce.com', username: 'u@acme.com', token: 'aB3dE5fG7hJ9kL1mN2pQ4rS6', date: DATE, extraHeaders: ours + received });
   const bad = tokenEmail({ from: 'support@salesforce.com', username: 'u@acme.com', token: 'aB3dE5fG7hJ9kL1mN2pQ4rS6', date: DATE, extraHeaders: received + forged });
-  assert.deepEqual(await decide(good, policy), { trusted: true, via: 'auth-results:mx.acme.com:dkim' });
-  assert.deepEqual(await decide(bad, policy), { trusted: false, reason: 'auth-results-missing' });
+  assert.deepEqual(await decide(good, policy), { kind: 'trusted', via: 'auth-results:mx.acme.com:dkim' });
+  assert.deepEqual(await decide(bad, policy), { kind: 'untrusted', reason: 'auth-results-missing' });
   const parsed = await parseEmail(Buffer.from(bad), 1 << 20);
   assert.ok(parsed.ok);
   assert.equal(trustedAuthResults(parsed.email.headerLines, 'mx.acme.com').length, 0);
   const other = tokenEmail({ from: 'support@salesforce.com', username: 'u@acme.com', token: 'aB3dE5fG7hJ9kL1mN2pQ4rS6', date: DATE, extraHeaders: 'Authentication-Results: mx.acme.com; dkim=fail header.d=salesforce.com\r\n' + received });
-  assert.deepEqual(await decide(other, policy), { trusted: false, reason: 'auth-results-fail' });
+  assert.deepEqual(await decide(other, policy), { kind: 'untrusted', reason: 'auth-results-fail' });
 });
 
 test('the sender prover trusts a Salesforce From and a listed forwarder, nobody else', async () => {
   const policy = trustPolicy({ prover: senderProver, trustedForwarders: ['Pat.Admin@acme.com'] });
-  assert.deepEqual(await decide(mail(), policy), { trusted: true, via: 'sender:salesforce.com' });
-  assert.deepEqual(await decide(mail('pat.admin@acme.com'), policy), { trusted: true, via: 'forwarder:pat.admin@acme.com+sender:acme.com' });
-  assert.deepEqual(await decide(mail('carol@acme.com'), policy), { trusted: false, reason: 'untrusted-sender' });
+  assert.deepEqual(await decide(mail(), policy), { kind: 'trusted', via: 'sender:salesforce.com' });
+  assert.deepEqual(await decide(mail('pat.admin@acme.com'), policy), { kind: 'trusted', via: 'forwarder:pat.admin@acme.com+sender:acme.com' });
+  assert.deepEqual(await decide(mail('carol@acme.com'), policy), { kind: 'untrusted', reason: 'untrusted-sender' });
 });

@@ -1,23 +1,9 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import type { ImapFlow, ImapFlowOptions } from 'imapflow';
+import type { ImapCredentials, Mailbox } from '../../config/index.js';
 import { TransientError, UsageError, describe } from '../../util/errors.js';
 import { registerSecret } from '../../util/redact.js';
-
-/** How to reach and log in to the mailbox. Secrets are resolved before this is built. */
-export interface ImapSettings {
-  host: string;
-  port: number;
-  user: string;
-  tls: boolean;
-  mailbox: string;
-  password: string | null;
-  accessToken: string | null;
-  /** Run at every connect for a fresh OAuth 2.0 access token (Gmail, Microsoft 365). */
-  accessTokenCommand: string | null;
-  /** How often IDLE is renewed, so that a connection that died quietly is noticed. */
-  idleRestartMs: number;
-}
 
 // An access-token helper (gcloud, az, oauth2l …) that has not answered by then has hung.
 const TOKEN_COMMAND_TIMEOUT_MS = 30_000;
@@ -39,34 +25,58 @@ async function freshAccessToken(command: string): Promise<string> {
   }
 }
 
+/** The fields imapflow adds to its errors; none is guaranteed, so each is read with care. */
+function serverSaid(err: unknown): { responseText?: string; serverResponseCode?: string; authenticationFailed?: boolean } {
+  if (err === null || typeof err !== 'object') return {};
+  const pick = (key: string): unknown => (key in err ? Reflect.get(err, key) : undefined);
+  const text = pick('responseText');
+  const code = pick('serverResponseCode');
+  return {
+    ...(typeof text === 'string' ? { responseText: text } : {}),
+    ...(typeof code === 'string' ? { serverResponseCode: code } : {}),
+    authenticationFailed: pick('authenticationFailed') === true,
+  };
+}
+
 /** An imapflow error in one line, with the server's own words when it gave any. */
 export function imapError(err: unknown): string {
-  const e = err as { responseText?: string; serverResponseCode?: string };
+  const e = serverSaid(err);
   const base = describe(err).split('\n')[0] ?? '';
-  return e?.responseText ? `${base}: ${e.serverResponseCode ? `[${e.serverResponseCode}] ` : ''}${e.responseText}` : base;
+  return e.responseText ? `${base}: ${e.serverResponseCode ? `[${e.serverResponseCode}] ` : ''}${e.responseText}` : base;
 }
 
 /** Whether an imapflow error means the server refused our credentials. */
-export function isAuthFailure(err: unknown): boolean {
-  const e = err as { authenticationFailed?: boolean; serverResponseCode?: string };
-  return e?.authenticationFailed === true || e?.serverResponseCode === 'AUTHENTICATIONFAILED';
+function isAuthFailure(err: unknown): boolean {
+  const e = serverSaid(err);
+  return e.authenticationFailed === true || e.serverResponseCode === 'AUTHENTICATIONFAILED';
+}
+
+async function auth(user: string, credentials: ImapCredentials): Promise<NonNullable<ImapFlowOptions['auth']>> {
+  switch (credentials.kind) {
+    case 'password':
+      return { user, pass: credentials.password };
+    case 'access-token':
+      return { user, accessToken: credentials.accessToken };
+    case 'token-command':
+      return { user, accessToken: await freshAccessToken(credentials.command) };
+  }
 }
 
 /**
  * Connects a new ImapFlow (a closed one cannot connect again). A refused login is a UsageError
  * (the configuration is wrong), anything else a TransientError (the network may come back).
  */
-export async function connectImap(settings: ImapSettings): Promise<ImapFlow> {
+export async function connectImap(settings: Mailbox, idleRestartMs: number): Promise<ImapFlow> {
   const { ImapFlow } = await import('imapflow');
-  const accessToken = settings.accessTokenCommand ? await freshAccessToken(settings.accessTokenCommand) : settings.accessToken;
   const options: ImapFlowOptions = {
     host: settings.host,
     port: settings.port,
     secure: settings.tls,
-    auth: accessToken ? { user: settings.user, accessToken } : { user: settings.user, pass: settings.password ?? '' },
+    auth: await auth(settings.user, settings.credentials),
     logger: false,
     disableAutoIdle: true,
-    maxIdleTime: settings.idleRestartMs,
+    // Renewing IDLE now and then notices a connection that died without a word.
+    maxIdleTime: idleRestartMs,
     missingIdleCommand: 'NOOP',
     socketTimeout: SOCKET_TIMEOUT_MS,
     ...(settings.tls ? {} : { doSTARTTLS: false }),
@@ -90,7 +100,7 @@ export async function openMailbox(client: ImapFlow, mailbox: string): Promise<{ 
     const box = await client.mailboxOpen(mailbox);
     return { uidValidity: String(box.uidValidity), uidNext: box.uidNext };
   } catch (err) {
-    const e = err as { serverResponseCode?: string; responseText?: string };
+    const e = serverSaid(err);
     if (e.serverResponseCode === 'NONEXISTENT' || /doesn't exist|not exist|unknown mailbox/i.test(e.responseText ?? describe(err))) {
       throw new UsageError(`mailbox "${mailbox}" does not exist on the IMAP server`);
     }

@@ -1,7 +1,7 @@
 import type { FetchMessageObject, ImapFlow, SearchObject } from 'imapflow';
 import { isSalesforceDomain, normalizeSubject } from '../../mail/classify.js';
-import { LOCALES } from '../../mail/locales.js';
-import type { RawMessage } from '../types.js';
+import { isTokenSubject, subjectSearchTerms } from '../../mail/locales.js';
+import type { RawMessage } from '../../pipeline/types.js';
 
 // Dovecot refuses very long command lines ("Too long argument"): UID sets go in chunks.
 const UIDS_PER_FETCH = 500;
@@ -48,8 +48,7 @@ function chunks<T>(items: readonly T[], size: number): T[][] {
  */
 export function serverQuery(scope: SearchScope): SearchObject {
   const or: SearchObject[] = [
-    { subject: 'security token' },
-    { subject: 'セキュリティトークン' },
+    ...subjectSearchTerms().map((subject) => ({ subject })),
     { from: 'support@', header: { from: 'salesforce.com' } },
     ...scope.forwarders.map((f) => ({ from: f })),
   ];
@@ -68,7 +67,7 @@ export function serverQuery(scope: SearchScope): SearchObject {
  */
 export function plausible(envelope: FetchMessageObject['envelope'], forwarders: readonly string[]): boolean {
   const subject = normalizeSubject(envelope?.subject ?? '');
-  if (LOCALES.some((l) => l.subjectMarkers.some((m) => m.test(subject)))) return true;
+  if (isTokenSubject(subject)) return true;
   const from = envelope?.from?.[0]?.address?.toLowerCase() ?? '';
   if (forwarders.includes(from)) return true;
   return isSalesforceDomain(from) && from.startsWith('support@');

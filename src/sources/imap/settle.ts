@@ -1,16 +1,8 @@
 import type { ImapFlow } from 'imapflow';
-import { UsageError } from '../../util/errors.js';
+import type { AfterMode } from '../../config/index.js';
+import type { Handled } from '../../pipeline/types.js';
 import type { Logger } from '../../util/log.js';
-import type { Handled } from '../../pipeline.js';
 import { HANDLED_KEYWORD, uidSet } from './search.js';
-
-export type AfterMode = { kind: 'flag' } | { kind: 'seen' } | { kind: 'move'; folder: string } | { kind: 'delete' };
-
-export function parseAfter(value: string): AfterMode {
-  if (value === 'flag' || value === 'seen' || value === 'delete') return { kind: value };
-  if (value.startsWith('move:') && value.length > 'move:'.length) return { kind: 'move', folder: value.slice('move:'.length) };
-  throw new UsageError(`--after "${value}": use flag, seen, move:<folder> or delete`);
-}
 
 /**
  * Which handled messages to settle: token emails that reached a final outcome. A failed one is

@@ -1,0 +1,52 @@
+import type { Config } from '../config/index.js';
+import type { PipelineDeps } from '../pipeline/types.js';
+import { Ledger, type MailboxMarks } from '../state/ledger.js';
+import { buildTrustPolicy } from '../trust/index.js';
+import { UsageError } from '../util/errors.js';
+import { createLogger, type Logger } from '../util/log.js';
+import type { Io } from './io.js';
+
+/** What every command sets up once, before its source hands over messages. */
+export interface RunContext {
+  config: Config;
+  io: Io;
+  log: Logger;
+  deps: PipelineDeps;
+  /** Makes the ledger durable; the only way anything saves it, and a no-op in a dry run. */
+  checkpoint(): Promise<void>;
+  /** The ledger's view for mailbox sources: their high-water marks. */
+  marks: MailboxMarks;
+}
+
+/**
+ * Builds the run once from the configuration: logger, trust policy, ledger, destination and
+ * verifier. This is the one place that decides what a dry run leaves out (logins, writes,
+ * saving the ledger), so no stage needs to ask.
+ */
+export async function buildContext(config: Config, io: Io): Promise<RunContext> {
+  const log = createLogger(config.logLevel, config.json ? 'json' : 'text', io.stderr);
+  const trust = await buildTrustPolicy(config.trust);
+  const verifying = !config.dryRun && config.verify;
+  if (verifying && config.accounts.length === 0) {
+    throw new UsageError('no Salesforce account to test tokens with: set SFTOKEN_SF_USERNAME and SFTOKEN_SF_PASSWORD, or list accounts in the config file; or pass --no-verify');
+  }
+  const ledger = await Ledger.open(config.statePath);
+  const [destination] = config.destinations;
+  const store = config.dryRun || !destination ? null : await destination.open();
+  let verifier: PipelineDeps['verifier'] = null;
+  if (verifying) {
+    // jsforce and its verifier load only when a login may be due: they cost start-up time.
+    const { SalesforceVerifier } = await import('../verify/salesforce.js');
+    verifier = new SalesforceVerifier(config.accounts, ledger, log, config.login);
+  }
+  if (!config.dryRun && !config.verify) log.warn('--no-verify: tokens are stored without a test login');
+  const known = new Set(config.accounts.map((a) => a.username));
+  return {
+    config,
+    io,
+    log,
+    deps: { trust, ledger, store, verifier, knownUser: known.size ? (username) => known.has(username) : null, maxMessageBytes: config.maxMessageBytes, log },
+    checkpoint: config.dryRun ? async () => undefined : () => ledger.save(),
+    marks: ledger,
+  };
+}

@@ -1,0 +1,15 @@
+/**
+ * Where a run writes and what environment it reads: the process's own for the command, a
+ * test's buffers and private environment when main() runs in-process.
+ */
+export interface Io {
+  stdout(text: string): void;
+  stderr(text: string): void;
+  env: NodeJS.ProcessEnv;
+}
+
+export const processIo: Io = {
+  stdout: (text) => process.stdout.write(text),
+  stderr: (text) => process.stderr.write(text),
+  env: process.env,
+};

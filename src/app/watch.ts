@@ -1,0 +1,81 @@
+import type { Server } from 'node:http';
+import type { BatchHandler, Handled } from '../pipeline/types.js';
+import { watchMailbox } from '../sources/imap/watcher.js';
+import { UsageError, describe } from '../util/errors.js';
+import { runBatch } from './batch.js';
+import type { RunContext } from './context.js';
+import { Liveness, serveHealth } from './health.js';
+import { sweepOptions } from './ingest.js';
+
+// systemd and container runtimes give 10 s before SIGKILL; leave room to exit cleanly.
+const SHUTDOWN_DEADLINE_MS = 9000;
+
+/** Resolves on the first SIGTERM or SIGINT; past the deadline the process exits regardless. */
+function stopSignal(ctx: RunContext): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const onSignal = (signal: string): void => {
+      process.off('SIGTERM', onTerm);
+      process.off('SIGINT', onInt);
+      ctx.log.info('stopping', { signal });
+      setTimeout(() => process.exit(0), SHUTDOWN_DEADLINE_MS).unref();
+      resolve();
+    };
+    const onTerm = (): void => onSignal('SIGTERM');
+    const onInt = (): void => onSignal('SIGINT');
+    process.once('SIGTERM', onTerm);
+    process.once('SIGINT', onInt);
+  });
+}
+
+/** Batches from several mailboxes run one at a time: selection and the ledger see each whole. */
+function oneAtATime(ctx: RunContext): BatchHandler {
+  let tail: Promise<unknown> = Promise.resolve();
+  return (messages) => {
+    const run: Promise<Handled[]> = tail.then(() => runBatch(ctx, messages));
+    tail = run.catch(() => undefined);
+    return run;
+  };
+}
+
+/** `sftoken watch`: every configured mailbox watched until a signal; the exit code. */
+export async function watchMailboxes(ctx: RunContext): Promise<number> {
+  const { config } = ctx;
+  const liveness = new Liveness();
+  // A signal stops every mailbox; so does a configuration error met by any one of them.
+  let stopAll = (): void => undefined;
+  const stopped = new Promise<void>((resolve) => (stopAll = resolve));
+  void stopSignal(ctx).then(stopAll);
+  let server: Server | null = null;
+  if (config.watch.health) {
+    const { host, port } = config.watch.health;
+    // /healthz turns unhealthy after three missed heartbeats, never sooner than 30 s.
+    const maxAgeMs = Math.max(3 * config.watch.heartbeatMs, 30_000);
+    server = await serveHealth(liveness, host, port, maxAgeMs).catch((err: unknown) => {
+      throw new UsageError(`cannot serve health on ${host}:${port}: ${describe(err)}`);
+    });
+  }
+  const handle = oneAtATime(ctx);
+  try {
+    const results = await Promise.allSettled(
+      config.mailboxes.map((mailbox) =>
+        watchMailbox({
+          mailbox,
+          heartbeatMs: config.watch.heartbeatMs,
+          idleRestartMs: config.watch.idleRestartMs,
+          firstSince: config.watch.firstSince,
+          handle,
+          sweep: sweepOptions(ctx),
+          marks: ctx.marks,
+          checkpoint: ctx.checkpoint,
+          events: liveness,
+          stopped,
+        }).finally(stopAll),
+      ),
+    );
+    for (const r of results) if (r.status === 'rejected') throw r.reason;
+  } finally {
+    await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+  }
+  ctx.log.info('stopped');
+  return 0;
+}

@@ -1,0 +1,118 @@
+import { parseDestination, type Destination } from '../stores/index.js';
+import type { TrustSettings } from '../trust/index.js';
+import { UsageError } from '../util/errors.js';
+import type { LogLevel } from '../util/log.js';
+import { parseSince } from '../util/since.js';
+import { defaultStatePath } from '../state/ledger.js';
+import { loadAccounts, type Account } from './accounts.js';
+import { loadConfigFile, type ConfigFile } from './file.js';
+import { mailboxFromFlags, type Mailbox } from './mailboxes.js';
+import { DEFAULT_LIMITS } from './limits.js';
+import { GROUPS, OPTIONS, envName, type GroupName, type OptionKey, type Settings } from './options.js';
+
+export type { Account } from './accounts.js';
+export { mailboxKey, type AfterMode, type ImapCredentials, type Mailbox } from './mailboxes.js';
+
+/** How the test login behaves and how it guards the user against lockout. */
+export interface LoginSettings {
+  timeoutMs: number;
+  retries: number;
+  backoffBaseMs: number;
+  maxFailedLogins: number;
+}
+
+export interface WatchSettings {
+  heartbeatMs: number;
+  idleRestartMs: number;
+  health: { host: string; port: number } | null;
+  /** How far back a first start looks when --since does not say. */
+  firstSince: Date;
+}
+
+/** Everything a command needs to know, validated once: the rest of the code trusts it. */
+export interface Config {
+  dryRun: boolean;
+  verify: boolean;
+  json: boolean;
+  logLevel: LogLevel;
+  maxMessageBytes: number;
+  statePath: string;
+  trust: TrustSettings;
+  destinations: Destination[];
+  login: LoginSettings;
+  /** From the config file's accounts and SFTOKEN_SF_USERNAME/PASSWORD; passwords are read. */
+  accounts: Account[];
+  /** Empty for commands that read no mailbox. */
+  mailboxes: Mailbox[];
+  watch: WatchSettings;
+}
+
+/** Where values come from, highest precedence first: flags, then env, then the config file. */
+export interface ConfigSources {
+  /** Values given as flags; undefined where the flag was not given. */
+  flags: Partial<Record<OptionKey, unknown>>;
+  env: NodeJS.ProcessEnv;
+  file: ConfigFile;
+  filePath?: string;
+  /** The option groups of the command that runs: other options keep their defaults. */
+  groups?: readonly GroupName[];
+}
+
+function forwarders(value: unknown, filePath: string): string[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value) || !value.every((v): v is string => typeof v === 'string' && /^[^\s@]+@[^\s@]+$/.test(v))) {
+    throw new UsageError(`${filePath}: trustedForwarders must be a list of email addresses`);
+  }
+  return value.map((v) => v.toLowerCase());
+}
+
+/** Merges the sources, flag > env > file > default, validates every value and reads secrets. */
+export async function resolveConfig({ flags, env, file, filePath = 'config file', groups = ['common', 'login'] }: ConfigSources): Promise<Config> {
+  const declared = new Set<OptionKey>(groups.flatMap((g) => GROUPS[g].keys));
+  const get = <K extends OptionKey>(key: K): Settings[K] => {
+    const option = OPTIONS[key];
+    if (!declared.has(key)) return option.default;
+    const fromFlag = flags[key];
+    const fromEnv = env[envName(option.flag)];
+    const fromFile = file[key];
+    if (fromFlag !== undefined) return option.parse(fromFlag, `--${option.flag}`);
+    if (fromEnv !== undefined && fromEnv !== '') return option.parse(fromEnv, envName(option.flag));
+    if (fromFile !== undefined) return option.parse(fromFile, `${filePath}: ${key}`);
+    return option.default;
+  };
+  const trust: TrustSettings = { mode: get('trust'), dkimKeys: get('dkimKeys'), authservId: get('authservId'), forwarders: forwarders(file.trustedForwarders, filePath) };
+  if (trust.mode === 'auth-results' && !trust.authservId) {
+    throw new UsageError('--trust auth-results needs --authserv-id: the name your receiving mail server writes in Authentication-Results');
+  }
+  const destinations = [parseDestination(get('store'))];
+  const mailboxes = declared.has('imapHost')
+    ? [await mailboxFromFlags({ imapHost: get('imapHost'), imapPort: get('imapPort'), imapUser: get('imapUser'), imapTls: get('imapTls'), mailbox: get('mailbox'), after: get('after'), imapAccessTokenCommand: get('imapAccessTokenCommand'), since: get('since') }, { imapPassword: file.imapPassword, imapAccessToken: file.imapAccessToken }, env, filePath)]
+    : [];
+  const healthPort = get('healthPort');
+  return {
+    dryRun: get('dryRun'),
+    verify: get('verify'),
+    json: get('json'),
+    logLevel: get('logLevel'),
+    maxMessageBytes: get('maxMessageBytes'),
+    statePath: get('state') ?? defaultStatePath(env),
+    trust,
+    destinations,
+    login: { timeoutMs: get('loginTimeout') * 1000, retries: get('loginRetries'), backoffBaseMs: get('loginBackoff') * 1000, maxFailedLogins: get('maxFailedLogins') },
+    accounts: declared.has('loginUrl') ? await loadAccounts(file.accounts, env, { loginUrl: get('loginUrl'), apiVersion: get('apiVersion') }) : [],
+    mailboxes,
+    watch: {
+      heartbeatMs: get('heartbeat') * 1000,
+      idleRestartMs: get('idleRestart') * 1000,
+      health: healthPort === null ? null : { host: get('healthHost'), port: healthPort },
+      firstSince: parseSince(DEFAULT_LIMITS.watchFirstSince),
+    },
+  };
+}
+
+/** The config file named by --config or SFTOKEN_CONFIG, merged with flags and env. */
+export async function loadConfig(flags: ConfigSources['flags'], configPath: string | undefined, env: NodeJS.ProcessEnv, groups: readonly GroupName[]): Promise<Config> {
+  const path = configPath ?? env.SFTOKEN_CONFIG;
+  const file = path ? loadConfigFile(path) : {};
+  return resolveConfig({ flags, env, file, groups, ...(path ? { filePath: path } : {}) });
+}

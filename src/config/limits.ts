@@ -1,0 +1,24 @@
+/**
+ * The defaults that bound sftoken's work, each with the reason for its value. Options take their
+ * defaults from here, and --help shows them, so the two cannot drift.
+ */
+export const DEFAULT_LIMITS = {
+  // A token email is a few KiB; 2 MiB leaves room for gateway banners and forwarded copies while
+  // keeping mailparser (which holds the whole message in memory) away from hostile sizes.
+  maxMessageBytes: 2 * 1024 * 1024,
+  // Pinned rather than jsforce's default (50.0); 64.0 is the last version with SOAP login().
+  apiVersion: '64.0',
+  // Salesforce answers a login in well under a second; 30 s covers a slow proxy, not a hang.
+  loginTimeoutSeconds: 30,
+  loginRetries: 2,
+  loginBackoffSeconds: 2,
+  // Salesforce's default lockout is 10 failed logins; 3 leaves room for the integrations
+  // themselves and for a person who is trying at the same moment.
+  maxFailedLoginsPerHour: 3,
+  // A first watch looks back a week: long enough to find a token that arrived over a holiday.
+  watchFirstSince: '7d',
+  heartbeatSeconds: 60,
+  // Below the 29 minutes after which RFC 3501 lets a server drop an idle client, and below the
+  // NAT timeouts (often 5 minutes) that kill a quiet connection without a word.
+  idleRestartSeconds: 240,
+} as const;

@@ -1,0 +1,44 @@
+import { UsageError, describe } from '../util/errors.js';
+import { baseRecord, type TokenCandidate } from './examine.js';
+import type { MessageRecord, PipelineDeps } from './types.js';
+
+/**
+ * Verify (unless told not to) and store one selected token; the ledger learns the result. A
+ * destination that is broken beyond retrying (a corrupt file) is a configuration error and
+ * stops the run; anything else that fails leaves the message failed, to be tried again.
+ */
+export async function apply(c: TokenCandidate, deps: PipelineDeps): Promise<MessageRecord> {
+  const base = { ...baseRecord(c.message, c.date, c.messageId), username: c.username, fingerprint: c.fingerprint };
+  const fields = { username: c.username, fingerprint: c.fingerprint, source: c.message.source };
+  // The reason of a token that goes on says why it was trusted: the decision an auditor asks about.
+  const trusted = { reason: c.trustedVia };
+  if (!deps.store) return { outcome: 'would-store', ...base, ...trusted, note: 'dry run: not verified, not stored' };
+  let note = 'verified by a test login';
+  if (deps.verifier) {
+    const verdict = await deps.verifier.verify(c.username, c.token, c.fingerprint);
+    if (verdict.verdict === 'rejected') {
+      if (verdict.remember) {
+        const credential = deps.verifier.credentialFingerprint(c.username);
+        deps.ledger.recordRejected(c.fingerprint, { username: c.username, reason: verdict.reason, at: new Date().toISOString(), ...(credential ? { credential } : {}) });
+      }
+      deps.log.warn('token refused by Salesforce', { ...fields, reason: verdict.reason });
+      return { outcome: 'rejected', reason: verdict.reason, ...base, ...(verdict.note ? { note: verdict.note } : {}) };
+    }
+    if (verdict.verdict === 'transient') {
+      deps.log.warn('test login did not complete; will retry', { ...fields, reason: verdict.reason });
+      return { outcome: 'failed', reason: verdict.reason, ...base, ...(verdict.note ? { note: verdict.note } : {}) };
+    }
+  } else {
+    note = 'not verified (--no-verify)';
+  }
+  try {
+    await deps.store.set(c.username, c.token, { fingerprint: c.fingerprint, emailDate: c.date.toISOString() });
+  } catch (err) {
+    if (err instanceof UsageError) throw err;
+    deps.log.error('store write failed; will retry', { ...fields, store: deps.store.description, error: describe(err) });
+    return { outcome: 'failed', reason: 'store-unavailable', ...base, note: describe(err) };
+  }
+  deps.ledger.recordApplied(c.username, { fingerprint: c.fingerprint, emailDate: c.date.toISOString(), messageId: c.messageId, storedAt: new Date().toISOString() });
+  deps.log.info('token stored', { ...fields, store: deps.store.description, verified: deps.verifier !== null });
+  return { outcome: 'stored', ...base, ...trusted, verified: deps.verifier !== null, note: `${note}; written to ${deps.store.description}` };
+}

@@ -1,0 +1,89 @@
+import { classify } from '../mail/classify.js';
+import { extractToken } from '../mail/extract.js';
+import { parseEmail, precheck } from '../mail/parse.js';
+import { describe, errnoCode } from '../util/errors.js';
+import { fingerprint } from '../util/fingerprint.js';
+import { registerSecret } from '../util/redact.js';
+import type { Contender } from './select.js';
+import type { MessageRecord, PipelineDeps, RawMessage } from './types.js';
+
+/** A trusted token email with a token for a known user: what select and apply work on. */
+export interface TokenCandidate extends Contender {
+  message: RawMessage;
+  token: string;
+  messageId: string | null;
+  trustedVia: string;
+}
+
+export type Examined =
+  | { kind: 'done'; message: RawMessage; record: MessageRecord; sortDate: Date | null; tokenEmail: boolean }
+  | { kind: 'candidate'; candidate: TokenCandidate };
+
+export function baseRecord(message: RawMessage, date: Date | null, messageId: string | null): Pick<MessageRecord, 'source' | 'date' | 'messageId'> {
+  return { source: message.source, ...(date ? { date: date.toISOString() } : {}), ...(messageId ? { messageId } : {}) };
+}
+
+/** Everything up to select: pure but for reading the message and asking the trust policy. */
+export async function examine(message: RawMessage, deps: PipelineDeps): Promise<Examined> {
+  let tokenEmail = false;
+  const done = (outcome: MessageRecord['outcome'], reason: string, date: Date | null = message.receivedAt, messageId: string | null = null, extra: Partial<MessageRecord> = {}): Examined => ({
+    kind: 'done',
+    message,
+    tokenEmail,
+    sortDate: date,
+    record: { outcome, reason, ...baseRecord(message, date, messageId), ...extra },
+  });
+  if (message.size !== null && message.size > deps.maxMessageBytes) return done('rejected', 'too-large');
+  let raw: Buffer;
+  try {
+    raw = await message.load();
+  } catch (err) {
+    deps.log.warn('cannot read message', { source: message.source, error: describe(err) });
+    return done('failed', `read-error:${errnoCode(err) ?? 'unknown'}`);
+  }
+  const parsed = precheck(raw, deps.maxMessageBytes) ?? (await parseEmail(raw, deps.maxMessageBytes));
+  if (!parsed.ok) return done(parsed.outcome, parsed.reason);
+  const { email } = parsed;
+  const date = email.date ?? message.receivedAt;
+  if (!classify(email).tokenEmail) return done('ignored', 'not-token-email', date, email.messageId);
+  tokenEmail = true;
+
+  // Extraction is pure; the token is known to the process (redaction) only once trust says so.
+  const extracted = extractToken(email.text);
+  const identity = extracted.ok ? { username: extracted.value.username, fingerprint: fingerprint(extracted.value.token) } : {};
+  // Trust before anything is acted on: an untrusted email must never lead to a login.
+  const trust = await deps.trust({ email, raw });
+  if (trust.kind === 'transient') return done('failed', trust.reason, date, email.messageId, identity);
+  if (trust.kind === 'untrusted') {
+    deps.log.warn('token email not trusted', { source: message.source, reason: trust.reason, from: email.from?.address ?? null });
+    return done('rejected', trust.reason, date, email.messageId, identity);
+  }
+  if (extracted.ok) registerSecret(extracted.value.token);
+  deps.log.info('token email trusted', { source: message.source, via: trust.via, ...identity });
+  if (!extracted.ok) return done('rejected', extracted.reason, date, email.messageId);
+  const { username, token } = extracted.value;
+  if (deps.knownUser && !deps.knownUser(username)) return done('ignored', 'unknown-user', date, email.messageId, identity);
+  return {
+    kind: 'candidate',
+    candidate: {
+      message,
+      username,
+      token,
+      fingerprint: fingerprint(token),
+      date: date ?? new Date(0),
+      receivedAt: message.receivedAt,
+      sequence: message.sequence,
+      messageId: email.messageId,
+      trustedVia: trust.via,
+    },
+  };
+}
+
+/**
+ * A bug met by one message (a library throwing on input nobody foresaw) must not sink the batch
+ * or lose the message: it is logged and left as failed, to be tried again.
+ */
+export function unexpected(message: RawMessage, err: unknown, deps: PipelineDeps): Examined {
+  deps.log.error('unexpected error while examining a message', { source: message.source, error: describe(err).split('\n')[0] });
+  return { kind: 'done', message, tokenEmail: false, sortDate: message.receivedAt, record: { outcome: 'failed', reason: 'internal-error', source: message.source } };
+}

@@ -1,0 +1,85 @@
+import type { AppliedToken, RejectedToken } from '../state/ledger.js';
+import type { SecretStore } from '../stores/types.js';
+import type { TrustPolicy } from '../trust/policy.js';
+import type { Fingerprint } from '../util/fingerprint.js';
+import type { Logger } from '../util/log.js';
+
+/** One message as a source hands it over: bytes on demand, plus where it came from. */
+export interface RawMessage {
+  /** The file path as given, or imap:<mailbox>/<uidvalidity>/<uid>. */
+  source: string;
+  /** File mtime or IMAP INTERNALDATE: the tie-breaker after the email's own Date. */
+  receivedAt: Date | null;
+  /** Position in the source (UID, or order of discovery): the last tie-breaker. */
+  sequence: number;
+  /** Size in bytes when the source knows it before reading, so oversize mail is never read. */
+  size: number | null;
+  load(): Promise<Buffer>;
+}
+
+export type OutcomeKind = 'stored' | 'would-store' | 'superseded' | 'ignored' | 'rejected' | 'failed';
+
+/** Outcomes after which a message needs no more work: it may be settled, and exits with 0. */
+export function isFinal(outcome: OutcomeKind): boolean {
+  return outcome !== 'failed';
+}
+
+/** One line of the output contract (DESIGN §2): what happened to one message. */
+export interface MessageRecord {
+  outcome: OutcomeKind;
+  reason?: string;
+  username?: string;
+  fingerprint?: Fingerprint;
+  messageId?: string;
+  date?: string;
+  source: string;
+  /** On stored records: whether a test login proved the token (false with --no-verify). */
+  verified?: boolean;
+  /** Printed for people only, never part of the JSON contract. */
+  note?: string;
+}
+
+/** A message after the pipeline, as the source that produced it needs to settle it. */
+export interface Handled {
+  message: RawMessage;
+  record: MessageRecord;
+  /** Classified as a token email: the only kind a mailbox source may settle. */
+  tokenEmail: boolean;
+}
+
+/** Runs messages through the pipeline and reports them: what a source hands its batches to. */
+export type BatchHandler = (messages: readonly RawMessage[]) => Promise<Handled[]>;
+
+/** The answer of a test login, as the pipeline needs it (verify/ classifies the details). */
+export type Verdict =
+  | { verdict: 'accepted' }
+  | { verdict: 'rejected'; reason: string; remember: boolean; note?: string }
+  | { verdict: 'transient'; reason: string; note?: string };
+
+export interface Verifier {
+  verify(username: string, token: string, fp: Fingerprint): Promise<Verdict>;
+  /** The credential a login for this user would use now; rejections are remembered against it. */
+  credentialFingerprint(username: string): Fingerprint | null;
+}
+
+/** The part of the ledger the pipeline reads (select) and writes (apply); it never saves. */
+export interface PipelineLedger {
+  applied(username: string): AppliedToken | undefined;
+  rejection(fp: Fingerprint): RejectedToken | undefined;
+  recordApplied(username: string, entry: AppliedToken): void;
+  recordRejected(fp: Fingerprint, entry: RejectedToken): void;
+  recordProcessed(entry: { key: string; outcome: OutcomeKind; at: string }): void;
+}
+
+export interface PipelineDeps {
+  trust: TrustPolicy;
+  ledger: PipelineLedger;
+  /** Null in a dry run: nothing is written anywhere. */
+  store: SecretStore | null;
+  /** Null with --no-verify: the token is stored untested, and the output says so. */
+  verifier: Verifier | null;
+  /** With accounts configured, the usernames the tool may act for; null accepts any. */
+  knownUser: ((username: string) => boolean) | null;
+  maxMessageBytes: number;
+  log: Logger;
+}

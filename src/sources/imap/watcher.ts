@@ -1,0 +1,153 @@
+import type { ImapFlow } from 'imapflow';
+import { mailboxKey, type Mailbox } from '../../config/index.js';
+import type { BatchHandler, MessageRecord } from '../../pipeline/types.js';
+import type { MailboxMarks } from '../../state/ledger.js';
+import { backoffMs } from '../../util/backoff.js';
+import { UsageError } from '../../util/errors.js';
+import { connectImap, imapError, openMailbox } from './connect.js';
+import { sweep, type SweepOptions } from './sweep.js';
+
+// Reconnects back off from 1 s to a minute and retry for ever; a refused login waits longer,
+// since a mail server may lock an account that keeps failing too.
+const RECONNECT_BASE_MS = 1000;
+const RECONNECT_CAP_MS = 60_000;
+const AUTH_FAILURE_CAP_MS = 15 * 60_000;
+
+/** What the watcher tells whoever reports on its health. */
+export interface WatchEvents {
+  /** A round trip with the server succeeded. */
+  contact(): void;
+  reconnecting(): void;
+  handled(records: readonly MessageRecord[]): void;
+}
+
+export interface WatcherOptions {
+  mailbox: Mailbox;
+  heartbeatMs: number;
+  idleRestartMs: number;
+  /** How far back the first look goes when the ledger has no mark for this mailbox. */
+  firstSince: Date;
+  handle: BatchHandler;
+  sweep: SweepOptions;
+  marks: MailboxMarks;
+  /** Makes the moved mark durable; the caller owns the state file. */
+  checkpoint(): Promise<void>;
+  events: WatchEvents;
+  /** Resolves when the watcher is asked to stop. */
+  stopped: Promise<void>;
+}
+
+/** A configuration error met while handling mail: no reconnect can cure it, so watching ends. */
+class Fatal extends Error {
+  constructor(readonly error: UsageError) {
+    super(error.message);
+  }
+}
+
+function sleep(ms: number, stopped: Promise<void>): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([new Promise<void>((r) => (timer = setTimeout(r, ms))), stopped]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * One mailbox, watched for ever: connect, catch up from the high-water mark, IDLE, and on any
+ * failure reconnect with backoff (a closed ImapFlow cannot connect again, so each connection is
+ * a new one). Returns once `stopped` resolves and the message in hand is finished.
+ */
+export async function watchMailbox(options: WatcherOptions): Promise<void> {
+  const { mailbox, sweep: { log } } = options;
+  let stopping = false;
+  void options.stopped.then(() => (stopping = true));
+  // Reset only once the mailbox is open: a server that accepts the login but lacks the mailbox
+  // would otherwise be asked again every second for ever.
+  let attempt = 0;
+  while (!stopping) {
+    let client: ImapFlow | null = null;
+    let cap = RECONNECT_CAP_MS;
+    try {
+      client = await connectImap(mailbox, options.idleRestartMs);
+      await session(options, client, () => stopping, () => (attempt = 0));
+    } catch (err) {
+      if (err instanceof Fatal) throw err.error;
+      if (err instanceof UsageError) cap = AUTH_FAILURE_CAP_MS;
+      log.error('mailbox unavailable', { mailbox: mailbox.name, error: imapError(err) });
+    } finally {
+      if (client) await (stopping ? client.logout().catch(() => client?.close()) : Promise.resolve(client.close()));
+    }
+    if (stopping) break;
+    options.events.reconnecting();
+    const delay = backoffMs(attempt++, RECONNECT_BASE_MS, cap);
+    log.warn('reconnecting', { mailbox: mailbox.name, inMs: delay, attempt });
+    await sleep(delay, options.stopped);
+  }
+}
+
+/**
+ * One connection's life: catch up from the high-water mark, then IDLE, catching up again on
+ * every EXISTS and on every heartbeat while a failed message waits. Returns when the connection
+ * closes or the watcher stops.
+ */
+async function session(options: WatcherOptions, client: ImapFlow, isStopping: () => boolean, onWatching: () => void): Promise<void> {
+  const { mailbox, marks, events, sweep: sweepOptions } = options;
+  const { log } = sweepOptions;
+  const key = mailboxKey(mailbox);
+  const box = await openMailbox(client, mailbox.folder);
+  let mark = marks.mailbox(key);
+  if (mark && mark.uidValidity !== box.uidValidity) {
+    log.warn('UIDVALIDITY changed: reading the mailbox again from --since', { mailbox: mailbox.name, was: mark.uidValidity, now: box.uidValidity });
+    mark = undefined;
+  }
+  let afterUid = mark?.lastUid ?? 0;
+  let since: Date | null = mark ? null : (mailbox.since ?? options.firstSince);
+  let retryPending = false;
+  events.contact();
+  onWatching();
+  log.info('watching', { mailbox: mailbox.name, host: mailbox.host, afterUid, since: since?.toISOString() ?? null });
+
+  const catchUp = async (): Promise<void> => {
+    const { handled, highestUid } = await sweep(client, mailbox, { uidValidity: box.uidValidity, since, afterUid }, options.handle, sweepOptions);
+    // A failed message must be seen again: the mark stops just before the first one.
+    const failed = handled.filter((h) => h.record.outcome === 'failed').map((h) => h.message.sequence);
+    afterUid = failed.length ? Math.min(...failed) - 1 : highestUid;
+    since = null;
+    retryPending = failed.length > 0;
+    events.contact();
+    events.handled(handled.map((h) => h.record));
+    marks.recordMailbox(key, { uidValidity: box.uidValidity, lastUid: afterUid });
+    await options.checkpoint();
+  };
+
+  let queue: Promise<void> = Promise.resolve();
+  let fatal: UsageError | null = null;
+  const enqueue = (job: () => Promise<void>): Promise<void> =>
+    (queue = queue.then(job).catch((err: unknown) => {
+      if (err instanceof UsageError) fatal = err;
+      else log.error('mailbox work failed; reconnecting', { mailbox: mailbox.name, error: imapError(err) });
+      client.close();
+    }));
+  const closed = new Promise<void>((resolve) => client.once('close', () => resolve()));
+  client.on('exists', (info: { count: number; prevCount: number }) => {
+    log.debug('new mail', { mailbox: mailbox.name, count: info.count, previous: info.prevCount });
+    void enqueue(catchUp);
+  });
+  const heartbeat = setInterval(() => {
+    void enqueue(async () => {
+      // A round trip proves the connection alive; IDLE alone can sit on a dead socket.
+      await client.noop();
+      events.contact();
+      log.info('heartbeat', { mailbox: mailbox.name, afterUid, retryPending });
+      if (retryPending) await catchUp();
+    });
+  }, options.heartbeatMs);
+  try {
+    await enqueue(catchUp);
+    while (!isStopping() && client.usable && !fatal) {
+      await Promise.race([client.idle().catch(() => undefined), closed, options.stopped]);
+      await queue;
+    }
+  } finally {
+    clearInterval(heartbeat);
+    await queue;
+  }
+  if (fatal) throw new Fatal(fatal);
+}
