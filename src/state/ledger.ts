@@ -120,8 +120,9 @@ export class Ledger {
     }
     try {
       const data: unknown = JSON.parse(text);
-      // Files from before a section existed lack it; every section starts empty.
-      return new Ledger(path, LEDGER(data !== null && typeof data === 'object' ? { ...empty(), ...data } : data, ''));
+      // Files from before a section existed lack it; every section but the version starts empty.
+      const { version: _, ...sections } = empty();
+      return new Ledger(path, LEDGER(data !== null && typeof data === 'object' ? { ...sections, ...data } : data, ''));
     } catch (err) {
       throw new UsageError(`state file ${path} is not an sftoken state file (${describe(err)}); move it aside to start afresh`);
     }
