@@ -69,7 +69,7 @@ test('a bad token is rejected after one login, never stored, and never tried aga
 });
 
 test('while Salesforce answers 503 nothing is stored and the run exits 1; a later run stores the token', async () => {
-  const { sf, tokens, run } = await setup('plain@acme.com', fp('01-plain-text.eml'));
+  const { sf, tokens, home, run } = await setup('plain@acme.com', fp('01-plain-text.eml'));
   sf.mode = 'unavailable';
   const r = await run(['01-plain-text.eml'], ['--login-retries', '1', '--login-backoff', '1']);
   assert.equal(r.code, 1);
@@ -82,8 +82,11 @@ test('while Salesforce answers 503 nothing is stored and the run exits 1; a late
   assert.equal(sf.attempts.length, 2);
 
   sf.mode = 'normal';
-  // The wait after the first run's two attempts is 1-2 s (a 1 s base, doubled, with jitter).
-  await new Promise((resolve) => setTimeout(resolve, 2100));
+  // Time passes: the pending retry's moment is moved into the past rather than waited for.
+  const statePath = join(home, 'state.json');
+  const state = JSON.parse(await readFile(statePath, 'utf8')) as { retries: Record<string, { nextAttemptAt: string }> };
+  for (const retry of Object.values(state.retries)) retry.nextAttemptAt = new Date(Date.now() - 1000).toISOString();
+  await writeFile(statePath, JSON.stringify(state));
   const later = await run(['01-plain-text.eml']);
   assert.equal(later.code, 0, later.stderr);
   assert.equal(later.records[0]?.outcome, 'stored');
