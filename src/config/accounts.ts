@@ -14,7 +14,7 @@ export interface Account {
   oauth: { clientId: string; clientSecret: string } | null;
 }
 
-export interface AccountDefaults {
+interface AccountDefaults {
   loginUrl: string;
   apiVersion: string;
 }

@@ -16,12 +16,14 @@ export { mailboxKey, type AfterMode, type ImapCredentials, type Mailbox } from '
 /** How the test login behaves and how it guards the user against lockout. */
 export interface LoginSettings {
   timeoutMs: number;
+  /** Extra attempts within one run after a transient failure. */
   retries: number;
   backoffBaseMs: number;
+  /** Failed logins per user per hour after which no more are tried. */
   maxFailedLogins: number;
 }
 
-export interface WatchSettings {
+interface WatchSettings {
   heartbeatMs: number;
   idleRestartMs: number;
   health: { host: string; port: number } | null;
@@ -48,7 +50,7 @@ export interface Config {
 }
 
 /** Where values come from, highest precedence first: flags, then env, then the config file. */
-export interface ConfigSources {
+interface ConfigSources {
   /** Values given as flags; undefined where the flag was not given. */
   flags: Partial<Record<OptionKey, unknown>>;
   env: NodeJS.ProcessEnv;

@@ -1,6 +1,7 @@
 import { UsageError } from '../util/errors.js';
 import { isLoopback } from '../util/loopback.js';
 import { parseSince } from '../util/since.js';
+import type { Settings } from './options.js';
 import { resolveSecret } from './secrets.js';
 
 /** What happens to a token email once its token is safe (DESIGN §2, Settling). */
@@ -40,16 +41,7 @@ export function mailboxKey(m: Pick<Mailbox, 'user' | 'host' | 'port' | 'folder'>
   return `${m.user}@${m.host}:${m.port}/${m.folder}`;
 }
 
-export interface MailboxFlags {
-  imapHost: string | null;
-  imapPort: number | null;
-  imapUser: string | null;
-  imapTls: boolean;
-  mailbox: string;
-  after: string;
-  imapAccessTokenCommand: string | null;
-  since: string | null;
-}
+type MailboxFlags = Pick<Settings, 'imapHost' | 'imapPort' | 'imapUser' | 'imapTls' | 'mailbox' | 'after' | 'imapAccessTokenCommand' | 'since'>;
 
 interface SecretRefs {
   imapPassword: unknown;

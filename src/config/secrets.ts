@@ -7,7 +7,7 @@ import { registerSecret } from '../util/redact.js';
  * Where a secret comes from, in a config file: never the secret itself, so that a config file
  * can be committed, mounted or printed. `file` suits container secrets (/run/secrets/…).
  */
-export type SecretRef = { env: string } | { file: string } | { keychain: { service: string; account: string } };
+type SecretRef = { env: string } | { file: string } | { keychain: { service: string; account: string } };
 
 function isSecretRef(value: unknown): value is SecretRef {
   if (value === null || typeof value !== 'object' || Object.keys(value).length !== 1) return false;

@@ -19,7 +19,7 @@ export function isSalesforceDomain(address: string): boolean {
   return domain === 'salesforce.com' || domain.endsWith('.salesforce.com');
 }
 
-export type Classification = { tokenEmail: true; by: 'subject' | 'label' | 'structure' } | { tokenEmail: false };
+type Classification = { tokenEmail: true; by: 'subject' | 'label' | 'structure' } | { tokenEmail: false };
 
 /**
  * Is this a security-token email at all? Only the question of what the email is; whether it can

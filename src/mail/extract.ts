@@ -2,7 +2,7 @@ import { LOCALES } from './locales.js';
 import { isTokenShaped, isUsernameShaped, normalizedLines } from './text.js';
 import type { ExtractedToken } from './types.js';
 
-export type ExtractResult =
+type ExtractResult =
   | { ok: true; value: ExtractedToken; method: 'labels' | 'structure' }
   | { ok: false; reason: 'no-token' | 'no-username' | 'ambiguous-token' };
 

@@ -4,7 +4,7 @@
  * (see extract.ts). Labels are matched after normalising full-width colons and parentheses, and
  * may carry a parenthesised note.
  */
-export interface Locale {
+interface Locale {
   readonly language: string;
   readonly usernameLabels: readonly string[];
   readonly tokenLabels: readonly string[];

@@ -5,7 +5,7 @@ import type { ParsedEmail } from './types.js';
 // How much of the start of a message is inspected to tell mail from a binary file.
 const SNIFF_BYTES = 8192;
 
-export type ParseResult =
+type ParseResult =
   | { ok: true; email: ParsedEmail }
   | { ok: false; outcome: 'ignored' | 'rejected'; reason: 'empty' | 'not-an-email' | 'too-large' | 'unparseable' };
 

@@ -14,8 +14,8 @@ export function normalizedLines(text: string): string[] {
 
 // Salesforce tokens are case-sensitive alphanumerics, 24 or 25 long in every sample seen; the
 // range leaves room for a change of length without accepting words or IDs (15/18) or hashes.
-export const TOKEN_MIN_LENGTH = 20;
-export const TOKEN_MAX_LENGTH = 32;
+const TOKEN_MIN_LENGTH = 20;
+const TOKEN_MAX_LENGTH = 32;
 const TOKEN_SHAPE = new RegExp(`^[A-Za-z0-9]{${TOKEN_MIN_LENGTH},${TOKEN_MAX_LENGTH}}$`);
 const USERNAME_SHAPE = /^[^\s@<>()[\]\\,;:"]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+$/;
 

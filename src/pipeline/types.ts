@@ -63,7 +63,7 @@ export interface Verifier {
 }
 
 /** The part of the ledger the pipeline reads (select) and writes (apply); it never saves. */
-export interface PipelineLedger {
+interface PipelineLedger {
   applied(username: string): AppliedToken | undefined;
   rejection(fp: Fingerprint): RejectedToken | undefined;
   recordApplied(username: string, entry: AppliedToken): void;

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, errnoCode } from '../util/errors.js';
 import type { RawMessage } from '../pipeline/types.js';
 
-export interface FileListing {
+interface FileListing {
   messages: RawMessage[];
   /** One line each for paths that gave nothing to process: missing, unreadable, no .eml inside. */
   problems: string[];

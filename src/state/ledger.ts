@@ -23,20 +23,20 @@ export interface RejectedToken {
 }
 
 /** A token whose test login failed for a transient reason: when it may be tried again. */
-export interface PendingRetry {
+interface PendingRetry {
   attempts: number;
   nextAttemptAt: string;
   reason: string;
 }
 
-export interface ProcessedMessage {
+interface ProcessedMessage {
   key: string;
   outcome: OutcomeKind;
   at: string;
 }
 
 /** The state file: what was applied and refused, as fingerprints only. Never a token. */
-export interface LedgerData {
+interface LedgerData {
   version: 1;
   applied: Record<string, AppliedToken>;
   rejected: Record<Fingerprint, RejectedToken>;
@@ -48,7 +48,7 @@ export interface LedgerData {
   mailboxes: Record<string, MailboxMark>;
 }
 
-export interface MailboxMark {
+interface MailboxMark {
   uidValidity: string;
   lastUid: number;
 }

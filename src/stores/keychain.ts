@@ -20,7 +20,7 @@ async function loadKeytar(): Promise<Keytar> {
  * Manager on Windows): service = the configured name, account = the username, password = the
  * token, which is what a consumer reads back with keytar.getPassword or secret-tool.
  */
-export class KeychainStore implements SecretStore {
+class KeychainStore implements SecretStore {
   readonly description: string;
 
   private constructor(

@@ -1,11 +1,11 @@
 /** One method's verdict in an Authentication-Results header (RFC 8601). */
-export interface AuthResult {
+interface AuthResult {
   method: string;
   result: string;
   props: Record<string, string>;
 }
 
-export interface AuthResultsHeader {
+interface AuthResultsHeader {
   authservId: string;
   results: AuthResult[];
 }

@@ -12,7 +12,7 @@ export type TrustDecision =
   | { kind: 'transient'; reason: string };
 
 /** What a trust policy looks at: the parsed email and the bytes as received. */
-export interface AuthenticInput {
+interface AuthenticInput {
   email: ParsedEmail;
   raw: Buffer;
 }

@@ -2,7 +2,7 @@ import { redact } from './redact.js';
 
 export const LOG_LEVELS = ['error', 'warn', 'info', 'debug', 'trace'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
-export type LogFields = Record<string, string | number | boolean | null | undefined>;
+type LogFields = Record<string, string | number | boolean | null | undefined>;
 
 export interface Logger {
   error(msg: string, fields?: LogFields): void;
@@ -12,7 +12,7 @@ export interface Logger {
   trace(msg: string, fields?: LogFields): void;
 }
 
-export type LogFormat = 'text' | 'json';
+type LogFormat = 'text' | 'json';
 
 function quote(value: string): string {
   return /^[^\s"=]+$/.test(value) ? value : JSON.stringify(value);

@@ -1,4 +1,5 @@
 import { credentialFingerprint, type Account } from '../config/accounts.js';
+import type { LoginSettings } from '../config/index.js';
 import type { Verdict, Verifier } from '../pipeline/types.js';
 import type { LoginLedger } from '../state/ledger.js';
 import { backoffMs } from '../util/backoff.js';
@@ -6,15 +7,6 @@ import type { Fingerprint } from '../util/fingerprint.js';
 import type { Logger } from '../util/log.js';
 import { LockoutGuard } from './lockout.js';
 import { classifyLoginError, type LoginFailure } from './login-errors.js';
-
-export interface VerifyOptions {
-  timeoutMs: number;
-  /** Extra attempts within one run after a transient failure. */
-  retries: number;
-  backoffBaseMs: number;
-  /** Failed logins per user per hour after which no more are tried. */
-  maxFailedLogins: number;
-}
 
 // In a run, waits stay short so that a one-shot command ends; across runs the ledger carries the
 // longer waits, up to the point where one retry an hour costs nothing against any limit.
@@ -25,7 +17,7 @@ const ACROSS_RUNS_BACKOFF_CAP_MS = 60 * 60 * 1000;
 export type LoginAttempt = (account: Account, token: string, timeoutMs: number) => Promise<void>;
 
 /** The real test login: jsforce, SOAP login() with a pinned API version, or OAuth with a client. */
-export const jsforceLogin: LoginAttempt = async (account, token, timeoutMs) => {
+const jsforceLogin: LoginAttempt = async (account, token, timeoutMs) => {
   // jsforce reads its HTTP timeout once, when it loads; its own default is 30 minutes.
   process.env.HTTP_TIMEOUT = String(timeoutMs);
   const { Connection } = await import('jsforce');
@@ -77,7 +69,7 @@ export class SalesforceVerifier implements Verifier {
     accounts: readonly Account[],
     private readonly ledger: LoginLedger,
     private readonly log: Logger,
-    private readonly options: VerifyOptions,
+    private readonly options: LoginSettings,
     private readonly login: LoginAttempt = jsforceLogin,
     private readonly clock: VerifierClock = realClock,
   ) {

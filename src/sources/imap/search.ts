@@ -73,7 +73,7 @@ export function plausible(envelope: FetchMessageObject['envelope'], forwarders: 
   return isSalesforceDomain(from) && from.startsWith('support@');
 }
 
-export interface SearchResult {
+interface SearchResult {
   messages: RawMessage[];
   /** The highest UID the search saw, whether or not it was a candidate: the new high-water mark. */
   highestUid: number;

@@ -5,7 +5,7 @@ import type { Logger } from '../../util/log.js';
 import { findCandidates } from './search.js';
 import { settle, toSettle } from './settle.js';
 
-export interface SweepScope {
+interface SweepScope {
   uidValidity: string;
   since: Date | null;
   afterUid: number;

@@ -21,7 +21,7 @@ export interface WatchEvents {
   handled(records: readonly MessageRecord[]): void;
 }
 
-export interface WatcherOptions {
+interface WatcherOptions {
   mailbox: Mailbox;
   heartbeatMs: number;
   idleRestartMs: number;
