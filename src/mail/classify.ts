@@ -1,15 +1,17 @@
 import { isTokenSubject } from './locales.js';
-import { extractToken, hasTokenLabel } from './extract.js';
+import { extractToken, hasTokenLabels } from './extract.js';
 import type { ParsedEmail } from './types.js';
 
-// Tags that mail gateways, sandboxes and people put before a subject; removed before matching.
-const SUBJECT_PREFIX = /^\s*(?:\[[^\]]*\]|\((?:external|extern|ext)[^)]*\)|(?:re|fw|fwd|aw|wg|tr|sv|vs|rv)\s*:|sandbox\s*:|external\s*:)\s*/i;
+// Tags that mail gateways, sandboxes and people put before or after a subject; removed before
+// matching, as is trailing punctuation.
+const SUBJECT_PREFIX = /^(?:\[[^\]]*\]|\((?:external|extern|ext)[^)]*\)|(?:re|fw|fwd|aw|wg|tr|sv|vs|rv) ?:|sandbox ?:|external ?:) ?/i;
+const SUBJECT_SUFFIX = / ?(?:\[[^\]]*\]|\((?:external|extern|ext)[^)]*\)|[.!。])$/i;
 
 export function normalizeSubject(subject: string): string {
   let s = subject.replace(/\s+/g, ' ').trim();
   for (let prev = ''; prev !== s; ) {
     prev = s;
-    s = s.replace(SUBJECT_PREFIX, '');
+    s = s.replace(SUBJECT_PREFIX, '').replace(SUBJECT_SUFFIX, '');
   }
   return s;
 }
@@ -23,18 +25,19 @@ type Classification = { tokenEmail: true; by: 'subject' | 'label' | 'structure' 
 
 /**
  * Is this a security-token email at all? Only the question of what the email is; whether it can
- * be trusted is authenticate's. So a forged or forwarded token email still classifies as one,
- * and is then rejected loudly rather than ignored quietly.
+ * be trusted is the trust policy's. So a forged or forwarded token email still classifies as
+ * one, and is then rejected loudly rather than ignored quietly.
+ *
+ * A token email has a token email's subject, or comes from Salesforce with a token email's
+ * body: a username line and a token line (known labels, or, in a language whose labels are
+ * unknown, a username-shaped value directly followed by a token-shaped one). The words
+ * "security token" alone decide nothing: Salesforce's error mail and help digests use them too.
  */
 export function classify(email: ParsedEmail): Classification {
-  const subject = normalizeSubject(email.subject);
-  if (isTokenSubject(subject)) return { tokenEmail: true, by: 'subject' };
-  if (hasTokenLabel(email.text)) return { tokenEmail: true, by: 'label' };
-  // In a language whose labels are unknown, only mail from Salesforce's own domain is read for
-  // its structure: anyone else's mail full of IDs is simply not a token email.
-  if (email.from && isSalesforceDomain(email.from.address)) {
-    const structural = extractToken(email.text);
-    if (structural.ok && structural.method === 'structure') return { tokenEmail: true, by: 'structure' };
-  }
+  if (isTokenSubject(normalizeSubject(email.subject))) return { tokenEmail: true, by: 'subject' };
+  if (!email.from || !isSalesforceDomain(email.from.address)) return { tokenEmail: false };
+  if (hasTokenLabels(email.text)) return { tokenEmail: true, by: 'label' };
+  const structural = extractToken(email.text);
+  if (structural.ok && structural.method === 'structure') return { tokenEmail: true, by: 'structure' };
   return { tokenEmail: false };
 }

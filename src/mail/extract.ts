@@ -40,9 +40,14 @@ function unique(values: readonly string[]): string[] {
   return [...new Set(values)];
 }
 
-/** Whether the text carries a token label of a known language: a strong sign of a token email. */
-export function hasTokenLabel(text: string): boolean {
-  return normalizedLines(text).some((line) => TOKEN_LABEL.test(line));
+/**
+ * Whether the text has the token email's own shape in a known language: a line that starts with
+ * a username label and one that starts with a token label. Mail that merely mentions a security
+ * token (an INVALID_LOGIN fault quoted in an error email, a help article) has neither line.
+ */
+export function hasTokenLabels(text: string): boolean {
+  const lines = normalizedLines(text);
+  return lines.some((line) => TOKEN_LABEL.test(line)) && lines.some((line) => USERNAME_LABEL.test(line));
 }
 
 /**

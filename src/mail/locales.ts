@@ -9,11 +9,16 @@ interface Locale {
   readonly usernameLabels: readonly string[];
   readonly tokenLabels: readonly string[];
   /**
-   * Words a token email's subject contains, after gateway tags and forward prefixes are
-   * removed. Matched case-insensitively, any run of spaces for a space (and an optional space
-   * between words of a script written without them); also sent to the IMAP server as they are.
+   * Words every token email's subject contains: what the IMAP server is asked to search for, as
+   * written (a space between words of a script written without them is dropped there).
    */
   readonly subjectPhrases: readonly string[];
+  /**
+   * The whole shape of a token email's subject, after gateway tags and forward prefixes are
+   * removed. Salesforce's other mail quotes the same words ("INVALID_LOGIN: Invalid username,
+   * password, security token; or user locked out."), so the words alone are not enough.
+   */
+  readonly subjectShapes: ReadonlyArray<(subject: string) => boolean>;
 }
 
 export const LOCALES: readonly Locale[] = [
@@ -22,32 +27,24 @@ export const LOCALES: readonly Locale[] = [
     usernameLabels: ['username', 'user name'],
     tokenLabels: ['security token'],
     subjectPhrases: ['security token'],
+    // "Your new Salesforce security token", a branded "Your new <Brand> security token", and the
+    // old "salesforce.com security token confirmation". Each test is one linear scan.
+    subjectShapes: [(s) => /\bsecurity token$/i.test(s) && /\bnew\b/i.test(s), (s) => /\bsecurity token confirmation$/i.test(s)],
   },
   {
     language: 'ja',
     usernameLabels: ['ユーザ名', 'ユーザー名'],
     tokenLabels: ['セキュリティトークン'],
     subjectPhrases: ['セキュリティ トークン'],
+    subjectShapes: [(s) => /セキュリティ ?トークン$/.test(s)],
   },
 ];
 
-function escape(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
+const SUBJECT_SHAPES = LOCALES.flatMap((l) => l.subjectShapes);
 
-// Latin words need a boundary ("security tokens" is fine, "insecurity" is not); Japanese words
-// are written without spaces, so a space in a phrase there means an optional one.
-function phrasePattern(phrase: string): RegExp {
-  const latin = /^[\x20-\x7e]+$/.test(phrase);
-  const body = phrase.split(' ').map(escape).join(latin ? '\\s+' : '\\s*');
-  return new RegExp(latin ? `\\b${body}\\b` : body, 'i');
-}
-
-const SUBJECT_PATTERNS = LOCALES.flatMap((l) => l.subjectPhrases.map(phrasePattern));
-
-/** Whether a (normalized) subject is a token email's subject in a known language. */
+/** Whether a subject (normalized: gateway tags gone, whitespace single) is a token email's. */
 export function isTokenSubject(subject: string): boolean {
-  return SUBJECT_PATTERNS.some((p) => p.test(subject));
+  return SUBJECT_SHAPES.some((shape) => shape(subject));
 }
 
 /** The subject substrings an IMAP SEARCH can ask for: each phrase as it is usually written. */

@@ -47,3 +47,23 @@ test('isSalesforceDomain accepts the domain and its subdomains only', () => {
   assert.equal(isSalesforceDomain('support@salesforce.com.example.io'), false);
   assert.equal(isSalesforceDomain('support@notsalesforce.com'), false);
 });
+
+test("Salesforce's own mail that quotes the words is not a token email", () => {
+  const fault = 'INVALID_LOGIN: Invalid username, password, security token; or user locked out.';
+  const apex = `Apex script unhandled exception by user/organization: 0055g00000AbCdE\n\ncaused by: System.CalloutException: ${fault}\nUsername: integration@acme.com`;
+  assert.equal(classify(email(`Developer script exception from Acme : Sync : ${fault}`, apex, 'info@salesforce.com')).tokenEmail, false);
+  assert.equal(classify(email(`Sandbox: Developer script exception from Acme : ${fault}`, apex, 'noreply@salesforce.com')).tokenEmail, false);
+  const digest = 'Did you know? Reset your security token from your personal settings.\nExample: aB3dE5fG7hJ9kL1mN2pQ4rS6';
+  assert.equal(classify(email('How to reset your security token', digest, 'info@salesforce.com')).tokenEmail, false);
+  assert.equal(classify(email('Trailhead: security tokens explained', digest, 'info@salesforce.com')).tokenEmail, false);
+});
+
+test('a token email subject counts with gateway tags on either side and trailing punctuation', () => {
+  assert.equal(classify(email('Your new Salesforce security token [EXTERNAL]')).tokenEmail, true);
+  assert.equal(classify(email('Your new Salesforce security token.')).tokenEmail, true);
+});
+
+test('labels alone from someone other than Salesforce do not make a token email', () => {
+  assert.equal(classify(email('notes', 'Username: a@b.com\nSecurity token (case-sensitive): aB3dE5fG7hJ9kL1mN2pQ4rS6', 'pat@acme.com')).tokenEmail, false);
+  assert.equal(classify(email('notes', 'Security token (case-sensitive): aB3dE5fG7hJ9kL1mN2pQ4rS6')).tokenEmail, false, 'a token line without a username line');
+});
