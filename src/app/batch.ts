@@ -25,7 +25,12 @@ export async function runBatch(ctx: RunContext, messages: readonly RawMessage[])
   return handled;
 }
 
-/** DESIGN §2: 0 when every message reached a final outcome, 1 when one failed (retried later). */
-export function exitCodeFor(records: readonly MessageRecord[]): 0 | 1 {
+/**
+ * DESIGN §2: 3 when a token email was refused and a person must look (a refusal already
+ * reported by an earlier run does not count again), else 1 when one failed and will be retried,
+ * else 0: every token went where it should.
+ */
+export function exitCodeFor(records: readonly MessageRecord[]): 0 | 1 | 3 {
+  if (records.some((r) => r.outcome === 'rejected' && r.reason !== 'already-rejected')) return 3;
   return records.every((r) => isFinal(r.outcome)) ? 0 : 1;
 }

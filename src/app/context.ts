@@ -1,7 +1,7 @@
 import type { Config } from '../config/index.js';
 import type { PipelineDeps } from '../pipeline/types.js';
 import { Ledger, type MailboxMarks } from '../state/ledger.js';
-import { buildTrustPolicy } from '../trust/index.js';
+import { buildTrustPolicy, trustFingerprint } from '../trust/index.js';
 import { UsageError } from '../util/errors.js';
 import { createLogger, type Logger } from '../util/log.js';
 import type { Io } from './io.js';
@@ -31,13 +31,14 @@ export async function buildContext(config: Config, io: Io): Promise<RunContext> 
     throw new UsageError('no Salesforce account to test tokens with: set SFTOKEN_SF_USERNAME and SFTOKEN_SF_PASSWORD, or list accounts in the config file; or pass --no-verify');
   }
   const ledger = await Ledger.open(config.statePath);
+  const checkpoint = config.dryRun ? async () => undefined : () => ledger.save();
   const [destination] = config.destinations;
   const store = config.dryRun || !destination ? null : await destination.open();
   let verifier: PipelineDeps['verifier'] = null;
   if (verifying) {
     // jsforce and its verifier load only when a login may be due: they cost start-up time.
     const { SalesforceVerifier } = await import('../verify/salesforce.js');
-    verifier = new SalesforceVerifier(config.accounts, ledger, log, config.login);
+    verifier = new SalesforceVerifier(config.accounts, ledger, checkpoint, log, config.login);
   }
   if (!config.dryRun && !config.verify) log.warn('--no-verify: tokens are stored without a test login');
   const known = new Set(config.accounts.map((a) => a.username));
@@ -45,8 +46,8 @@ export async function buildContext(config: Config, io: Io): Promise<RunContext> 
     config,
     io,
     log,
-    deps: { trust, ledger, store, verifier, knownUser: known.size ? (username) => known.has(username) : null, maxMessageBytes: config.maxMessageBytes, log },
-    checkpoint: config.dryRun ? async () => undefined : () => ledger.save(),
+    deps: { trust, trustFingerprint: await trustFingerprint(config.trust), ledger, checkpoint, store, verifier, knownUser: known.size ? (username) => known.has(username) : null, maxMessageBytes: config.maxMessageBytes, log },
+    checkpoint,
     marks: ledger,
   };
 }

@@ -20,6 +20,7 @@ export async function apply(c: TokenCandidate, deps: PipelineDeps): Promise<Mess
       if (verdict.remember) {
         const credential = deps.verifier.credentialFingerprint(c.username);
         deps.ledger.recordRejected(c.fingerprint, { username: c.username, reason: verdict.reason, at: new Date().toISOString(), ...(credential ? { credential } : {}) });
+        await deps.checkpoint();
       }
       deps.log.warn('token refused by Salesforce', { ...fields, reason: verdict.reason });
       return { outcome: 'rejected', reason: verdict.reason, ...base, ...(verdict.note ? { note: verdict.note } : {}) };

@@ -51,13 +51,19 @@ export async function examine(message: RawMessage, deps: PipelineDeps): Promise<
   // Extraction is pure; the token is known to the process (redaction) only once trust says so.
   const extracted = extractToken(email.text);
   const identity = extracted.ok ? { username: extracted.value.username, fingerprint: fingerprint(extracted.value.token) } : {};
+  // A refusal is final under the trust settings that made it: reported as such, not as new.
+  const key = email.messageId ?? message.source;
+  const refused = deps.ledger.refusal(key);
+  if (refused?.trust === deps.trustFingerprint) return done('rejected', 'already-rejected', date, email.messageId, { ...identity, note: `refused before: ${refused.reason}` });
   // Trust before anything is acted on: an untrusted email must never lead to a login.
   const trust = await deps.trust({ email, raw });
   if (trust.kind === 'transient') return done('failed', trust.reason, date, email.messageId, identity);
   if (trust.kind === 'untrusted') {
     deps.log.warn('token email not trusted', { source: message.source, reason: trust.reason, from: email.from?.address ?? null });
-    return done('rejected', trust.reason, date, email.messageId, identity);
+    deps.ledger.recordRefused(key, { reason: trust.reason, trust: deps.trustFingerprint, at: new Date().toISOString() });
+    return done('rejected', trust.reason, date, email.messageId, { ...identity, note: untrustedNote(trust.reason) });
   }
+  if (refused) deps.ledger.recordRefused(key, null);
   if (extracted.ok) registerSecret(extracted.value.token);
   deps.log.info('token email trusted', { source: message.source, via: trust.via, ...identity });
   if (!extracted.ok) return done('rejected', extracted.reason, date, email.messageId);
@@ -86,4 +92,14 @@ export async function examine(message: RawMessage, deps: PipelineDeps): Promise<
 export function unexpected(message: RawMessage, err: unknown, deps: PipelineDeps): Examined {
   deps.log.error('unexpected error while examining a message', { source: message.source, error: describe(err).split('\n')[0] });
   return { kind: 'done', message, tokenEmail: false, sortDate: message.receivedAt, record: { outcome: 'failed', reason: 'internal-error', source: message.source } };
+}
+
+/** What a person can do about a refused token email, by the trust check's reason. */
+function untrustedNote(reason: string): string {
+  if (reason === 'untrusted-sender') return 'not from Salesforce (or a listed forwarder): left in the mailbox for a person to look at';
+  if (reason.startsWith('dkim-fail:body-hash')) return 'the body changed on the way (a mail gateway rewrote it): try --trust auth-results with your receiving server';
+  if (reason.startsWith('dkim-fail:no-key')) return 'DNS has no key for the signature: check DNS, or give the key with --dkim-keys';
+  if (reason.startsWith('dkim')) return 'the DKIM signature does not prove Salesforce sent it; the email is left in place';
+  if (reason.startsWith('auth-results')) return 'your receiving server did not vouch for it (Authentication-Results); the email is left in place';
+  return 'left in place for a person to look at';
 }

@@ -1,4 +1,4 @@
-import type { AppliedToken, RejectedToken } from '../state/ledger.js';
+import type { AppliedToken, RefusedMessage, RejectedToken } from '../state/ledger.js';
 import type { SecretStore } from '../stores/types.js';
 import type { TrustPolicy } from '../trust/policy.js';
 import type { Fingerprint } from '../util/fingerprint.js';
@@ -66,14 +66,20 @@ export interface Verifier {
 interface PipelineLedger {
   applied(username: string): AppliedToken | undefined;
   rejection(fp: Fingerprint): RejectedToken | undefined;
+  refusal(key: string): RefusedMessage | undefined;
   recordApplied(username: string, entry: AppliedToken): void;
   recordRejected(fp: Fingerprint, entry: RejectedToken): void;
+  recordRefused(key: string, entry: RefusedMessage | null): void;
   recordProcessed(entry: { key: string; outcome: OutcomeKind; at: string }): void;
 }
 
 export interface PipelineDeps {
   trust: TrustPolicy;
+  /** Identifies the trust settings: a refusal under other settings is looked at again. */
+  trustFingerprint: string;
   ledger: PipelineLedger;
+  /** Makes what the ledger learned durable before the next step acts on it (record before act). */
+  checkpoint(): Promise<void>;
   /** Null in a dry run: nothing is written anywhere. */
   store: SecretStore | null;
   /** Null with --no-verify: the token is stored untested, and the output says so. */

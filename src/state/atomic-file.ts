@@ -1,25 +1,41 @@
-import { mkdir, open, rename, unlink } from 'node:fs/promises';
-import { dirname, basename, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { mkdir, open, realpath, rename, unlink } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { errnoCode } from '../util/errors.js';
+
+/**
+ * Where a write to `path` must land: through a symlink to its target, so that whoever reads the
+ * target sees the new content and the link stays a link.
+ */
+async function target(path: string): Promise<string> {
+  try {
+    return await realpath(path);
+  } catch (err) {
+    if (errnoCode(err) === 'ENOENT') return path;
+    throw err;
+  }
+}
 
 /**
  * Writes a file so that a reader sees the old content or the new, never half of either, even
  * after a crash: temp file in the same folder, fsync, rename over the target, fsync the folder.
- * Mode 0600 from the moment the file exists, since it may hold a token.
+ * Mode 0600 (or the mode given) from the moment the file exists, since it may hold a token. A
+ * write that fails (a full disk) leaves no temporary copy behind.
  */
-export async function writeFileAtomic(path: string, data: string): Promise<void> {
-  const dir = dirname(path);
+export async function writeFileAtomic(path: string, data: string, mode = 0o600): Promise<void> {
+  const file = await target(path);
+  const dir = dirname(file);
   await mkdir(dir, { recursive: true, mode: 0o700 });
-  const tmp = join(dir, `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
-  const handle = await open(tmp, 'wx', 0o600);
+  const tmp = join(dir, `.${basename(file)}.${randomBytes(6).toString('hex')}.tmp`);
+  const handle = await open(tmp, 'wx', mode);
   try {
-    await handle.writeFile(data, 'utf8');
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  try {
-    await rename(tmp, path);
+    try {
+      await handle.writeFile(data, 'utf8');
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(tmp, file);
   } catch (err) {
     await unlink(tmp).catch(() => undefined);
     throw err;

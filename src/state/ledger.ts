@@ -1,10 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { writeFileAtomic } from './atomic-file.js';
+import type { OutcomeKind } from '../pipeline/types.js';
 import { UsageError, describe, errnoCode } from '../util/errors.js';
 import type { Fingerprint } from '../util/fingerprint.js';
-import type { OutcomeKind } from '../pipeline/types.js';
+import { writeFileAtomic } from './atomic-file.js';
+import { withFileLock } from './lock.js';
 import { array, literal, number, object, optional, record, string, stringOrNull, ShapeError, type Check } from './shape.js';
 
 export interface AppliedToken {
@@ -29,10 +30,44 @@ interface PendingRetry {
   reason: string;
 }
 
+/**
+ * A test login sent and not yet answered. Written before the request goes out, removed when the
+ * answer is recorded: one found at start was cut off by a crash, and may have reached Salesforce.
+ */
+export interface InFlightLogin {
+  username: string;
+  startedAt: string;
+  /** Logins with this token cut off in a row. */
+  count: number;
+  /** Already counted against the failed-login budget after the crash that cut it off. */
+  counted?: boolean;
+}
+
+/** A token that passed its test login and is not yet in every destination. */
+export interface VerifiedToken {
+  username: string;
+  at: string;
+}
+
+/** A token email the trust check refused, under the trust settings of that time. */
+export interface RefusedMessage {
+  reason: string;
+  /** Fingerprint of the trust settings: other settings look at the email again. */
+  trust: string;
+  at: string;
+}
+
 interface ProcessedMessage {
   key: string;
   outcome: OutcomeKind;
   at: string;
+}
+
+interface MailboxMark {
+  uidValidity: string;
+  lastUid: number;
+  /** The settings (credentials, trust) the mark was read under; see the watcher. */
+  settings?: string;
 }
 
 /** The state file: what was applied and refused, as fingerprints only. Never a token. */
@@ -40,17 +75,15 @@ interface LedgerData {
   version: 1;
   applied: Record<string, AppliedToken>;
   rejected: Record<Fingerprint, RejectedToken>;
+  refused: Record<string, RefusedMessage>;
   processed: ProcessedMessage[];
   /** Per username, when logins failed (or may have): the lockout guard's memory. */
   failedLogins: Record<string, string[]>;
   retries: Record<Fingerprint, PendingRetry>;
+  attempts: Record<Fingerprint, InFlightLogin>;
+  verified: Record<Fingerprint, VerifiedToken>;
   /** Per mailbox: how far the watcher has read, valid only under that UIDVALIDITY. */
   mailboxes: Record<string, MailboxMark>;
-}
-
-interface MailboxMark {
-  uidValidity: string;
-  lastUid: number;
 }
 
 // The state file is rewritten on every change, so it must stay small however long the tool
@@ -58,11 +91,6 @@ interface MailboxMark {
 // message keys are an audit trail, and the last few thousand cover any catch-up window.
 export const MAX_REJECTED = 1000;
 export const MAX_PROCESSED = 5000;
-
-export function defaultStatePath(env: NodeJS.ProcessEnv = process.env): string {
-  const base = env.XDG_STATE_HOME || join(homedir(), '.local', 'state');
-  return join(base, 'sftoken', 'state.json');
-}
 
 const OUTCOMES: readonly OutcomeKind[] = ['stored', 'would-store', 'superseded', 'ignored', 'rejected', 'failed'];
 const outcome: Check<OutcomeKind> = (v, path) => {
@@ -75,10 +103,16 @@ const fingerprintString: Check<Fingerprint> = (v, path) => {
   if (!s.startsWith('sha256:')) throw new ShapeError(`${path}: expected a fingerprint`);
   return `sha256:${s.slice('sha256:'.length)}`;
 };
-const fingerprintKeyed = <T>(check: Check<T>): Check<Record<Fingerprint, T>> => (v, path) => {
-  const entries = Object.entries(record(check)(v, path));
-  for (const [k] of entries) fingerprintString(k, `${path} key`);
-  return Object.fromEntries(entries);
+const fingerprintKeyed =
+  <T>(check: Check<T>): Check<Record<Fingerprint, T>> =>
+  (v, path) => {
+    const entries = Object.entries(record(check)(v, path));
+    for (const [k] of entries) fingerprintString(k, `${path} key`);
+    return Object.fromEntries(entries);
+  };
+const boolean: Check<boolean> = (v, path) => {
+  if (typeof v !== 'boolean') throw new ShapeError(`${path}: expected true or false`);
+  return v;
 };
 
 /** The whole layout, checked field by field: a state file is trusted only as far as it is read. */
@@ -86,46 +120,72 @@ const LEDGER: Check<LedgerData> = object<LedgerData>({
   version: literal(1),
   applied: record(object<AppliedToken>({ fingerprint: fingerprintString, emailDate: string, messageId: stringOrNull, storedAt: string })),
   rejected: fingerprintKeyed(object<RejectedToken>({ username: string, reason: string, at: string, credential: optional(fingerprintString) })),
+  refused: record(object<RefusedMessage>({ reason: string, trust: string, at: string })),
   processed: array(object<ProcessedMessage>({ key: string, outcome, at: string })),
   failedLogins: record(array(string)),
   retries: fingerprintKeyed(object<PendingRetry>({ attempts: number, nextAttemptAt: string, reason: string })),
-  mailboxes: record(object<MailboxMark>({ uidValidity: string, lastUid: number })),
+  attempts: fingerprintKeyed(object<InFlightLogin>({ username: string, startedAt: string, count: number, counted: optional(boolean) })),
+  verified: fingerprintKeyed(object<VerifiedToken>({ username: string, at: string })),
+  mailboxes: record(object<MailboxMark>({ uidValidity: string, lastUid: number, settings: optional(string) })),
 });
 
-function empty(): LedgerData {
-  return { version: 1, applied: {}, rejected: {}, processed: [], failedLogins: {}, retries: {}, mailboxes: {} };
+export function defaultStatePath(env: NodeJS.ProcessEnv = process.env): string {
+  const base = env.XDG_STATE_HOME || join(homedir(), '.local', 'state');
+  return join(base, 'sftoken', 'state.json');
 }
 
-function keepNewest<K extends string, T>(items: Record<K, T>, max: number, at: (v: T) => string): Record<K, T> {
+function empty(): LedgerData {
+  return { version: 1, applied: {}, rejected: {}, refused: {}, processed: [], failedLogins: {}, retries: {}, attempts: {}, verified: {}, mailboxes: {} };
+}
+
+function keepNewest<K extends string, T>(items: Record<K, T>, max: number, at: (v: T) => string): void {
   const entries = Object.entries<T>(items);
-  if (entries.length <= max) return items;
+  if (entries.length <= max) return;
   const kept = new Set(entries.sort((a, b) => at(b[1]).localeCompare(at(a[1]))).slice(0, max).map(([k]) => k));
   for (const key of Object.keys(items)) if (!kept.has(key)) delete items[key as K]; // a key of items is a K
-  return items;
 }
 
+/** Reads and checks the state file; a missing file is an empty ledger. */
+async function read(path: string): Promise<LedgerData> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    if (errnoCode(err) === 'ENOENT') return empty();
+    throw new UsageError(`cannot read state file ${path}: ${describe(err)}`);
+  }
+  try {
+    const data: unknown = JSON.parse(text);
+    // Files from before a section existed lack it; every section but the version starts empty.
+    const { version: _, ...sections } = empty();
+    return LEDGER(data !== null && typeof data === 'object' ? { ...sections, ...data } : data, '');
+  } catch (err) {
+    throw new UsageError(`state file ${path} is not an sftoken state file (${describe(err)}); move it aside to start afresh`);
+  }
+}
+
+type Change = (data: LedgerData) => void;
+
+/**
+ * The state file. Every change is applied to the copy in memory and kept as a step; save() takes
+ * the file's lock, reads what is on disk now, replays the steps on top and writes the result. So
+ * two processes sharing a state file (two runs, two replicas) never lose each other's updates.
+ */
 export class Ledger {
+  private pending: Change[] = [];
+
   private constructor(
     readonly path: string,
     private data: LedgerData,
   ) {}
 
   static async open(path: string): Promise<Ledger> {
-    let text: string;
-    try {
-      text = await readFile(path, 'utf8');
-    } catch (err) {
-      if (errnoCode(err) === 'ENOENT') return new Ledger(path, empty());
-      throw new UsageError(`cannot read state file ${path}: ${describe(err)}`);
-    }
-    try {
-      const data: unknown = JSON.parse(text);
-      // Files from before a section existed lack it; every section but the version starts empty.
-      const { version: _, ...sections } = empty();
-      return new Ledger(path, LEDGER(data !== null && typeof data === 'object' ? { ...sections, ...data } : data, ''));
-    } catch (err) {
-      throw new UsageError(`state file ${path} is not an sftoken state file (${describe(err)}); move it aside to start afresh`);
-    }
+    return new Ledger(path, await read(path));
+  }
+
+  private change(step: Change): void {
+    step(this.data);
+    this.pending.push(step);
   }
 
   applied(username: string): AppliedToken | undefined {
@@ -136,18 +196,41 @@ export class Ledger {
     return this.data.rejected[fp];
   }
 
+  refusal(key: string): RefusedMessage | undefined {
+    return this.data.refused[key];
+  }
+
+  /** The token is in every destination: whatever was pending for it is done. */
   recordApplied(username: string, entry: AppliedToken): void {
-    this.data.applied[username] = entry;
+    this.change((d) => {
+      d.applied[username] = entry;
+      delete d.verified[entry.fingerprint];
+      delete d.retries[entry.fingerprint];
+    });
   }
 
   recordRejected(fp: Fingerprint, entry: RejectedToken): void {
-    this.data.rejected[fp] = entry;
-    keepNewest(this.data.rejected, MAX_REJECTED, (r) => r.at);
+    this.change((d) => {
+      d.rejected[fp] = entry;
+      delete d.verified[fp];
+      delete d.retries[fp];
+      keepNewest(d.rejected, MAX_REJECTED, (r) => r.at);
+    });
+  }
+
+  recordRefused(key: string, entry: RefusedMessage | null): void {
+    this.change((d) => {
+      if (!entry) delete d.refused[key];
+      else d.refused[key] = entry;
+      keepNewest(d.refused, MAX_REJECTED, (r) => r.at);
+    });
   }
 
   recordProcessed(entry: ProcessedMessage): void {
-    this.data.processed.push(entry);
-    if (this.data.processed.length > MAX_PROCESSED) this.data.processed.splice(0, this.data.processed.length - MAX_PROCESSED);
+    this.change((d) => {
+      d.processed.push(entry);
+      if (d.processed.length > MAX_PROCESSED) d.processed.splice(0, d.processed.length - MAX_PROCESSED);
+    });
   }
 
   failedLogins(username: string): readonly string[] {
@@ -156,7 +239,9 @@ export class Ledger {
 
   /** Keeps only the failures still inside `keep` (the guard's window), so the list stays short. */
   recordFailedLogin(username: string, at: string, keep: (times: readonly string[]) => string[]): void {
-    this.data.failedLogins[username] = keep([...this.failedLogins(username), at]);
+    this.change((d) => {
+      d.failedLogins[username] = keep([...(d.failedLogins[username] ?? []), at]);
+    });
   }
 
   pendingRetry(fp: Fingerprint): PendingRetry | undefined {
@@ -164,13 +249,34 @@ export class Ledger {
   }
 
   recordRetry(fp: Fingerprint, retry: PendingRetry | null): void {
-    if (!retry) {
-      delete this.data.retries[fp];
-      return;
-    }
-    this.data.retries[fp] = retry;
-    // A superseded token leaves its entry behind; the same bound as rejections keeps that small.
-    keepNewest(this.data.retries, MAX_REJECTED, (r) => r.nextAttemptAt);
+    this.change((d) => {
+      if (!retry) delete d.retries[fp];
+      else d.retries[fp] = retry;
+      // A superseded token leaves its entry behind; the same bound as rejections keeps that small.
+      keepNewest(d.retries, MAX_REJECTED, (r) => r.nextAttemptAt);
+    });
+  }
+
+  attempt(fp: Fingerprint): InFlightLogin | undefined {
+    return this.data.attempts[fp];
+  }
+
+  recordAttempt(fp: Fingerprint, attempt: InFlightLogin | null): void {
+    this.change((d) => {
+      if (!attempt) delete d.attempts[fp];
+      else d.attempts[fp] = attempt;
+    });
+  }
+
+  verified(fp: Fingerprint): VerifiedToken | undefined {
+    return this.data.verified[fp];
+  }
+
+  recordVerified(fp: Fingerprint, entry: VerifiedToken): void {
+    this.change((d) => {
+      d.verified[fp] = entry;
+      keepNewest(d.verified, MAX_REJECTED, (v) => v.at);
+    });
   }
 
   mailbox(key: string): MailboxMark | undefined {
@@ -178,7 +284,9 @@ export class Ledger {
   }
 
   recordMailbox(key: string, mark: MailboxMark): void {
-    this.data.mailboxes[key] = mark;
+    this.change((d) => {
+      d.mailboxes[key] = mark;
+    });
   }
 
   /** For tests and `status`: a copy, so that nobody changes the state behind the ledger's back. */
@@ -186,13 +294,32 @@ export class Ledger {
     return structuredClone(this.data);
   }
 
+  /** Writes this process's changes on top of what is on disk now, under the file's lock. */
   async save(): Promise<void> {
-    await writeFileAtomic(this.path, JSON.stringify(this.data, null, 2) + '\n');
+    const steps = this.pending;
+    this.pending = [];
+    try {
+      await withFileLock(this.path, async () => {
+        const current = await read(this.path);
+        for (const step of steps) step(current);
+        await writeFileAtomic(this.path, JSON.stringify(current, null, 2) + '\n');
+        // Changes made while this save ran are still pending; the copy in memory keeps them.
+        for (const step of this.pending) step(current);
+        this.data = current;
+      });
+    } catch (err) {
+      // Not written: the steps stay pending for the next save, so nothing is forgotten.
+      this.pending = [...steps, ...this.pending];
+      throw err;
+    }
   }
 }
 
-/** What the verifier may read and write: the lockout guard's memory and pending retries. */
-export type LoginLedger = Pick<Ledger, 'failedLogins' | 'recordFailedLogin' | 'pendingRetry' | 'recordRetry'>;
+/** What the verifier may read and write: the lockout guard's memory, retries, logins in flight. */
+export type LoginLedger = Pick<
+  Ledger,
+  'failedLogins' | 'recordFailedLogin' | 'pendingRetry' | 'recordRetry' | 'attempt' | 'recordAttempt' | 'verified' | 'recordVerified'
+>;
 
 /** What a mailbox source may read and move: its high-water marks. */
 export type MailboxMarks = Pick<Ledger, 'mailbox' | 'recordMailbox'>;

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
 import { writeFileAtomic } from '../state/atomic-file.js';
+import { withFileLock } from '../state/lock.js';
 import { TransientError, UsageError, describe, errnoCode } from '../util/errors.js';
 import type { SecretStore, StoreBackend, TokenMetadata } from './types.js';
 
@@ -55,12 +56,16 @@ export class FileStore implements SecretStore {
     return (await this.read())[username]?.token ?? null;
   }
 
+  /** Read, change one entry, write: under the file's lock, so a concurrent writer's entry stays. */
   async set(username: string, token: string, meta: TokenMetadata): Promise<void> {
-    const content = await this.read();
-    content[username] = { token, fingerprint: meta.fingerprint, emailDate: meta.emailDate, storedAt: new Date().toISOString() };
     try {
-      await writeFileAtomic(this.path, JSON.stringify(content, null, 2) + '\n');
+      await withFileLock(this.path, async () => {
+        const content = await this.read();
+        content[username] = { token, fingerprint: meta.fingerprint, emailDate: meta.emailDate, storedAt: new Date().toISOString() };
+        await writeFileAtomic(this.path, JSON.stringify(content, null, 2) + '\n');
+      });
     } catch (err) {
+      if (err instanceof UsageError || err instanceof TransientError) throw err;
       throw new TransientError(`cannot write token file ${this.path}: ${errnoCode(err) ?? describe(err)}`);
     }
   }

@@ -50,6 +50,24 @@ export function dkimProver(keys: DkimKeys, dns: TxtResolver = systemDns()): Prov
     if (good) return { kind: 'trusted', via: `dkim:${good.signingDomain.toLowerCase()}` };
     if (passing.length) return { kind: 'untrusted', reason: 'dkim-unaligned' };
     if (results.some((r) => r.status.result === 'temperror')) return { kind: 'transient', reason: 'dkim-temperror' };
-    return { kind: 'untrusted', reason: 'dkim-fail' };
+    return { kind: 'untrusted', reason: `dkim-fail:${failureKind(results.map((r) => r.status))}` };
   };
+}
+
+/**
+ * Why no signature verified, in words a person can act on: the body changed on the way (a
+ * gateway rewrote it), the signature itself is wrong, or DNS has no key for it. The first
+ * signature's reason is given; several signatures rarely fail for different reasons.
+ */
+function failureKind(statuses: ReadonlyArray<{ result: string; comment?: string | false; underSized?: unknown }>): string {
+  const [first] = statuses.filter((s) => s.result !== 'none');
+  if (!first) return 'signature';
+  if (first.underSized) return 'partial-body';
+  const comment = typeof first.comment === 'string' ? first.comment : '';
+  if (/body hash/i.test(comment)) return 'body-hash';
+  if (/no key/i.test(comment)) return 'no-key';
+  if (/expir/i.test(comment)) return 'expired';
+  if (first.result === 'policy') return 'weak-key';
+  if (/key/i.test(comment)) return 'bad-key';
+  return 'signature';
 }

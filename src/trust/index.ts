@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { loadDkimKeys } from './dkim-keys.js';
 import { senderProver, trustPolicy, type Prover, type TrustMode, type TrustPolicy } from './policy.js';
 
@@ -32,4 +34,15 @@ async function prover(settings: TrustSettings): Promise<Prover> {
 
 export async function buildTrustPolicy(settings: TrustSettings): Promise<TrustPolicy> {
   return trustPolicy({ prover: await prover(settings), trustedForwarders: settings.forwarders });
+}
+
+/**
+ * Identifies what the trust check would decide with: the mode, the server named, the
+ * forwarders and the content of the keys file. A token email refused under one set of settings
+ * is looked at again under another (a new key, another mode, a new forwarder).
+ */
+export async function trustFingerprint(settings: TrustSettings): Promise<string> {
+  const keys = settings.dkimKeys ? await readFile(settings.dkimKeys, 'utf8').catch(() => '') : '';
+  const parts = [settings.mode, settings.authservId ?? '', [...settings.forwarders].sort().join(','), keys];
+  return createHash('sha256').update(parts.join('\u0000')).digest('hex').slice(0, 16);
 }

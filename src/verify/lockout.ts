@@ -23,8 +23,9 @@ export class LockoutGuard {
     return withinLastHour(this.ledger.failedLogins(username), this.now()).length < this.maxPerHour;
   }
 
-  noteFailure(username: string): void {
+  /** Records a failed (or possibly failed) login, at `at` when it happened earlier than now. */
+  noteFailure(username: string, at: Date = this.now()): void {
     const now = this.now();
-    this.ledger.recordFailedLogin(username, now.toISOString(), (times) => withinLastHour(times, now));
+    this.ledger.recordFailedLogin(username, at.toISOString(), (times) => withinLastHour(times, now));
   }
 }

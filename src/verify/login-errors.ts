@@ -49,7 +49,9 @@ export function classifyLoginError(err: unknown): LoginFailure {
   if (http) return { kind: 'transient', code: `HTTP_${http}`, uncertain: false };
   if (sysCode) return { kind: 'transient', code: sysCode, uncertain: !NOT_SENT.has(sysCode) };
   if (name === 'AbortError' || /Request Timeout|timed? ?out/i.test(message)) return { kind: 'transient', code: 'TIMEOUT', uncertain: true };
-  // An unknown fault code from Salesforce, or a body that is no fault at all (a proxy's 503
-  // page): not proof that the token is bad, so it is retried, and counted as a possible failure.
-  return { kind: 'transient', code: code || 'UNEXPECTED_RESPONSE', uncertain: true };
+  // An unknown fault code from Salesforce is not proof that the token is bad: retried, and
+  // counted as a possible failure. A body that is no fault at all (a proxy's or a load
+  // balancer's 503 page) means the login service never judged the credentials: not counted.
+  if (code) return { kind: 'transient', code, uncertain: true };
+  return { kind: 'transient', code: 'UNEXPECTED_RESPONSE', uncertain: false };
 }

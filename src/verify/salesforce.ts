@@ -12,6 +12,8 @@ import { classifyLoginError, type LoginFailure } from './login-errors.js';
 // longer waits, up to the point where one retry an hour costs nothing against any limit.
 const IN_RUN_BACKOFF_CAP_MS = 30_000;
 const ACROSS_RUNS_BACKOFF_CAP_MS = 60 * 60 * 1000;
+// After failures Salesforce never saw (503, refused connection), at most a minute between tries.
+const OUTAGE_BACKOFF_CAP_MS = 60 * 1000;
 
 /** One login attempt, in the smallest shape the verifier needs: jsforce in production. */
 export type LoginAttempt = (account: Account, token: string, timeoutMs: number) => Promise<void>;
@@ -56,10 +58,20 @@ function unavailableNote(account: Account, code: string): string {
     : `Salesforce refused SOAP login() (${code}): it is retired from API 65.0 (Summer '27) and off by default in orgs created since Winter '26; configure an OAuth client (clientId, clientSecret) for this account, or pass --no-verify`;
 }
 
+// A login cut off by a crash may have reached Salesforce. Repeating it once recovers from one
+// crash; a second cut-off means something kills the process at that moment (a crash loop), and
+// more tries would only spend the user's failed-login budget.
+const MAX_CUT_OFF_LOGINS = 2;
+
 /**
  * Proves a token with one test login, guarding the integration user against lockout: each token
  * is tried once (the pipeline remembers rejections), failed logins per user are capped per hour,
  * and only transient failures are retried, with backoff carried across runs in the ledger.
+ *
+ * Every login is recorded before it is sent and its answer as soon as it comes, each made
+ * durable through `checkpoint` (DESIGN §2a, items 3 and 4): a crash between the two is found on
+ * the next start, counted against the budget, and repeated at most once; a token that passed is
+ * remembered, so a destination that failed is retried without another login.
  */
 export class SalesforceVerifier implements Verifier {
   private readonly accounts: Map<string, Account>;
@@ -68,6 +80,7 @@ export class SalesforceVerifier implements Verifier {
   constructor(
     accounts: readonly Account[],
     private readonly ledger: LoginLedger,
+    private readonly checkpoint: () => Promise<void>,
     private readonly log: Logger,
     private readonly options: LoginSettings,
     private readonly login: LoginAttempt = jsforceLogin,
@@ -85,31 +98,54 @@ export class SalesforceVerifier implements Verifier {
   async verify(username: string, token: string, fp: Fingerprint): Promise<Verdict> {
     const account = this.accounts.get(username);
     if (!account) return { verdict: 'rejected', reason: 'unknown-user', remember: false };
+    if (this.ledger.verified(fp)) {
+      this.log.debug('token already passed its test login; no second login', { username, fingerprint: fp });
+      return { verdict: 'accepted' };
+    }
+    const cutOff = this.ledger.attempt(fp);
+    if (cutOff) {
+      this.log.warn('a test login with this token was cut off before its answer; it may have counted', { username, fingerprint: fp, at: cutOff.startedAt });
+      if (!cutOff.counted) {
+        this.guard.noteFailure(username, new Date(cutOff.startedAt));
+        this.ledger.recordAttempt(fp, { ...cutOff, counted: true });
+      }
+      if (cutOff.count >= MAX_CUT_OFF_LOGINS) {
+        this.ledger.recordAttempt(fp, null);
+        return { verdict: 'rejected', reason: 'login-interrupted', remember: true, note: `${cutOff.count} test logins with this token were cut off before Salesforce answered; it is not tried again, so as not to lock the user out: check the user in Salesforce, then change the configured password or reset the token` };
+      }
+    }
     const pending = this.ledger.pendingRetry(fp);
     if (pending && new Date(pending.nextAttemptAt) > this.clock.now()) {
       return { verdict: 'transient', reason: 'retry-backoff', note: `last attempt failed (${pending.reason}); next try after ${pending.nextAttemptAt}` };
     }
     const fields = { username, fingerprint: fp, loginUrl: account.loginUrl, flow: account.oauth ? 'oauth-password' : 'soap' };
     let failure: LoginFailure | null = null;
+    let counted = false;
     for (let attempt = 0; attempt <= this.options.retries; attempt++) {
       if (!this.guard.allows(username)) {
         this.log.warn('lockout guard: no more test logins for this user this hour', { ...fields, limit: this.options.maxFailedLogins });
         return { verdict: 'transient', reason: 'lockout-guard', note: `${this.options.maxFailedLogins} failed logins in the last hour; waiting so as not to lock the user out` };
       }
       this.log.debug('test login', { ...fields, attempt: attempt + 1 });
+      this.ledger.recordAttempt(fp, { username, startedAt: this.clock.now().toISOString(), count: (this.ledger.attempt(fp)?.count ?? 0) + 1 });
+      await this.checkpoint();
       try {
         await this.login(account, token, this.options.timeoutMs);
+        this.ledger.recordAttempt(fp, null);
         this.ledger.recordRetry(fp, null);
+        this.ledger.recordVerified(fp, { username, at: this.clock.now().toISOString() });
+        await this.checkpoint();
         this.log.info('test login accepted', fields);
         return { verdict: 'accepted' };
       } catch (err) {
         failure = classifyLoginError(err);
+        this.ledger.recordAttempt(fp, null);
       }
       this.log.warn('test login failed', { ...fields, kind: failure.kind, code: failure.code, attempt: attempt + 1 });
       if (failure.kind === 'rejected') {
         this.guard.noteFailure(username);
         this.ledger.recordRetry(fp, null);
-        return { verdict: 'rejected', reason: `login-rejected:${failure.code}`, remember: true, note: 'Salesforce refused password + token; this token will not be tried again' };
+        return { verdict: 'rejected', reason: `login-rejected:${failure.code}`, remember: true, note: 'Salesforce refused password + token: if the configured password is wrong, fix it and run again (the token gets one more try); otherwise reset the token in Salesforce' };
       }
       if (failure.kind === 'password-expired') {
         return { verdict: 'rejected', reason: `password-expired:${failure.code}`, remember: false, note: "the integration user's password has expired: change it in Salesforce (a new token email follows) and update the configured password" };
@@ -117,12 +153,20 @@ export class SalesforceVerifier implements Verifier {
       if (failure.kind === 'unavailable') {
         return { verdict: 'rejected', reason: `verification-unavailable:${failure.code}`, remember: false, note: unavailableNote(account, failure.code) };
       }
-      if (failure.uncertain) this.guard.noteFailure(username);
+      // Only a login that may have reached Salesforce counts: a 503 or a refused connection did not.
+      if (failure.uncertain) {
+        this.guard.noteFailure(username);
+        counted = true;
+      }
+      await this.checkpoint();
       if (attempt < this.options.retries) await this.clock.sleep(backoffMs(attempt, this.options.backoffBaseMs, IN_RUN_BACKOFF_CAP_MS));
     }
     const code = failure?.code ?? 'UNKNOWN';
     const attempts = (pending?.attempts ?? 0) + 1;
-    const nextAttemptAt = new Date(this.clock.now().getTime() + backoffMs(attempts, this.options.backoffBaseMs, ACROSS_RUNS_BACKOFF_CAP_MS)).toISOString();
+    // A failure that spent budget waits long; one that Salesforce never saw is tried again soon,
+    // so that the token goes out as soon as Salesforce answers after an outage.
+    const cap = counted ? ACROSS_RUNS_BACKOFF_CAP_MS : OUTAGE_BACKOFF_CAP_MS;
+    const nextAttemptAt = new Date(this.clock.now().getTime() + backoffMs(attempts, this.options.backoffBaseMs, cap)).toISOString();
     this.ledger.recordRetry(fp, { attempts, nextAttemptAt, reason: code });
     return { verdict: 'transient', reason: `salesforce-unreachable:${code}`, note: `test login did not complete; next try after ${nextAttemptAt}` };
   }

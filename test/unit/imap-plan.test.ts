@@ -37,8 +37,24 @@ test('UID sets are compact ranges', () => {
   assert.equal(uidSet([5]), '5');
 });
 
-test('only token emails that reached a final outcome are settled', () => {
+test('only token emails whose token is safe are settled', () => {
   const message = (sequence: number): RawMessage => ({ source: `imap:INBOX/7/${sequence}`, receivedAt: null, sequence, size: 1, load: async () => Buffer.alloc(0) });
-  const h = (sequence: number, outcome: Handled['record']['outcome'], tokenEmail: boolean): Handled => ({ message: message(sequence), record: { outcome, source: '' }, tokenEmail });
-  assert.deepEqual(toSettle([h(1, 'stored', true), h(2, 'failed', true), h(3, 'ignored', false), h(4, 'superseded', true), h(5, 'rejected', true)]), [1, 4, 5]);
+  const h = (sequence: number, outcome: Handled['record']['outcome'], tokenEmail: boolean, reason?: string, username?: string): Handled => ({
+    message: message(sequence),
+    record: { outcome, source: '', ...(reason ? { reason } : {}), ...(username ? { username } : {}) },
+    tokenEmail,
+  });
+  const batch = [
+    h(1, 'stored', true, 'dkim:salesforce.com', 'a@acme.com'),
+    h(2, 'superseded', true, 'newer-token', 'a@acme.com'),
+    h(3, 'failed', true, 'store-unavailable', 'b@acme.com'),
+    h(4, 'superseded', true, 'newer-token', 'b@acme.com'),
+    h(5, 'rejected', true, 'untrusted-sender'),
+    h(6, 'rejected', true, 'login-rejected:INVALID_LOGIN', 'c@acme.com'),
+    h(7, 'ignored', false, 'not-token-email'),
+    h(8, 'ignored', true, 'already-applied', 'd@acme.com'),
+    h(9, 'superseded', true, 'older-than-applied', 'e@acme.com'),
+    h(10, 'ignored', true, 'unknown-user', 'f@acme.com'),
+  ];
+  assert.deepEqual(toSettle(batch), [1, 2, 8, 9]);
 });

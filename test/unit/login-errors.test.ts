@@ -45,7 +45,7 @@ test('busy answers and network failures are transient; only those that may have 
   assert.deepEqual(classifyLoginError(sysError('ECONNREFUSED')), { kind: 'transient', code: 'ECONNREFUSED', uncertain: false });
   assert.deepEqual(classifyLoginError(sysError('ECONNRESET')), { kind: 'transient', code: 'ECONNRESET', uncertain: true });
   assert.deepEqual(classifyLoginError(new Error('Request Timeout')), { kind: 'transient', code: 'TIMEOUT', uncertain: true });
-  assert.deepEqual(classifyLoginError(new Error('<html><body>Service Unavailable</body></html>')), { kind: 'transient', code: 'UNEXPECTED_RESPONSE', uncertain: true });
+  assert.deepEqual(classifyLoginError(new Error('<html><body>Service Unavailable</body></html>')), { kind: 'transient', code: 'UNEXPECTED_RESPONSE', uncertain: false });
   assert.deepEqual(classifyLoginError(new Error('SOME_NEW_CODE: what is this')), { kind: 'transient', code: 'SOME_NEW_CODE', uncertain: true });
 });
 

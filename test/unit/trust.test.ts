@@ -34,7 +34,7 @@ test('a whole-body DKIM signature by salesforce.com, aligned with From, is trust
 
 test('a signature limited by l= to part of the body does not count', async () => {
   const signed = await sign(mail(), SF, { maxBodyLength: 20 });
-  assert.deepEqual(await decide(signed + 'Security token (case-sensitive): Zz9Yy8Xx7Ww6Vv5Uu4Tt3Ss2\r\n', dkimPolicy([SF.keyLine])), { kind: 'untrusted', reason: 'dkim-fail' });
+  assert.deepEqual(await decide(signed + 'Security token (case-sensitive): Zz9Yy8Xx7Ww6Vv5Uu4Tt3Ss2\r\n', dkimPolicy([SF.keyLine])), { kind: 'untrusted', reason: 'dkim-fail:partial-body' });
 });
 
 test('a DNS failure while fetching a key is transient, not a rejection', async () => {
@@ -89,4 +89,13 @@ test('the sender prover trusts a Salesforce From and a listed forwarder, nobody 
   assert.deepEqual(await decide(mail(), policy), { kind: 'trusted', via: 'sender:salesforce.com' });
   assert.deepEqual(await decide(mail('pat.admin@acme.com'), policy), { kind: 'trusted', via: 'forwarder:pat.admin@acme.com+sender:acme.com' });
   assert.deepEqual(await decide(mail('carol@acme.com'), policy), { kind: 'untrusted', reason: 'untrusted-sender' });
+});
+
+test('a failed DKIM check says why: the body changed, the signature is wrong, or there is no key', async () => {
+  const signed = await sign(mail(), SF);
+  const changed = signed.replace('see the Salesforce Help', 'see the Help');
+  assert.deepEqual(await decide(changed, dkimPolicy([SF.keyLine])), { kind: 'untrusted', reason: 'dkim-fail:body-hash' });
+  const otherKey = makeKey('salesforce.com');
+  assert.deepEqual(await decide(signed, dkimPolicy([otherKey.keyLine])), { kind: 'untrusted', reason: 'dkim-fail:signature' });
+  assert.deepEqual(await decide(signed, dkimPolicy([])), { kind: 'untrusted', reason: 'dkim-fail:no-key' });
 });

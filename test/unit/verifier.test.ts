@@ -44,7 +44,7 @@ const refused = () => new Error('INVALID_LOGIN: Invalid username, password, secu
 
 async function verifier(login: LoginAttempt, clock: VerifierClock, options = OPTIONS) {
   const ledger = await Ledger.open(join(await tempDir(), 'state.json'));
-  return { ledger, v: new SalesforceVerifier([account], ledger, silentLogger, options, login, clock) };
+  return { ledger, v: new SalesforceVerifier([account], ledger, () => ledger.save(), silentLogger, options, login, clock) };
 }
 
 test('a transient failure is retried within the run after a backoff, without real waiting', async () => {

@@ -5,11 +5,23 @@ import type { Logger } from '../../util/log.js';
 import { HANDLED_KEYWORD, uidSet } from './search.js';
 
 /**
- * Which handled messages to settle: token emails that reached a final outcome. A failed one is
- * left as it is, to be tried again; mail that is not a token email is never touched.
+ * Which handled messages to settle (DESIGN §2a, item 1): token emails whose token is safe: stored,
+ * already applied, or superseded by one that is. Everything else (refused, failed, a superseded
+ * token whose successor did not make it) stays as it was, unread and in place, for a person to
+ * see or for a later retry; mail that is not a token email is never touched.
  */
 export function toSettle(handled: readonly Handled[]): number[] {
-  return handled.filter((h) => h.tokenEmail && h.record.outcome !== 'failed').map((h) => h.message.sequence);
+  const safe = (h: Handled): boolean => h.record.outcome === 'stored' || (h.record.outcome === 'ignored' && h.record.reason === 'already-applied');
+  const safeUsers = new Set(handled.filter(safe).map((h) => h.record.username));
+  return handled
+    .filter((h) => {
+      if (!h.tokenEmail) return false;
+      if (safe(h)) return true;
+      const { outcome, reason, username } = h.record;
+      if (outcome === 'superseded' && reason === 'older-than-applied') return true;
+      return (outcome === 'superseded' || (outcome === 'ignored' && reason === 'duplicate')) && safeUsers.has(username);
+    })
+    .map((h) => h.message.sequence);
 }
 
 /** Flags, moves or deletes the settled messages; the caller holds the open mailbox. */
