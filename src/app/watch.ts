@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto';
 import type { Server } from 'node:http';
+import { credentialFingerprint } from '../config/accounts.js';
 import type { BatchHandler, Handled } from '../pipeline/types.js';
 import { watchMailbox } from '../sources/imap/watcher.js';
 import { UsageError, describe } from '../util/errors.js';
@@ -37,6 +39,12 @@ function oneAtATime(ctx: RunContext): BatchHandler {
   };
 }
 
+/** The credentials and trust settings in one value: when it changes, refused mail is looked at again. */
+function settingsFingerprint(ctx: RunContext): string {
+  const credentials = ctx.config.accounts.map((a) => credentialFingerprint(a)).sort();
+  return createHash('sha256').update([ctx.deps.trustFingerprint, ...credentials].join('\u0000')).digest('hex').slice(0, 16);
+}
+
 /** `sftoken watch`: every configured mailbox watched until a signal; the exit code. */
 export async function watchMailboxes(ctx: RunContext): Promise<number> {
   const { config } = ctx;
@@ -55,6 +63,7 @@ export async function watchMailboxes(ctx: RunContext): Promise<number> {
     });
   }
   const handle = oneAtATime(ctx);
+  const settings = settingsFingerprint(ctx);
   try {
     const results = await Promise.allSettled(
       config.mailboxes.map((mailbox) =>
@@ -63,6 +72,7 @@ export async function watchMailboxes(ctx: RunContext): Promise<number> {
           heartbeatMs: config.watch.heartbeatMs,
           idleRestartMs: config.watch.idleRestartMs,
           firstSince: config.watch.firstSince,
+          settings,
           handle,
           sweep: sweepOptions(ctx),
           marks: ctx.marks,

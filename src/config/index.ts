@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { parseDestination, type Destination } from '../stores/index.js';
 import type { TrustSettings } from '../trust/index.js';
 import { UsageError } from '../util/errors.js';
@@ -68,6 +69,21 @@ function forwarders(value: unknown, filePath: string): string[] {
   return value.map((v) => v.toLowerCase());
 }
 
+/**
+ * A destination file that is the state file, or another destination's, would have one writer
+ * overwrite the other: the ledger would replace the tokens, or one token file the other.
+ */
+function noSharedFiles(statePath: string, destinations: readonly Destination[]): void {
+  const owners = new Map<string, string>([[resolve(statePath), '--state']]);
+  for (const d of destinations) {
+    for (const file of d.files) {
+      const owner = owners.get(resolve(file));
+      if (owner) throw new UsageError(`--store ${d.spec} writes the same file as ${owner}: give each its own file`);
+      owners.set(resolve(file), `--store ${d.spec}`);
+    }
+  }
+}
+
 /** Merges the sources, flag > env > file > default, validates every value and reads secrets. */
 export async function resolveConfig({ flags, env, file, filePath = 'config file', groups = ['common', 'login'] }: ConfigSources): Promise<Config> {
   const declared = new Set<OptionKey>(groups.flatMap((g) => GROUPS[g].keys));
@@ -86,7 +102,9 @@ export async function resolveConfig({ flags, env, file, filePath = 'config file'
   if (trust.mode === 'auth-results' && !trust.authservId) {
     throw new UsageError('--trust auth-results needs --authserv-id: the name your receiving mail server writes in Authentication-Results');
   }
+  const statePath = get('state') ?? defaultStatePath(env);
   const destinations = [parseDestination(get('store'))];
+  noSharedFiles(statePath, destinations);
   const mailboxes = declared.has('imapHost')
     ? [await mailboxFromFlags({ imapHost: get('imapHost'), imapPort: get('imapPort'), imapUser: get('imapUser'), imapTls: get('imapTls'), mailbox: get('mailbox'), after: get('after'), imapAccessTokenCommand: get('imapAccessTokenCommand'), since: get('since') }, { imapPassword: file.imapPassword, imapAccessToken: file.imapAccessToken }, env, filePath)]
     : [];
@@ -97,7 +115,7 @@ export async function resolveConfig({ flags, env, file, filePath = 'config file'
     json: get('json'),
     logLevel: get('logLevel'),
     maxMessageBytes: get('maxMessageBytes'),
-    statePath: get('state') ?? defaultStatePath(env),
+    statePath,
     trust,
     destinations,
     login: { timeoutMs: get('loginTimeout') * 1000, retries: get('loginRetries'), backoffBaseMs: get('loginBackoff') * 1000, maxFailedLogins: get('maxFailedLogins') },

@@ -63,10 +63,13 @@ export async function examine(message: RawMessage, deps: PipelineDeps): Promise<
     deps.ledger.recordRefused(key, { reason: trust.reason, trust: deps.trustFingerprint, at: new Date().toISOString() });
     return done('rejected', trust.reason, date, email.messageId, { ...identity, note: untrustedNote(trust.reason) });
   }
-  if (refused) deps.ledger.recordRefused(key, null);
   if (extracted.ok) registerSecret(extracted.value.token);
   deps.log.info('token email trusted', { source: message.source, via: trust.via, ...identity });
-  if (!extracted.ok) return done('rejected', extracted.reason, date, email.messageId);
+  if (!extracted.ok) {
+    deps.ledger.recordRefused(key, { reason: extracted.reason, trust: deps.trustFingerprint, at: new Date().toISOString() });
+    return done('rejected', extracted.reason, date, email.messageId, { note: 'a token email from Salesforce in which no username and token could be read: look at it, and reset the token if need be' });
+  }
+  if (refused) deps.ledger.recordRefused(key, null);
   const { username, token } = extracted.value;
   if (deps.knownUser && !deps.knownUser(username)) return done('ignored', 'unknown-user', date, email.messageId, identity);
   return {

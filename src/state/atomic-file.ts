@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, realpath, rename, unlink } from 'node:fs/promises';
+import { access, constants, mkdir, open, realpath, rename, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { errnoCode } from '../util/errors.js';
+import { UsageError, errnoCode } from '../util/errors.js';
 
 /**
  * Where a write to `path` must land: through a symlink to its target, so that whoever reads the
@@ -46,4 +46,23 @@ export async function writeFileAtomic(path: string, data: string, mode = 0o600):
   } finally {
     await dirHandle.close();
   }
+}
+
+/**
+ * Checks at start that a file can be written where it is meant to go: its folder exists and is
+ * writable, and the path is not a folder. A typo in a path fails here, before any token is spent.
+ */
+export async function writableFolder(path: string, what: string): Promise<void> {
+  const file = await target(path);
+  const dir = dirname(file);
+  try {
+    if (!(await stat(dir)).isDirectory()) throw new UsageError(`${what} ${path}: ${dir} is not a folder`);
+    await access(dir, constants.W_OK);
+  } catch (err) {
+    if (err instanceof UsageError) throw err;
+    const code = errnoCode(err);
+    throw new UsageError(`${what} ${path}: ${code === 'ENOENT' ? `folder ${dir} does not exist` : `cannot write in ${dir} (${code ?? 'unknown error'})`}`);
+  }
+  const info = await stat(file).catch(() => null);
+  if (info?.isDirectory()) throw new UsageError(`${what} ${path} is a folder, not a file`);
 }

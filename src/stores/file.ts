@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
-import { writeFileAtomic } from '../state/atomic-file.js';
+import { writableFolder, writeFileAtomic } from '../state/atomic-file.js';
 import { withFileLock } from '../state/lock.js';
 import { TransientError, UsageError, describe, errnoCode } from '../util/errors.js';
 import type { SecretStore, StoreBackend, TokenMetadata } from './types.js';
@@ -78,7 +78,9 @@ export const fileBackend: StoreBackend<{ path: string }> = {
     if (!rest) throw new UsageError('--store file needs a path: file:<path>');
     return { path: isAbsolute(rest) ? rest : resolve(rest) };
   },
+  files: ({ path }) => [path],
   async open({ path }) {
+    await writableFolder(path, 'token file');
     const store = new FileStore(path);
     // A corrupt file is found before any login is spent, not after.
     await store.get('').catch((err: unknown) => {

@@ -9,7 +9,7 @@ interface Registered {
   scheme: string;
   usage: string;
   /** Parses the options now (errors surface at start) and opens the store later. */
-  bind(rest: string): () => Promise<SecretStore>;
+  bind(rest: string): { files: string[]; open: () => Promise<SecretStore> };
 }
 
 // Each back end's options type stays its own: it is closed over here, never widened.
@@ -19,7 +19,7 @@ function register<O>(backend: StoreBackend<O>): Registered {
     usage: backend.usage,
     bind: (rest) => {
       const options = backend.parse(rest);
-      return () => backend.open(options);
+      return { files: backend.files(options), open: () => backend.open(options) };
     },
   };
 }
@@ -33,6 +33,8 @@ export const STORE_USAGE = BACKENDS.map((b) => b.usage).join(', ');
 /** A parsed --store spec: checked when the configuration is read, opened when a run starts. */
 export interface Destination {
   readonly spec: string;
+  /** The files it writes (absolute paths); none for a keychain. */
+  readonly files: readonly string[];
   open(): Promise<SecretStore>;
 }
 
@@ -42,5 +44,5 @@ export function parseDestination(spec: string): Destination {
   const scheme = colon === -1 ? spec : spec.slice(0, colon);
   const backend = BACKENDS.find((b) => b.scheme === scheme);
   if (!backend) throw new UsageError(`unknown store "${scheme}": use ${STORE_USAGE}`);
-  return { spec, open: backend.bind(colon === -1 ? '' : spec.slice(colon + 1)) };
+  return { spec, ...backend.bind(colon === -1 ? '' : spec.slice(colon + 1)) };
 }

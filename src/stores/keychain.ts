@@ -67,6 +67,7 @@ export const keychainBackend: StoreBackend<{ service: string }> = {
   scheme: 'keychain',
   usage: 'keychain[:<service>]',
   parse: (rest) => ({ service: rest || DEFAULT_SERVICE }),
+  files: () => [],
   // keytar is a native optional dependency: it loads only when the keychain is really used.
   open: ({ service }) => KeychainStore.open(service),
 };

@@ -26,5 +26,8 @@ export interface StoreBackend<Options> {
   readonly scheme: string;
   readonly usage: string;
   parse(rest: string): Options;
+  /** The files it writes, so that two destinations (or one and the state file) never share one. */
+  files(options: Options): string[];
+  /** Opens the store and proves it can be written, so that a typo fails before any login. */
   open(options: Options): Promise<SecretStore>;
 }

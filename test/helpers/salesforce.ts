@@ -65,8 +65,12 @@ export class SalesforceStandIn {
   readonly attempts: LoginAttemptSeen[] = [];
   mode: StandInMode = 'normal';
   slowMs = 3000;
+  /** Delay before every normal answer, to widen the window in which a test can interrupt. */
+  latencyMs = 0;
   /** Failed logins after which a user is locked out, as Salesforce's default policy does. */
   lockAfter = 10;
+  /** Called once an answer has been sent in full: lets a test act at exactly that moment. */
+  onAnswered: ((seen: LoginAttemptSeen) => void) | null = null;
   oauthClient = { id: 'standin-client-id', secret: 'standin-client-secret' };
   private readonly users = new Map<string, StandInUser & { failures: number }>();
 
@@ -139,6 +143,7 @@ export class SalesforceStandIn {
     const username = (form ? form.get('username') : xmlUnescape(/<username>([^<]*)<\/username>/.exec(body)?.[1] ?? '')) ?? '';
     const seen: LoginAttemptSeen = { endpoint: soap ? 'soap' : 'oauth', username: username.toLowerCase(), apiVersion: soap?.[1] ?? null, outcome: 'ok' };
     this.attempts.push(seen);
+    res.once('finish', () => this.onAnswered?.(seen));
 
     if (this.mode === 'reset') {
       seen.outcome = 'reset';
@@ -151,6 +156,7 @@ export class SalesforceStandIn {
       // The client gave up (that is the point of this mode): nobody is left to answer.
       if (req.socket.destroyed || !this.server.listening) return;
     }
+    if (this.latencyMs) await new Promise((r) => setTimeout(r, this.latencyMs));
     if (this.mode === 'unavailable') {
       seen.outcome = 'unavailable';
       res.writeHead(503, { 'Content-Type': 'text/html' }).end('<html><body><h1>Service Unavailable</h1><p>Salesforce is down for maintenance.</p></body></html>');

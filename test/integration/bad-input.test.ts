@@ -37,7 +37,7 @@ test('a 50 MiB file is rejected as too-large without being read, and does not st
   await handle.truncate(50 * 1024 * 1024);
   await handle.close();
   const r = await sftoken(['replay', big, 'fixtures/01-plain-text.eml', ...DRY], isolatedEnv(dir));
-  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.code, 3, 'a refused message: a person must look');
   const records = jsonLines(r.stdout);
   assert.deepEqual(records.find((x) => x.source === big), { outcome: 'rejected', reason: 'too-large', date: records.find((x) => x.source === big)?.date, source: big });
   assert.ok(records.some((x) => x.outcome === 'would-store'));

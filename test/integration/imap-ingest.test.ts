@@ -60,7 +60,7 @@ test('ingest over noise and token emails: newest wins, one login each, only cand
   await dovecot.append(user, IMAP_PW, [...Array.from({ length: 60 }, (_, i) => noise(i)), ...tokens]);
 
   const r = await ingest();
-  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.code, 3, 'a refused token email: a person must look');
   const records = jsonLines(r.stdout);
   const bySource = (uid: number) => records.find((x) => String(x.source).endsWith(`/${uid}`));
   assert.deepEqual(
@@ -85,21 +85,26 @@ test('ingest over noise and token emails: newest wins, one login each, only cand
   assert.ok((session?.bodyBytes ?? Infinity) < mailboxBytes / 2, `body bytes ${session?.bodyBytes} vs mailbox ${mailboxBytes}`);
 
   const flags = await flagsByMessageId(dovecot, user);
-  for (const id of ['<19-same-user-1@sfdc.example.net>', '<01-plain-text@sfdc.example.net>', '<13-lookalike-domain@sfdc.example.net>']) {
+  for (const id of ['<19-same-user-1@sfdc.example.net>', '<01-plain-text@sfdc.example.net>']) {
     assert.deepEqual(flags.get(id), [HANDLED_KEYWORD, '\\Seen'], id);
   }
+  assert.deepEqual(flags.get('<13-lookalike-domain@sfdc.example.net>'), [], 'a refused token email stays unread for a person to see');
   assert.deepEqual(flags.get('<noise-10@test>'), [], 'other mail is not touched');
 
   const again = await ingest();
   assert.equal(again.code, 0, again.stderr);
-  assert.deepEqual(jsonLines(again.stdout), [], 'settled messages are not looked at again');
+  assert.deepEqual(
+    jsonLines(again.stdout).map((x) => [x.outcome, x.reason]).sort(),
+    [['ignored', 'unknown-user'], ['ignored', 'unknown-user'], ['rejected', 'already-rejected']],
+    'settled messages are not looked at again; what stays is not reported as new',
+  );
   const seenMode = await ingest(['--after', 'seen']);
   assert.deepEqual(jsonLines(seenMode.stdout).filter((x) => x.outcome === 'stored'), [], 'no second store');
   assert.equal(sf.attempts.length, 2, 'no second login');
   assert.deepEqual(leakedSecrets(r.stdout + r.stderr + again.stderr, [IMAP_PW, SF_PW]), []);
 });
 
-test('--after move:<folder> and --after delete settle token emails only', async () => {
+test('--after move:<folder> and --after delete settle safe token emails only', async () => {
   const user = 'mover@acme.com';
   const { dovecot, tokens, ingest } = await world(user);
   await dovecot.append(user, IMAP_PW, [noise(1), tokens[3] as Buffer]);
@@ -110,9 +115,11 @@ test('--after move:<folder> and --after delete settle token emails only', async 
 
   await dovecot.append(user, IMAP_PW, [tokens[4] as Buffer]);
   const deleted = await ingest(['--after', 'delete']);
-  assert.equal(deleted.code, 0, deleted.stderr);
+  assert.equal(deleted.code, 3);
   assert.deepEqual(jsonLines(deleted.stdout).map((x) => x.reason), ['untrusted-sender']);
-  assert.deepEqual([...(await flagsByMessageId(dovecot, user)).keys()], ['<noise-1@test>']);
+  const left = await flagsByMessageId(dovecot, user);
+  assert.deepEqual([...left.keys()], ['<noise-1@test>', '<13-lookalike-domain@sfdc.example.net>'], 'an untrusted token email is never deleted');
+  assert.deepEqual(left.get('<13-lookalike-domain@sfdc.example.net>'), [], 'nor marked read');
 });
 
 test('a message over the size cap is rejected without being downloaded', async () => {

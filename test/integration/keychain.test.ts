@@ -17,7 +17,7 @@ test('tokens stored in the keychain read back with secret-tool, one entry per us
   // secret-tool prints each token on its own line after a marker naming the user; the test only
   // ever compares fingerprints of what it reads.
   const lookups = expected.map((f) => `echo "== ${f.username}"; secret-tool lookup service ${SERVICE} account '${f.username}'; echo`).join('\n');
-  const script = `"${process.execPath}" "${CLI}" replay fixtures --no-verify --json --trust sender --store keychain:${SERVICE} --log-level warn || exit $?\n${lookups}`;
+  const script = `"${process.execPath}" "${CLI}" replay fixtures --no-verify --json --trust sender --store keychain:${SERVICE} --log-level warn; code=$?; [ $code -eq 3 ] || exit 9\n${lookups}`;
   const r = await inKeyringSession(home, script);
   assert.equal(r.code, 0, r.stderr);
   const found = new Map<string, string>();

@@ -59,7 +59,7 @@ test('a good token is stored after exactly one SOAP login, with the API version 
 test('a bad token is rejected after one login, never stored, and never tried again in a later run', async () => {
   const { sf, tokens, run } = await setup('plain@acme.com', OTHER_TOKEN_FP);
   const first = await run(['01-plain-text.eml']);
-  assert.equal(first.code, 0, first.stderr);
+  assert.equal(first.code, 3, "a refused token: a person must look");
   assert.deepEqual(first.records.map((x) => [x.outcome, x.reason]), [['rejected', 'login-rejected:INVALID_LOGIN']]);
   assert.equal(sf.attempts.length, 1);
   assert.equal(existsSync(tokens), false, 'the store is not touched');

@@ -39,5 +39,7 @@ test('store specs: keychain with or without a service, file with a path, nothing
   assert.deepEqual(fileBackend.parse('/x/y.json'), { path: '/x/y.json' });
   assert.throws(() => parseDestination('file:'), UsageError);
   assert.throws(() => parseDestination('vault:secret/sf'), /unknown store "vault"/);
-  assert.equal((await parseDestination('file:/x/y.json').open()).description, 'file:/x/y.json');
+  const inTemp = join(await tempDir(), 'y.json');
+  assert.equal((await parseDestination(`file:${inTemp}`).open()).description, `file:${inTemp}`);
+  await assert.rejects(parseDestination('file:/no/such/folder/y.json').open(), /folder \/no\/such\/folder does not exist/);
 });

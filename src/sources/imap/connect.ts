@@ -25,6 +25,9 @@ async function freshAccessToken(command: string): Promise<string> {
   }
 }
 
+/** The server refused the credentials: a configuration error, and one not to repeat quickly. */
+export class ImapLoginRefused extends UsageError {}
+
 /** The fields imapflow adds to its errors; none is guaranteed, so each is read with care. */
 function serverSaid(err: unknown): { responseText?: string; serverResponseCode?: string; authenticationFailed?: boolean } {
   if (err === null || typeof err !== 'object') return {};
@@ -88,7 +91,7 @@ export async function connectImap(settings: Mailbox, idleRestartMs: number): Pro
     await client.connect();
   } catch (err) {
     client.close();
-    if (isAuthFailure(err)) throw new UsageError(`IMAP login refused for ${settings.user} at ${settings.host}: check the password or access token`);
+    if (isAuthFailure(err)) throw new ImapLoginRefused(`IMAP login refused for ${settings.user} at ${settings.host}: check the password or access token`);
     throw new TransientError(`cannot reach IMAP server ${settings.host}:${settings.port}: ${describe(err).split('\n')[0]}`);
   }
   return client;

@@ -2,16 +2,18 @@ import type { ImapFlow } from 'imapflow';
 import { mailboxKey, type Mailbox } from '../../config/index.js';
 import type { BatchHandler, MessageRecord } from '../../pipeline/types.js';
 import type { MailboxMarks } from '../../state/ledger.js';
-import { backoffMs } from '../../util/backoff.js';
+import { backoffAtLeastMs, backoffMs } from '../../util/backoff.js';
 import { UsageError } from '../../util/errors.js';
-import { connectImap, imapError, openMailbox } from './connect.js';
+import { ImapLoginRefused, connectImap, imapError, openMailbox } from './connect.js';
 import { sweep, type SweepOptions } from './sweep.js';
 
-// Reconnects back off from 1 s to a minute and retry for ever; a refused login waits longer,
-// since a mail server may lock an account that keeps failing too.
+// Reconnects back off from 1 s to a minute and retry for ever. A refused login waits a minute at
+// least, growing to 15: mail providers lock accounts that keep failing (DESIGN §2a). A missing
+// mailbox is a configuration matter too, but asking again costs nothing: short waits, long cap.
 const RECONNECT_BASE_MS = 1000;
 const RECONNECT_CAP_MS = 60_000;
-const AUTH_FAILURE_CAP_MS = 15 * 60_000;
+const LOGIN_REFUSED_BASE_MS = 60_000;
+const CONFIG_ERROR_CAP_MS = 15 * 60_000;
 
 /** What the watcher tells whoever reports on its health. */
 export interface WatchEvents {
@@ -27,6 +29,12 @@ interface WatcherOptions {
   idleRestartMs: number;
   /** How far back the first look goes when the ledger has no mark for this mailbox. */
   firstSince: Date;
+  /**
+   * Identifies the credentials and trust settings. When they differ from those the mark was read
+   * under, the token emails left in the mailbox (refused ones) are looked at again: a fixed
+   * password gives a refused token its one more try, new trust settings a refused email.
+   */
+  settings: string;
   handle: BatchHandler;
   sweep: SweepOptions;
   marks: MailboxMarks;
@@ -63,20 +71,21 @@ export async function watchMailbox(options: WatcherOptions): Promise<void> {
   let attempt = 0;
   while (!stopping) {
     let client: ImapFlow | null = null;
-    let cap = RECONNECT_CAP_MS;
+    let wait = (n: number): number => backoffMs(n, RECONNECT_BASE_MS, RECONNECT_CAP_MS);
     try {
       client = await connectImap(mailbox, options.idleRestartMs);
       await session(options, client, () => stopping, () => (attempt = 0));
     } catch (err) {
       if (err instanceof Fatal) throw err.error;
-      if (err instanceof UsageError) cap = AUTH_FAILURE_CAP_MS;
+      if (err instanceof ImapLoginRefused) wait = (n) => backoffAtLeastMs(n, LOGIN_REFUSED_BASE_MS, CONFIG_ERROR_CAP_MS);
+      else if (err instanceof UsageError) wait = (n) => backoffMs(n, RECONNECT_BASE_MS, CONFIG_ERROR_CAP_MS);
       log.error('mailbox unavailable', { mailbox: mailbox.name, error: imapError(err) });
     } finally {
       if (client) await (stopping ? client.logout().catch(() => client?.close()) : Promise.resolve(client.close()));
     }
     if (stopping) break;
     options.events.reconnecting();
-    const delay = backoffMs(attempt++, RECONNECT_BASE_MS, cap);
+    const delay = wait(attempt++);
     log.warn('reconnecting', { mailbox: mailbox.name, inMs: delay, attempt });
     await sleep(delay, options.stopped);
   }
@@ -99,6 +108,11 @@ async function session(options: WatcherOptions, client: ImapFlow, isStopping: ()
   }
   let afterUid = mark?.lastUid ?? 0;
   let since: Date | null = mark ? null : (mailbox.since ?? options.firstSince);
+  if (mark && mark.settings !== options.settings) {
+    log.info('settings changed: looking again at the token emails left in the mailbox', { mailbox: mailbox.name });
+    afterUid = 0;
+    since = mailbox.since ?? options.firstSince;
+  }
   let retryPending = false;
   events.contact();
   onWatching();
@@ -113,7 +127,7 @@ async function session(options: WatcherOptions, client: ImapFlow, isStopping: ()
     retryPending = failed.length > 0;
     events.contact();
     events.handled(handled.map((h) => h.record));
-    marks.recordMailbox(key, { uidValidity: box.uidValidity, lastUid: afterUid });
+    marks.recordMailbox(key, { uidValidity: box.uidValidity, lastUid: afterUid, settings: options.settings });
     await options.checkpoint();
   };
 
