@@ -38,3 +38,25 @@ test('a state file that is not ours is a usage error, and is left untouched', as
   await assert.rejects(Ledger.open(path), UsageError);
   assert.equal(await readFile(path, 'utf8'), '{"hello": 1}');
 });
+
+test('two ledgers on one state file keep both sets of changes: each save replays its own on top', async () => {
+  const path = join(await tempDir(), 'shared.json');
+  const a = await Ledger.open(path);
+  const b = await Ledger.open(path);
+  a.recordApplied('a@acme.com', { fingerprint: 'sha256:aaaaaaaaaaaa', emailDate: '2026-11-01T00:00:00.000Z', messageId: null, storedAt: '2026-11-01T00:00:01.000Z' });
+  b.recordApplied('b@acme.com', { fingerprint: 'sha256:bbbbbbbbbbbb', emailDate: '2026-11-01T00:00:00.000Z', messageId: null, storedAt: '2026-11-01T00:00:01.000Z' });
+  await Promise.all([a.save(), b.save()]);
+  const merged = await Ledger.open(path);
+  assert.deepEqual([merged.applied('a@acme.com')?.fingerprint, merged.applied('b@acme.com')?.fingerprint], ['sha256:aaaaaaaaaaaa', 'sha256:bbbbbbbbbbbb']);
+  assert.equal(b.applied('a@acme.com')?.fingerprint, 'sha256:aaaaaaaaaaaa', 'a save also brings in what the other wrote');
+});
+
+test('applying a token clears what was pending for it: a verified mark and a retry', async () => {
+  const ledger = await Ledger.open(join(await tempDir(), 's.json'));
+  const fp = 'sha256:cccccccccccc' as const;
+  ledger.recordVerified(fp, { username: 'c@acme.com', at: '2026-11-01T00:00:00.000Z' });
+  ledger.recordRetry(fp, { attempts: 1, nextAttemptAt: '2026-11-01T00:01:00.000Z', reason: 'x' });
+  ledger.recordApplied('c@acme.com', { fingerprint: fp, emailDate: '2026-11-01T00:00:00.000Z', messageId: null, storedAt: '2026-11-01T00:00:02.000Z' });
+  assert.equal(ledger.verified(fp), undefined);
+  assert.equal(ledger.pendingRetry(fp), undefined);
+});
