@@ -22,7 +22,7 @@ function declare(y: Argv, command: Command): Argv {
   for (const group of command.groups) {
     for (const key of GROUPS[group].keys) {
       const o = OPTIONS[key];
-      out = out.option(o.flag, { type: o.type, describe: o.describe, defaultDescription: shownDefault(o), group: GROUPS[group].title, ...(o.choices ? { choices: [...o.choices] } : {}) });
+      out = out.option(o.flag, { type: o.type, describe: o.describe, defaultDescription: shownDefault(o), group: GROUPS[group].title, ...(o.choices ? { choices: [...o.choices] } : {}), ...(o.array ? { array: true } : {}) });
     }
   }
   if (command.positional) out = out.positional(command.positional.name, { type: 'string', array: true, demandOption: true, describe: command.positional.describe });

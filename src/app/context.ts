@@ -1,5 +1,6 @@
 import type { Config } from '../config/index.js';
-import type { PipelineDeps } from '../pipeline/types.js';
+import type { OpenDestination, PipelineDeps } from '../pipeline/types.js';
+import type { Destination, StoreContext } from '../stores/index.js';
 import { Ledger, type MailboxMarks } from '../state/ledger.js';
 import { buildTrustPolicy, trustFingerprint } from '../trust/index.js';
 import { UsageError } from '../util/errors.js';
@@ -19,6 +20,27 @@ export interface RunContext {
 }
 
 /**
+ * Opens every destination once, global and per account, each proving it can be written: a typo in
+ * a --store fails here, before any token is spent. Returns where each user's token goes.
+ */
+async function openDestinations(config: Config, log: Logger): Promise<(username: string) => readonly OpenDestination[]> {
+  const passwords = new Map(config.accounts.map((a) => [a.username, a.password]));
+  const context: StoreContext = {
+    passwordFor: (username) => passwords.get(username) ?? null,
+    passwordUsers: [...passwords.keys()],
+    helperTimeoutMs: config.helperTimeoutMs,
+    warn: (message, fields) => log.warn(message, fields),
+  };
+  const all = [...config.destinations, ...config.accounts.flatMap((a) => a.destinations ?? [])];
+  const opened = new Map<string, OpenDestination>();
+  for (const d of all) if (!opened.has(d.spec)) opened.set(d.spec, { spec: d.spec, store: await d.open(context) });
+  const pick = (list: readonly Destination[]): OpenDestination[] => list.flatMap((d) => opened.get(d.spec) ?? []);
+  const global = pick(config.destinations);
+  const perUser = new Map(config.accounts.map((a) => [a.username, a.destinations ? pick(a.destinations) : global]));
+  return (username) => perUser.get(username) ?? global;
+}
+
+/**
  * Builds the run once from the configuration: logger, trust policy, ledger, destination and
  * verifier. This is the one place that decides what a dry run leaves out (logins, writes,
  * saving the ledger), so no stage needs to ask.
@@ -32,8 +54,7 @@ export async function buildContext(config: Config, io: Io): Promise<RunContext> 
   }
   const ledger = await Ledger.open(config.statePath);
   const checkpoint = config.dryRun ? async () => undefined : () => ledger.save();
-  const [destination] = config.destinations;
-  const store = config.dryRun || !destination ? null : await destination.open();
+  const destinations = config.dryRun ? null : await openDestinations(config, log);
   let verifier: PipelineDeps['verifier'] = null;
   if (verifying) {
     // jsforce and its verifier load only when a login may be due: they cost start-up time.
@@ -46,7 +67,7 @@ export async function buildContext(config: Config, io: Io): Promise<RunContext> 
     config,
     io,
     log,
-    deps: { trust, trustFingerprint: await trustFingerprint(config.trust), ledger, checkpoint, store, verifier, knownUser: known.size ? (username) => known.has(username) : null, maxMessageBytes: config.maxMessageBytes, log },
+    deps: { trust, trustFingerprint: await trustFingerprint(config.trust), ledger, checkpoint, destinations, verifier, knownUser: known.size ? (username) => known.has(username) : null, maxMessageBytes: config.maxMessageBytes, log },
     checkpoint,
     marks: ledger,
   };

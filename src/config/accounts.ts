@@ -2,6 +2,7 @@ import { UsageError } from '../util/errors.js';
 import { scryptSync } from 'node:crypto';
 import { fingerprint, type Fingerprint } from '../util/fingerprint.js';
 import { isLoopback } from '../util/loopback.js';
+import { parseDestination, type Destination } from '../stores/index.js';
 import { resolveSecret } from './secrets.js';
 
 /** A Salesforce user the tool may act for, with what it needs for one test login. */
@@ -12,6 +13,8 @@ export interface Account {
   apiVersion: string;
   /** With a connected app configured, the OAuth 2.0 username-password flow replaces SOAP login(). */
   oauth: { clientId: string; clientSecret: string } | null;
+  /** This user's own destinations (config file `stores`); null: the global --store ones. */
+  destinations: Destination[] | null;
 }
 
 interface AccountDefaults {
@@ -19,7 +22,15 @@ interface AccountDefaults {
   apiVersion: string;
 }
 
-const ACCOUNT_KEYS = new Set(['username', 'password', 'loginUrl', 'apiVersion', 'clientId', 'clientSecret']);
+const ACCOUNT_KEYS = new Set(['username', 'password', 'loginUrl', 'apiVersion', 'clientId', 'clientSecret', 'stores']);
+
+function destinations(value: unknown, origin: string): Destination[] | null {
+  if (value === undefined) return null;
+  if (!Array.isArray(value) || value.length === 0 || !value.every((v): v is string => typeof v === 'string' && v !== '')) {
+    throw new UsageError(`${origin}: stores must be a list of destinations such as ["dotenv:/srv/etl/.env?var=SF_TOKEN"]`);
+  }
+  return value.map((spec) => parseDestination(spec));
+}
 
 function checkLoginUrl(url: string, origin: string): string {
   let parsed: URL;
@@ -66,6 +77,7 @@ export async function loadAccounts(fileAccounts: unknown, env: NodeJS.ProcessEnv
           typeof a.clientId === 'string'
             ? { clientId: a.clientId, clientSecret: await resolveSecret(a.clientSecret, `${origin}.clientSecret`, env) }
             : null,
+        destinations: destinations(a.stores, `${origin}.stores`),
       });
     }
   }
@@ -80,6 +92,7 @@ export async function loadAccounts(fileAccounts: unknown, env: NodeJS.ProcessEnv
       loginUrl: checkLoginUrl(defaults.loginUrl, '--login-url'),
       apiVersion: checkApiVersion(defaults.apiVersion, '--api-version'),
       oauth: clientId ? { clientId, clientSecret: await resolveSecret({ env: 'SFTOKEN_SF_CLIENT_SECRET' }, 'SFTOKEN_SF_CLIENT_ID is set, so SFTOKEN_SF_CLIENT_SECRET', env) } : null,
+      destinations: accounts.get(username)?.destinations ?? null,
     });
   }
   return [...accounts.values()];

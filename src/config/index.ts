@@ -47,6 +47,8 @@ export interface Config {
   accounts: Account[];
   /** Empty for commands that read no mailbox. */
   mailboxes: Mailbox[];
+  /** How long a helper (exec destination, pass) may run before it counts as failed. */
+  helperTimeoutMs: number;
   watch: WatchSettings;
 }
 
@@ -75,10 +77,13 @@ function forwarders(value: unknown, filePath: string): string[] {
  */
 function noSharedFiles(statePath: string, destinations: readonly Destination[]): void {
   const owners = new Map<string, string>([[resolve(statePath), '--state']]);
-  for (const d of destinations) {
+  for (const d of new Map(destinations.map((x) => [x.spec, x])).values()) {
     for (const file of d.files) {
       const owner = owners.get(resolve(file));
-      if (owner) throw new UsageError(`--store ${d.spec} writes the same file as ${owner}: give each its own file`);
+      // Two dotenv variables in one file are one writer's business; anything else is a clash.
+      if (owner && !(owner.startsWith('--store dotenv:') && d.spec.startsWith('dotenv:'))) {
+        throw new UsageError(`--store ${d.spec} writes the same file as ${owner}: give each its own file`);
+      }
       owners.set(resolve(file), `--store ${d.spec}`);
     }
   }
@@ -103,8 +108,9 @@ export async function resolveConfig({ flags, env, file, filePath = 'config file'
     throw new UsageError('--trust auth-results needs --authserv-id: the name your receiving mail server writes in Authentication-Results');
   }
   const statePath = get('state') ?? defaultStatePath(env);
-  const destinations = [parseDestination(get('store'))];
-  noSharedFiles(statePath, destinations);
+  const destinations = get('store').map((spec) => parseDestination(spec));
+  const accounts = declared.has('loginUrl') ? await loadAccounts(file.accounts, env, { loginUrl: get('loginUrl'), apiVersion: get('apiVersion') }) : [];
+  noSharedFiles(statePath, [...destinations, ...accounts.flatMap((a) => a.destinations ?? [])]);
   const mailboxes = declared.has('imapHost')
     ? [await mailboxFromFlags({ imapHost: get('imapHost'), imapPort: get('imapPort'), imapUser: get('imapUser'), imapTls: get('imapTls'), mailbox: get('mailbox'), after: get('after'), imapAccessTokenCommand: get('imapAccessTokenCommand'), since: get('since') }, { imapPassword: file.imapPassword, imapAccessToken: file.imapAccessToken }, env, filePath)]
     : [];
@@ -119,8 +125,9 @@ export async function resolveConfig({ flags, env, file, filePath = 'config file'
     trust,
     destinations,
     login: { timeoutMs: get('loginTimeout') * 1000, retries: get('loginRetries'), backoffBaseMs: get('loginBackoff') * 1000, maxFailedLogins: get('maxFailedLogins') },
-    accounts: declared.has('loginUrl') ? await loadAccounts(file.accounts, env, { loginUrl: get('loginUrl'), apiVersion: get('apiVersion') }) : [],
+    accounts,
     mailboxes,
+    helperTimeoutMs: get('helperTimeout') * 1000,
     watch: {
       heartbeatMs: get('heartbeat') * 1000,
       idleRestartMs: get('idleRestart') * 1000,

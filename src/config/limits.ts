@@ -15,6 +15,9 @@ export const DEFAULT_LIMITS = {
   // Salesforce's default lockout is 10 failed logins; 3 leaves room for the integrations
   // themselves and for a person who is trying at the same moment.
   maxFailedLoginsPerHour: 3,
+  // A destination helper (kubectl, vault, aws, pass) answers in seconds; 30 s covers a slow API
+  // without letting a hung one hold the token email for ever.
+  helperTimeoutSeconds: 30,
   // A first watch looks back a week: long enough to find a token that arrived over a holiday.
   watchFirstSince: '7d',
   heartbeatSeconds: 60,

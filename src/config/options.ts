@@ -6,7 +6,7 @@ import { DEFAULT_LIMITS } from './limits.js';
 
 /** Every option's value after resolution: what a command reads through Config. */
 export interface Settings {
-  store: string;
+  store: string[];
   state: string | null;
   trust: TrustMode;
   dkimKeys: string | null;
@@ -16,6 +16,7 @@ export interface Settings {
   json: boolean;
   logLevel: LogLevel;
   maxMessageBytes: number;
+  helperTimeout: number;
   loginUrl: string;
   apiVersion: string;
   loginTimeout: number;
@@ -47,6 +48,8 @@ export interface Option<T> {
   /** Help's word for the default, where the value alone would not say it (null, or env-dependent). */
   shown?: string;
   choices?: readonly string[];
+  /** Repeatable: each use adds one value. */
+  array?: boolean;
   /** Turns a flag, env or file value into the typed value, or says in one line what is wrong. */
   parse(value: unknown, origin: string): T;
 }
@@ -70,6 +73,22 @@ function parseNumber(value: unknown, origin: string, integer: boolean): number {
     if (!Number.isInteger(n) || n < 0) throw new UsageError(`${origin}: expected a whole number, got "${String(value)}"`);
   } else if (!Number.isFinite(n) || n <= 0) throw new UsageError(`${origin}: expected a positive number, got "${String(value)}"`);
   return n;
+}
+
+// A list from a repeated flag, a config file list, or one environment value (a JSON list when it
+// starts with "[", since a destination spec may itself hold spaces and commas).
+function parseList(value: unknown, origin: string): string[] {
+  let items: unknown = value;
+  if (typeof value === 'string' && value.trim().startsWith('[')) {
+    try {
+      items = JSON.parse(value);
+    } catch {
+      throw new UsageError(`${origin}: not a JSON list`);
+    }
+  }
+  const list = Array.isArray(items) ? items : [items];
+  if (list.length === 0) throw new UsageError(`${origin}: give at least one`);
+  return list.map((item, i) => parseText(item, list.length > 1 ? `${origin}[${i}]` : origin));
 }
 
 const bool = (flag: string, describe: string, value: boolean): Option<boolean> => ({ flag, type: 'boolean', describe, default: value, parse: parseBoolean });
@@ -98,7 +117,7 @@ const L = DEFAULT_LIMITS;
 
 /** Every option of every command. Each also reads SFTOKEN_<FLAG> and the config file's key. */
 export const OPTIONS: { readonly [K in OptionKey]: Option<Settings[K]> } = {
-  store: text('store', `where tokens go: ${STORE_USAGE}`, DEFAULT_STORE),
+  store: { flag: 'store', type: 'string', array: true, describe: `where tokens go (repeat for several): ${STORE_USAGE}`, default: [DEFAULT_STORE], parse: parseList },
   state: maybeText('state', 'state file (ledger of applied and refused tokens, as fingerprints)', '$XDG_STATE_HOME/sftoken/state.json'),
   trust: choice('trust', 'how an email proves it came from Salesforce', TRUST_MODES, 'dkim'),
   dkimKeys: maybeText('dkim-keys', 'DKIM public keys to use before DNS, one "<selector>._domainkey.<domain> <TXT>" per line', 'DNS only'),
@@ -108,6 +127,7 @@ export const OPTIONS: { readonly [K in OptionKey]: Option<Settings[K]> } = {
   json: bool('json', 'print one JSON object per message on stdout (NDJSON)', false),
   logLevel: choice('log-level', 'how much to log on stderr', LOG_LEVELS, 'info'),
   maxMessageBytes: whole('max-message-bytes', 'larger messages are rejected unread', L.maxMessageBytes),
+  helperTimeout: number('helper-timeout', 'seconds an exec: or pass: destination may take', L.helperTimeoutSeconds),
   loginUrl: text('login-url', 'Salesforce login URL (sandboxes: https://test.salesforce.com or the My Domain URL)', 'https://login.salesforce.com'),
   apiVersion: text('api-version', 'API version of the test login', L.apiVersion),
   loginTimeout: number('login-timeout', 'seconds to wait for a login answer', L.loginTimeoutSeconds),
@@ -130,7 +150,7 @@ export const OPTIONS: { readonly [K in OptionKey]: Option<Settings[K]> } = {
 
 /** Options by the part of the work they shape; a command lists the groups it uses. */
 export const GROUPS = {
-  common: { title: 'Common options:', keys: ['store', 'state', 'trust', 'dkimKeys', 'authservId', 'dryRun', 'verify', 'json', 'logLevel', 'maxMessageBytes'] },
+  common: { title: 'Common options:', keys: ['store', 'state', 'trust', 'dkimKeys', 'authservId', 'dryRun', 'verify', 'json', 'logLevel', 'maxMessageBytes', 'helperTimeout'] },
   login: { title: 'Test login:', keys: ['loginUrl', 'apiVersion', 'loginTimeout', 'loginRetries', 'loginBackoff', 'maxFailedLogins'] },
   mailbox: { title: 'Mailbox:', keys: ['imapHost', 'imapPort', 'imapUser', 'imapTls', 'mailbox', 'after', 'imapAccessTokenCommand', 'since'] },
   watch: { title: 'Watch:', keys: ['heartbeat', 'idleRestart', 'healthPort', 'healthHost'] },

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { parseDestination } from '../stores/index.js';
+import { BARE_CONTEXT, parseDestination } from '../stores/index.js';
 import { UsageError, describe, errnoCode } from '../util/errors.js';
 import { registerSecret } from '../util/redact.js';
 
@@ -35,7 +35,7 @@ export async function resolveSecret(ref: unknown, origin: string, env: NodeJS.Pr
   } else {
     // Read through the keychain destination itself, so that only stores/ knows the library.
     try {
-      const keychain = await parseDestination(`keychain:${ref.keychain.service}`).open();
+      const keychain = await parseDestination(`keychain:${ref.keychain.service}`).open(BARE_CONTEXT);
       secret = await keychain.get(ref.keychain.account);
     } catch (err) {
       throw new UsageError(`${origin}: keychain unavailable: ${describe(err).split('\n')[0]}`);

@@ -12,7 +12,7 @@ export async function apply(c: TokenCandidate, deps: PipelineDeps): Promise<Mess
   const fields = { username: c.username, fingerprint: c.fingerprint, source: c.message.source };
   // The reason of a token that goes on says why it was trusted: the decision an auditor asks about.
   const trusted = { reason: c.trustedVia };
-  if (!deps.store) return { outcome: 'would-store', ...base, ...trusted, note: 'dry run: not verified, not stored' };
+  if (!deps.destinations) return { outcome: 'would-store', ...base, ...trusted, note: 'dry run: not verified, not stored' };
   let note = 'verified by a test login';
   if (deps.verifier) {
     const verdict = await deps.verifier.verify(c.username, c.token, c.fingerprint);
@@ -32,14 +32,31 @@ export async function apply(c: TokenCandidate, deps: PipelineDeps): Promise<Mess
   } else {
     note = 'not verified (--no-verify)';
   }
-  try {
-    await deps.store.set(c.username, c.token, { fingerprint: c.fingerprint, emailDate: c.date.toISOString() });
-  } catch (err) {
-    if (err instanceof UsageError) throw err;
-    deps.log.error('store write failed; will retry', { ...fields, store: deps.store.description, error: describe(err) });
-    return { outcome: 'failed', reason: 'store-unavailable', ...base, note: describe(err) };
+  const verified = deps.verifier !== null;
+  const destinations = deps.destinations(c.username);
+  const done = new Set(deps.ledger.deliveredTo(c.fingerprint));
+  const failures: Array<{ description: string; error: string }> = [];
+  for (const { spec, store } of destinations) {
+    if (done.has(spec)) continue;
+    try {
+      await store.set(c.username, c.token, { fingerprint: c.fingerprint, emailDate: c.date.toISOString(), verified });
+    } catch (err) {
+      if (err instanceof UsageError) throw err;
+      deps.log.error('destination write failed; will retry', { ...fields, store: store.description, error: describe(err) });
+      failures.push({ description: store.description, error: describe(err) });
+      continue;
+    }
+    // Made durable at once: a retry after a crash does not write this destination again.
+    deps.ledger.recordDelivered(c.fingerprint, spec);
+    await deps.checkpoint();
+  }
+  const [first] = failures;
+  if (first) {
+    const others = failures.length > 1 ? ` (and ${failures.length - 1} more)` : '';
+    return { outcome: 'failed', reason: `store-unavailable:${first.description}`, ...base, note: `${first.error}${others}; retried without another login` };
   }
   deps.ledger.recordApplied(c.username, { fingerprint: c.fingerprint, emailDate: c.date.toISOString(), messageId: c.messageId, storedAt: new Date().toISOString() });
-  deps.log.info('token stored', { ...fields, store: deps.store.description, verified: deps.verifier !== null });
-  return { outcome: 'stored', ...base, ...trusted, verified: deps.verifier !== null, note: `${note}; written to ${deps.store.description}` };
+  const where = destinations.map((d) => d.store.description).join(', ');
+  deps.log.info('token stored', { ...fields, store: where, verified });
+  return { outcome: 'stored', ...base, ...trusted, verified, note: `${note}; written to ${where}` };
 }

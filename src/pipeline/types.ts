@@ -1,5 +1,11 @@
 import type { AppliedToken, RefusedMessage, RejectedToken } from '../state/ledger.js';
 import type { SecretStore } from '../stores/types.js';
+
+/** An opened destination, under the spec the user wrote (the ledger's key for it). */
+export interface OpenDestination {
+  spec: string;
+  store: SecretStore;
+}
 import type { TrustPolicy } from '../trust/policy.js';
 import type { Fingerprint } from '../util/fingerprint.js';
 import type { Logger } from '../util/log.js';
@@ -70,6 +76,9 @@ interface PipelineLedger {
   recordApplied(username: string, entry: AppliedToken): void;
   recordRejected(fp: Fingerprint, entry: RejectedToken): void;
   recordRefused(key: string, entry: RefusedMessage | null): void;
+  /** Destinations that already have a token not yet in all of them: not written again. */
+  deliveredTo(fp: Fingerprint): readonly string[];
+  recordDelivered(fp: Fingerprint, spec: string): void;
   recordProcessed(entry: { key: string; outcome: OutcomeKind; at: string }): void;
 }
 
@@ -80,8 +89,11 @@ export interface PipelineDeps {
   ledger: PipelineLedger;
   /** Makes what the ledger learned durable before the next step acts on it (record before act). */
   checkpoint(): Promise<void>;
-  /** Null in a dry run: nothing is written anywhere. */
-  store: SecretStore | null;
+  /**
+   * Where a user's token goes: every destination must have it before it counts as stored. Null
+   * in a dry run: nothing is written anywhere.
+   */
+  destinations: ((username: string) => readonly OpenDestination[]) | null;
   /** Null with --no-verify: the token is stored untested, and the output says so. */
   verifier: Verifier | null;
   /** With accounts configured, the usernames the tool may act for; null accepts any. */

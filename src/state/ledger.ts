@@ -82,6 +82,8 @@ interface LedgerData {
   retries: Record<Fingerprint, PendingRetry>;
   attempts: Record<Fingerprint, InFlightLogin>;
   verified: Record<Fingerprint, VerifiedToken>;
+  /** Per token not yet in every destination: the destinations (specs) that have it. */
+  delivered: Record<Fingerprint, string[]>;
   /** Per mailbox: how far the watcher has read, valid only under that UIDVALIDITY. */
   mailboxes: Record<string, MailboxMark>;
 }
@@ -126,6 +128,7 @@ const LEDGER: Check<LedgerData> = object<LedgerData>({
   retries: fingerprintKeyed(object<PendingRetry>({ attempts: number, nextAttemptAt: string, reason: string })),
   attempts: fingerprintKeyed(object<InFlightLogin>({ username: string, startedAt: string, count: number, counted: optional(boolean) })),
   verified: fingerprintKeyed(object<VerifiedToken>({ username: string, at: string })),
+  delivered: fingerprintKeyed(array(string)),
   mailboxes: record(object<MailboxMark>({ uidValidity: string, lastUid: number, settings: optional(string) })),
 });
 
@@ -135,7 +138,7 @@ export function defaultStatePath(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 function empty(): LedgerData {
-  return { version: 1, applied: {}, rejected: {}, refused: {}, processed: [], failedLogins: {}, retries: {}, attempts: {}, verified: {}, mailboxes: {} };
+  return { version: 1, applied: {}, rejected: {}, refused: {}, processed: [], failedLogins: {}, retries: {}, attempts: {}, verified: {}, delivered: {}, mailboxes: {} };
 }
 
 function keepNewest<K extends string, T>(items: Record<K, T>, max: number, at: (v: T) => string): void {
@@ -206,6 +209,7 @@ export class Ledger {
       d.applied[username] = entry;
       delete d.verified[entry.fingerprint];
       delete d.retries[entry.fingerprint];
+      delete d.delivered[entry.fingerprint];
     });
   }
 
@@ -213,6 +217,7 @@ export class Ledger {
     this.change((d) => {
       d.rejected[fp] = entry;
       delete d.verified[fp];
+      delete d.delivered[fp];
       delete d.retries[fp];
       keepNewest(d.rejected, MAX_REJECTED, (r) => r.at);
     });
@@ -276,6 +281,17 @@ export class Ledger {
     this.change((d) => {
       d.verified[fp] = entry;
       keepNewest(d.verified, MAX_REJECTED, (v) => v.at);
+    });
+  }
+
+  deliveredTo(fp: Fingerprint): readonly string[] {
+    return this.data.delivered[fp] ?? [];
+  }
+
+  recordDelivered(fp: Fingerprint, spec: string): void {
+    this.change((d) => {
+      d.delivered[fp] = [...new Set([...(d.delivered[fp] ?? []), spec])];
+      keepNewest(d.delivered, MAX_REJECTED, () => '');
     });
   }
 

@@ -17,16 +17,25 @@ function alive(pid: number): boolean {
   }
 }
 
-/** Whether the lock was left by a process that is gone, or is older than any real holder. */
-async function stale(lockPath: string): Promise<boolean> {
+/**
+ * The pid in the lock when it was left by a process that is gone, or is older than any real
+ * holder; null while it belongs to a live holder (or has just been released).
+ */
+async function staleOwner(lockPath: string): Promise<string | null> {
   try {
     const [text, info] = await Promise.all([readFile(lockPath, 'utf8'), stat(lockPath)]);
     const pid = Number.parseInt(text, 10);
-    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && !alive(pid)) return true;
-    return Date.now() - info.mtimeMs > STALE_MS;
-  } catch (err) {
-    return errnoCode(err) === 'ENOENT';
+    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && !alive(pid)) return text;
+    return Date.now() - info.mtimeMs > STALE_MS ? text : null;
+  } catch {
+    return null;
   }
+}
+
+/** Removes a stale lock only if it is still the one found stale, not a new holder's. */
+async function takeOver(lockPath: string, staleText: string): Promise<void> {
+  const now = await readFile(lockPath, 'utf8').catch(() => null);
+  if (now === staleText) await unlink(lockPath).catch(() => undefined);
 }
 
 /**
@@ -50,8 +59,9 @@ export async function withFileLock<T>(path: string, fn: () => Promise<T>): Promi
       break;
     } catch (err) {
       if (errnoCode(err) !== 'EEXIST') throw err;
-      if (await stale(lockPath)) {
-        await unlink(lockPath).catch(() => undefined);
+      const stale = await staleOwner(lockPath);
+      if (stale !== null) {
+        await takeOver(lockPath, stale);
         continue;
       }
       if (Date.now() > deadline) throw new TransientError(`${path} is locked by another sftoken process (${lockPath})`);

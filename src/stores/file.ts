@@ -10,12 +10,15 @@ interface FileEntry extends TokenMetadata {
   storedAt: string;
 }
 
+const FILE_ENTRY_KEYS = ['token', 'fingerprint', 'emailDate', 'storedAt'] as const;
+
 type FileContent = Record<string, FileEntry>;
 
 function isEntry(value: unknown): value is FileEntry {
   if (value === null || typeof value !== 'object') return false;
   const e: Record<string, unknown> = { ...value };
-  return typeof e.token === 'string' && typeof e.fingerprint === 'string' && typeof e.emailDate === 'string' && typeof e.storedAt === 'string';
+  // Entries written before `verified` existed lack it; every other field must be there.
+  return FILE_ENTRY_KEYS.every((k) => typeof e[k] === 'string') && (e.verified === undefined || typeof e.verified === 'boolean');
 }
 
 function isContent(value: unknown): value is FileContent {
@@ -61,7 +64,7 @@ export class FileStore implements SecretStore {
     try {
       await withFileLock(this.path, async () => {
         const content = await this.read();
-        content[username] = { token, fingerprint: meta.fingerprint, emailDate: meta.emailDate, storedAt: new Date().toISOString() };
+        content[username] = { token, fingerprint: meta.fingerprint, emailDate: meta.emailDate, storedAt: new Date().toISOString(), verified: meta.verified };
         await writeFileAtomic(this.path, JSON.stringify(content, null, 2) + '\n');
       });
     } catch (err) {

@@ -1,15 +1,15 @@
 import { UsageError } from '../util/errors.js';
 import { fileBackend } from './file.js';
 import { keychainBackend } from './keychain.js';
-import type { SecretStore, StoreBackend } from './types.js';
+import type { SecretStore, StoreBackend, StoreContext } from './types.js';
 
-export type { SecretStore, TokenMetadata } from './types.js';
+export type { SecretStore, StoreContext, TokenMetadata } from './types.js';
 
 interface Registered {
   scheme: string;
   usage: string;
   /** Parses the options now (errors surface at start) and opens the store later. */
-  bind(rest: string): { files: string[]; open: () => Promise<SecretStore> };
+  bind(rest: string): { files: string[]; open: (context: StoreContext) => Promise<SecretStore> };
 }
 
 // Each back end's options type stays its own: it is closed over here, never widened.
@@ -19,7 +19,7 @@ function register<O>(backend: StoreBackend<O>): Registered {
     usage: backend.usage,
     bind: (rest) => {
       const options = backend.parse(rest);
-      return { files: backend.files(options), open: () => backend.open(options) };
+      return { files: backend.files(options), open: (context) => backend.open(options, context) };
     },
   };
 }
@@ -35,8 +35,11 @@ export interface Destination {
   readonly spec: string;
   /** The files it writes (absolute paths); none for a keychain. */
   readonly files: readonly string[];
-  open(): Promise<SecretStore>;
+  open(context: StoreContext): Promise<SecretStore>;
 }
+
+/** For opening a store outside a run (reading a secret reference): no passwords, no helpers. */
+export const BARE_CONTEXT: StoreContext = { passwordFor: () => null, passwordUsers: [], helperTimeoutMs: 30_000, warn: () => undefined };
 
 /** Reads `<scheme>[:<rest>]`; an unknown scheme or bad options are a configuration error. */
 export function parseDestination(spec: string): Destination {

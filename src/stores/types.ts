@@ -4,6 +4,20 @@ import type { Fingerprint } from '../util/fingerprint.js';
 export interface TokenMetadata {
   fingerprint: Fingerprint;
   emailDate: string;
+  /** Whether a test login proved the token (false with --no-verify), for whoever reads it. */
+  verified: boolean;
+}
+
+/** What a store may need from the run besides its own options. */
+export interface StoreContext {
+  /** The configured Salesforce password of a user, for destinations that store password + token. */
+  passwordFor(username: string): string | null;
+  /** Users with a password configured: a destination that needs one checks at start. */
+  readonly passwordUsers: readonly string[];
+  /** How long a helper program may take before it counts as failed. */
+  readonly helperTimeoutMs: number;
+  /** Where a helper's own complaints go (its stderr), with secrets redacted. */
+  warn(message: string, fields: Record<string, string | number>): void;
 }
 
 /**
@@ -29,5 +43,5 @@ export interface StoreBackend<Options> {
   /** The files it writes, so that two destinations (or one and the state file) never share one. */
   files(options: Options): string[];
   /** Opens the store and proves it can be written, so that a typo fails before any login. */
-  open(options: Options): Promise<SecretStore>;
+  open(options: Options, context: StoreContext): Promise<SecretStore>;
 }

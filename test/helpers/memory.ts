@@ -36,7 +36,8 @@ export async function fixtureMessage(file: string, sequence = 0): Promise<RawMes
 }
 
 /** Pipeline dependencies around a real ledger in a temp folder and a store in memory. */
-export async function memoryDeps(overrides: Partial<Omit<PipelineDeps, 'store' | 'ledger'>> = {}): Promise<PipelineDeps & { store: MemoryStore; ledger: Ledger }> {
+export async function memoryDeps(overrides: Partial<Omit<PipelineDeps, 'destinations' | 'ledger'>> = {}): Promise<PipelineDeps & { store: MemoryStore; ledger: Ledger }> {
   const ledger = await Ledger.open(join(await tempDir(), 'state.json'));
-  return { trust: senderPolicy, trustFingerprint: 'sender', verifier: null, knownUser: null, maxMessageBytes: 2 * 1024 * 1024, log: silentLogger, checkpoint: () => ledger.save(), ...overrides, ledger, store: new MemoryStore() };
+  const store = new MemoryStore();
+  return { trust: senderPolicy, trustFingerprint: 'sender', verifier: null, knownUser: null, maxMessageBytes: 2 * 1024 * 1024, log: silentLogger, checkpoint: () => ledger.save(), ...overrides, ledger, store, destinations: () => [{ spec: 'memory', store }] };
 }

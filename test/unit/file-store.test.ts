@@ -3,12 +3,12 @@ import assert from 'node:assert/strict';
 import { readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FileStore, fileBackend } from '../../src/stores/file.js';
-import { parseDestination } from '../../src/stores/index.js';
+import { BARE_CONTEXT, parseDestination } from '../../src/stores/index.js';
 import { keychainBackend } from '../../src/stores/keychain.js';
 import { UsageError } from '../../src/util/errors.js';
 import { tempDir } from '../helpers/tmp.js';
 
-const meta = { fingerprint: 'sha256:000000000000' as const, emailDate: '2026-11-01T00:00:00.000Z' };
+const meta = { fingerprint: 'sha256:000000000000' as const, emailDate: '2026-11-01T00:00:00.000Z', verified: true };
 
 test('the file store keeps one entry per user, mode 0600, and leaves no temp files', async () => {
   const dir = await tempDir();
@@ -23,7 +23,7 @@ test('the file store keeps one entry per user, mode 0600, and leaves no temp fil
   assert.equal((await stat(path)).mode & 0o777, 0o600);
   assert.deepEqual(await readdir(dir), ['tokens.json']);
   const content = JSON.parse(await readFile(path, 'utf8')) as Record<string, Record<string, string>>;
-  assert.deepEqual(Object.keys(content['a@acme.com'] ?? {}).sort(), ['emailDate', 'fingerprint', 'storedAt', 'token']);
+  assert.deepEqual(Object.keys(content['a@acme.com'] ?? {}).sort(), ['emailDate', 'fingerprint', 'storedAt', 'token', 'verified']);
 });
 
 test('the file store never overwrites a file it cannot read as JSON', async () => {
@@ -40,6 +40,6 @@ test('store specs: keychain with or without a service, file with a path, nothing
   assert.throws(() => parseDestination('file:'), UsageError);
   assert.throws(() => parseDestination('vault:secret/sf'), /unknown store "vault"/);
   const inTemp = join(await tempDir(), 'y.json');
-  assert.equal((await parseDestination(`file:${inTemp}`).open()).description, `file:${inTemp}`);
-  await assert.rejects(parseDestination('file:/no/such/folder/y.json').open(), /folder \/no\/such\/folder does not exist/);
+  assert.equal((await parseDestination(`file:${inTemp}`).open(BARE_CONTEXT)).description, `file:${inTemp}`);
+  await assert.rejects(parseDestination('file:/no/such/folder/y.json').open(BARE_CONTEXT), /folder \/no\/such\/folder does not exist/);
 });

@@ -18,7 +18,7 @@ test('a store that fails leaves the message failed and the ledger unchanged, for
   const deps = await memoryDeps();
   deps.store.failWith = new TransientError('keyring locked');
   const [h] = await processBatch([await fixtureMessage('01-plain-text.eml')], deps);
-  assert.deepEqual([h?.record.outcome, h?.record.reason], ['failed', 'store-unavailable']);
+  assert.deepEqual([h?.record.outcome, h?.record.reason], ['failed', 'store-unavailable:memory']);
   assert.equal(deps.ledger.applied('plain@acme.com'), undefined);
 });
 

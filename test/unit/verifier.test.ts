@@ -8,7 +8,7 @@ import { silentLogger } from '../../src/util/log.js';
 import { SalesforceVerifier, type LoginAttempt, type VerifierClock } from '../../src/verify/salesforce.js';
 import { tempDir } from '../helpers/tmp.js';
 
-const account: Account = { username: 'int@acme.com', password: 'pw-123456', loginUrl: 'https://login.salesforce.com', apiVersion: '64.0', oauth: null };
+const account: Account = { username: 'int@acme.com', password: 'pw-123456', loginUrl: 'https://login.salesforce.com', apiVersion: '64.0', oauth: null, destinations: null };
 const FP: Fingerprint = 'sha256:aaaaaaaaaaaa';
 const OPTIONS = { timeoutMs: 1000, retries: 1, backoffBaseMs: 1000, maxFailedLogins: 3 };
 
