@@ -6,8 +6,9 @@ cd "$(dirname "$0")/.."
 
 # libsecret-1-dev: keytar compiles against it. gnome-keyring + dbus: a real Secret Service for the
 # keychain tests, in a private session. libsecret-tools: secret-tool reads entries back.
-# dovecot-imapd: the real IMAP server the mailbox tests start.
-PACKAGES=(libsecret-1-dev gnome-keyring dbus libsecret-tools dovecot-imapd)
+# dovecot-imapd: the real IMAP server the mailbox tests start. pass + gnupg: the pass destination,
+# against a private GnuPG home. openssl: decrypts Data Loader's password independently.
+PACKAGES=(libsecret-1-dev gnome-keyring dbus libsecret-tools dovecot-imapd pass gnupg openssl)
 
 missing=()
 for p in "${PACKAGES[@]}"; do

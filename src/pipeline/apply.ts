@@ -14,7 +14,10 @@ export async function apply(c: TokenCandidate, deps: PipelineDeps): Promise<Mess
   const trusted = { reason: c.trustedVia };
   if (!deps.destinations) return { outcome: 'would-store', ...base, ...trusted, note: 'dry run: not verified, not stored' };
   let note = 'verified by a test login';
-  if (deps.verifier) {
+  const applied = deps.ledger.applied(c.username);
+  const alreadyProven = applied?.fingerprint === c.fingerprint;
+  if (alreadyProven) note = 'already applied; written to a new destination';
+  else if (deps.verifier) {
     const verdict = await deps.verifier.verify(c.username, c.token, c.fingerprint);
     if (verdict.verdict === 'rejected') {
       if (verdict.remember) {
@@ -34,7 +37,7 @@ export async function apply(c: TokenCandidate, deps: PipelineDeps): Promise<Mess
   }
   const verified = deps.verifier !== null;
   const destinations = deps.destinations(c.username);
-  const done = new Set(deps.ledger.deliveredTo(c.fingerprint));
+  const done = new Set([...deps.ledger.deliveredTo(c.fingerprint), ...(alreadyProven ? (applied.destinations ?? []) : [])]);
   const failures: Array<{ description: string; error: string }> = [];
   for (const { spec, store } of destinations) {
     if (done.has(spec)) continue;
@@ -55,7 +58,8 @@ export async function apply(c: TokenCandidate, deps: PipelineDeps): Promise<Mess
     const others = failures.length > 1 ? ` (and ${failures.length - 1} more)` : '';
     return { outcome: 'failed', reason: `store-unavailable:${first.description}`, ...base, note: `${first.error}${others}; retried without another login` };
   }
-  deps.ledger.recordApplied(c.username, { fingerprint: c.fingerprint, emailDate: c.date.toISOString(), messageId: c.messageId, storedAt: new Date().toISOString() });
+  const have = [...new Set([...done, ...destinations.map((d) => d.spec)])];
+  deps.ledger.recordApplied(c.username, { fingerprint: c.fingerprint, emailDate: c.date.toISOString(), messageId: c.messageId, storedAt: new Date().toISOString(), destinations: have });
   const where = destinations.map((d) => d.store.description).join(', ');
   deps.log.info('token stored', { ...fields, store: where, verified });
   return { outcome: 'stored', ...base, ...trusted, verified, note: `${note}; written to ${where}` };

@@ -26,6 +26,11 @@ async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) 
 function ledgerView(deps: PipelineDeps): LedgerView {
   return {
     applied: (username) => deps.ledger.applied(username),
+    lacksDestination: (username) => {
+      const have = new Set(deps.ledger.applied(username)?.destinations ?? []);
+      // Entries from before destinations were recorded count as complete: nothing to redo.
+      return have.size > 0 && (deps.destinations?.(username) ?? []).some((d) => !have.has(d.spec));
+    },
     rejection: (fp) => {
       const r = deps.ledger.rejection(fp);
       if (!r?.credential) return r;

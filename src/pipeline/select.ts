@@ -27,6 +27,8 @@ function newerFirst(a: Contender, b: Contender): number {
 export interface LedgerView {
   applied(username: string): AppliedToken | undefined;
   rejection(fp: Fingerprint): RejectedToken | undefined;
+  /** Whether the applied token still lacks a destination (one added since): it is applied again. */
+  lacksDestination?(username: string): boolean;
 }
 
 /**
@@ -42,7 +44,9 @@ export function select<T extends Contender>(contenders: readonly T[], ledger: Le
     const [newest, ...older] = [...group].sort(newerFirst);
     if (!newest) continue;
     const applied = ledger.applied(newest.username);
-    if (applied?.fingerprint === newest.fingerprint) result.set(newest, { decision: 'ignored', reason: 'already-applied' });
+    if (applied?.fingerprint === newest.fingerprint) {
+      result.set(newest, ledger.lacksDestination?.(newest.username) ? { decision: 'apply' } : { decision: 'ignored', reason: 'already-applied' });
+    }
     else if (applied && new Date(applied.emailDate).getTime() > newest.date.getTime()) {
       result.set(newest, { decision: 'superseded', reason: 'older-than-applied' });
     } else if (ledger.rejection(newest.fingerprint)) result.set(newest, { decision: 'rejected', reason: 'already-rejected' });

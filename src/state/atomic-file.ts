@@ -19,17 +19,22 @@ async function target(path: string): Promise<string> {
 /**
  * Writes a file so that a reader sees the old content or the new, never half of either, even
  * after a crash: temp file in the same folder, fsync, rename over the target, fsync the folder.
- * Mode 0600 (or the mode given) from the moment the file exists, since it may hold a token. A
- * write that fails (a full disk) leaves no temporary copy behind.
+ * Mode 0600 from the moment the file exists, since it may hold a token (or the mode and owner the
+ * file had, when `keep` says so). A write that fails (a full disk) leaves no temporary copy.
  */
-export async function writeFileAtomic(path: string, data: string, mode = 0o600): Promise<void> {
+export async function writeFileAtomic(path: string, data: string, keep: { mode: number; uid: number; gid: number } | null = null): Promise<void> {
   const file = await target(path);
   const dir = dirname(file);
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const tmp = join(dir, `.${basename(file)}.${randomBytes(6).toString('hex')}.tmp`);
-  const handle = await open(tmp, 'wx', mode);
+  const handle = await open(tmp, 'wx', 0o600);
   try {
     try {
+      // A file someone else made keeps its mode and owner: the integration reading it still can.
+      if (keep) {
+        if (keep.uid !== process.getuid?.() || keep.gid !== process.getgid?.()) await handle.chown(keep.uid, keep.gid);
+        await handle.chmod(keep.mode);
+      }
       await handle.writeFile(data, 'utf8');
       await handle.sync();
     } finally {

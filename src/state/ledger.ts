@@ -13,6 +13,8 @@ export interface AppliedToken {
   emailDate: string;
   messageId: string | null;
   storedAt: string;
+  /** The destinations (specs) that have it: one added later still gets it, without a login. */
+  destinations?: string[];
 }
 
 export interface RejectedToken {
@@ -120,7 +122,7 @@ const boolean: Check<boolean> = (v, path) => {
 /** The whole layout, checked field by field: a state file is trusted only as far as it is read. */
 const LEDGER: Check<LedgerData> = object<LedgerData>({
   version: literal(1),
-  applied: record(object<AppliedToken>({ fingerprint: fingerprintString, emailDate: string, messageId: stringOrNull, storedAt: string })),
+  applied: record(object<AppliedToken>({ fingerprint: fingerprintString, emailDate: string, messageId: stringOrNull, storedAt: string, destinations: optional(array(string)) })),
   rejected: fingerprintKeyed(object<RejectedToken>({ username: string, reason: string, at: string, credential: optional(fingerprintString) })),
   refused: record(object<RefusedMessage>({ reason: string, trust: string, at: string })),
   processed: array(object<ProcessedMessage>({ key: string, outcome, at: string })),

@@ -1,6 +1,10 @@
 import { UsageError } from '../util/errors.js';
+import { dataloaderBackend } from './dataloader.js';
+import { dotenvBackend } from './dotenv.js';
+import { execBackend } from './exec.js';
 import { fileBackend } from './file.js';
 import { keychainBackend } from './keychain.js';
+import { passBackend } from './pass.js';
 import type { SecretStore, StoreBackend, StoreContext } from './types.js';
 
 export type { SecretStore, StoreContext, TokenMetadata } from './types.js';
@@ -25,7 +29,14 @@ function register<O>(backend: StoreBackend<O>): Registered {
 }
 
 /** The destinations sftoken can write to; a new one is a file beside these and a line here. */
-const BACKENDS: readonly Registered[] = [register(keychainBackend), register(fileBackend)];
+const BACKENDS: readonly Registered[] = [
+  register(keychainBackend),
+  register(fileBackend),
+  register(dotenvBackend),
+  register(dataloaderBackend),
+  register(execBackend),
+  register(passBackend),
+];
 
 export const DEFAULT_STORE = keychainBackend.scheme;
 export const STORE_USAGE = BACKENDS.map((b) => b.usage).join(', ');

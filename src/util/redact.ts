@@ -12,6 +12,11 @@ export function registerSecret(secret: string | undefined): void {
   if (secret !== undefined && secret.length >= MIN_REDACTABLE_LENGTH) secrets.add(secret);
 }
 
+/** Whether this exact value is a secret the process holds (a password, a token). */
+export function isSecret(value: string): boolean {
+  return secrets.has(value);
+}
+
 export function redact(text: string): string {
   let out = text;
   for (const secret of secrets) {

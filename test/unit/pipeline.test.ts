@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { TransientError } from '../../src/util/errors.js';
 import { processBatch } from '../../src/pipeline/index.js';
 import type { Verifier } from '../../src/pipeline/types.js';
-import { fixtureMessage, memoryDeps } from '../helpers/memory.js';
+import { MemoryStore, fixtureMessage, memoryDeps } from '../helpers/memory.js';
 
 test('a trusted token email is stored and the ledger learns its fingerprint only', async () => {
   const deps = await memoryDeps();
@@ -95,4 +95,20 @@ test('a message that makes a stage throw is left failed and the rest of the batc
     handled.map((h) => [h.record.source, h.record.outcome, h.record.reason]).sort(),
     [['01-plain-text.eml', 'stored', 'test'], ['08-regional-sender.eml', 'failed', 'internal-error']],
   );
+});
+
+test('a destination added after a token was applied gets it on the next run, without another login', async () => {
+  let logins = 0;
+  const verifier: Verifier = { credentialFingerprint: () => null, verify: async () => (logins++, { verdict: 'accepted' }) };
+  const deps = await memoryDeps({ verifier });
+  await processBatch([await fixtureMessage('01-plain-text.eml')], deps);
+  const [same] = await processBatch([await fixtureMessage('01-plain-text.eml')], deps);
+  assert.equal(same?.record.reason, 'already-applied');
+  const extra = new MemoryStore();
+  const withNew = { ...deps, destinations: () => [{ spec: 'memory', store: deps.store }, { spec: 'memory-2', store: extra }] };
+  const [added] = await processBatch([await fixtureMessage('01-plain-text.eml')], withNew);
+  assert.equal(added?.record.outcome, 'stored');
+  assert.equal(extra.entries.get('plain@acme.com')?.token, 'aB3dE5fG7hJ9kL1mN2pQ4rS6');
+  assert.equal(deps.store.writes, 1, 'the first destination is not written again');
+  assert.equal(logins, 1, 'one login in all');
 });

@@ -3,6 +3,7 @@ import { promisify } from 'node:util';
 import type { ImapFlow, ImapFlowOptions } from 'imapflow';
 import type { ImapCredentials, Mailbox } from '../../config/index.js';
 import { TransientError, UsageError, describe } from '../../util/errors.js';
+import { helperEnv } from '../../util/helper-process.js';
 import { registerSecret } from '../../util/redact.js';
 
 // An access-token helper (gcloud, az, oauth2l …) that has not answered by then has hung.
@@ -15,7 +16,8 @@ const run = promisify(execFile);
 async function freshAccessToken(command: string): Promise<string> {
   try {
     // Through the shell, so the command may be a pipeline; the token only ever travels on stdout.
-    const { stdout } = await run('/bin/sh', ['-c', command], { timeout: TOKEN_COMMAND_TIMEOUT_MS, maxBuffer: 1 << 20 });
+    // Its environment holds no sftoken secret: a helper (az, gcloud, oauth2l) needs none of them.
+    const { stdout } = await run('/bin/sh', ['-c', command], { timeout: TOKEN_COMMAND_TIMEOUT_MS, maxBuffer: 1 << 20, env: helperEnv() });
     const token = stdout.trim();
     if (!token) throw new Error('it printed nothing');
     registerSecret(token);

@@ -1,0 +1,151 @@
+import { createCipheriv, randomBytes } from 'node:crypto';
+import { readFile, stat } from 'node:fs/promises';
+import { isAbsolute, resolve } from 'node:path';
+import { writableFolder, writeFileAtomic } from '../state/atomic-file.js';
+import { withFileLock } from '../state/lock.js';
+import { TransientError, UsageError, describe, errnoCode } from '../util/errors.js';
+import type { SecretStore, StoreBackend, StoreContext } from './types.js';
+
+interface DataLoaderOptions {
+  /** config.properties, or a process-conf.xml (by its .xml name). */
+  path: string;
+  keyFile: string;
+}
+
+// Data Loader uses the first 16 bytes of its key file as an AES-128 key (DESIGN §7).
+const KEY_BYTES = 16;
+
+function parse(rest: string): DataLoaderOptions {
+  const [path = '', query = ''] = rest.split('?', 2);
+  const keyFile = new URLSearchParams(query).get('key') ?? '';
+  if (!path || !keyFile) throw new UsageError('--store dataloader needs the config file and the key file: dataloader:<path>?key=<keyfile>');
+  const abs = (p: string) => (isAbsolute(p) ? p : resolve(p));
+  return { path: abs(path), keyFile: abs(keyFile) };
+}
+
+async function readKey(keyFile: string): Promise<Buffer> {
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(keyFile);
+  } catch (err) {
+    throw new UsageError(`Data Loader key file ${keyFile}: ${errnoCode(err) ?? describe(err)}`);
+  }
+  if (bytes.length < KEY_BYTES) throw new UsageError(`Data Loader key file ${keyFile} is shorter than ${KEY_BYTES} bytes`);
+  return bytes.subarray(0, KEY_BYTES);
+}
+
+/**
+ * Data Loader's text form of bytes: two lowercase hex digits each, a negative (signed Java) byte
+ * b written as 127 − b, so 0x80–0xFF come out as ff…80.
+ */
+function dataLoaderHex(bytes: Buffer): string {
+  return [...bytes].map((b) => (b < 0x80 ? b : 383 - b).toString(16).padStart(2, '0')).join('');
+}
+
+/** `sfdc.password` as Data Loader writes it: AES-128-CBC, PKCS#5, a random IV in front. */
+export function encryptForDataLoader(secret: string, key: Buffer): string {
+  const iv = randomBytes(16);
+  const cipher = createCipheriv('aes-128-cbc', key, iv);
+  return dataLoaderHex(Buffer.concat([iv, cipher.update(secret, 'utf8'), cipher.final()]));
+}
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+// `key=value`, `key: value` or `key value`, as java.util.Properties reads a line.
+const propertyLine = (key: string) => new RegExp(`^([ \\t\\f]*${escapeRegExp(key)})([ \\t\\f]*[=:][ \\t\\f]*|[ \\t\\f]+)(.*?)(\\r?)$`);
+
+/** config.properties with sfdc.password set, every other line as it was. */
+function editProperties(content: string, username: string, encrypted: string, path: string): string {
+  const lines = content.split('\n');
+  const userLine = lines.findIndex((l) => propertyLine('sfdc.username').test(l));
+  const configured = userLine >= 0 ? (propertyLine('sfdc.username').exec(lines[userLine] ?? '')?.[3] ?? '').trim().toLowerCase() : '';
+  if (configured !== username) {
+    throw new UsageError(`Data Loader config ${path} is for ${configured || 'no sfdc.username'}, not ${username}: give each user their own file (stores per account)`);
+  }
+  let found = false;
+  const edited = lines.map((line) => {
+    const m = propertyLine('sfdc.password').exec(line);
+    if (!m) return line;
+    found = true;
+    return `${m[1]}${m[2]}${encrypted}${m[4]}`;
+  });
+  if (!found) {
+    const cr = (lines[userLine] ?? '').endsWith('\r') ? '\r' : '';
+    edited.splice(userLine + 1, 0, `sfdc.password=${encrypted}${cr}`);
+  }
+  return edited.join('\n');
+}
+
+function xmlUnescape(s: string): string {
+  return s.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&amp;/g, '&');
+}
+
+/** process-conf.xml with sfdc.password set in every bean whose sfdc.username is the user. */
+function editProcessConf(content: string, username: string, encrypted: string, path: string): string {
+  let matched = 0;
+  const edited = content.replace(/<bean\b[\s\S]*?<\/bean>/g, (bean) => {
+    const user = /<entry\s+key="sfdc\.username"\s+value="([^"]*)"\s*\/>/.exec(bean);
+    if (!user || xmlUnescape(user[1] ?? '').trim().toLowerCase() !== username) return bean;
+    matched++;
+    const password = /(<entry\s+key="sfdc\.password"\s+value=")[^"]*("\s*\/>)/;
+    if (password.test(bean)) return bean.replace(password, `$1${encrypted}$2`);
+    // No password entry yet: one after the username's, on its own line with the same indent.
+    return bean.replace(/^([ \t]*)(<entry\s+key="sfdc\.username"[^>]*\/>)(\r?\n)/m, `$1$2$3$1<entry key="sfdc.password" value="${encrypted}"/>$3`);
+  });
+  if (matched === 0) throw new UsageError(`Data Loader process config ${path} has no bean whose sfdc.username is ${username}`);
+  return edited;
+}
+
+class DataLoaderStore implements SecretStore {
+  readonly description: string;
+
+  constructor(
+    private readonly options: DataLoaderOptions,
+    private readonly key: Buffer,
+    private readonly context: StoreContext,
+  ) {
+    this.description = `dataloader:${options.path}`;
+  }
+
+  async get(): Promise<string | null> {
+    // Data Loader's password field holds password + token, encrypted: nothing to read back here.
+    return null;
+  }
+
+  async set(username: string, token: string): Promise<void> {
+    const password = this.context.passwordFor(username);
+    if (password === null) throw new UsageError(`--store ${this.description} needs ${username}'s Salesforce password (SFTOKEN_SF_PASSWORD or the account's password)`);
+    const { path } = this.options;
+    const encrypted = encryptForDataLoader(password + token, this.key);
+    const edit = path.endsWith('.xml') ? editProcessConf : editProperties;
+    try {
+      await withFileLock(path, async () => {
+        const [content, info] = await Promise.all([readFile(path, 'utf8'), stat(path)]);
+        await writeFileAtomic(path, edit(content, username, encrypted, path), { mode: info.mode & 0o7777, uid: info.uid, gid: info.gid });
+      });
+    } catch (err) {
+      if (err instanceof UsageError || err instanceof TransientError) throw err;
+      throw new TransientError(`cannot write ${path}: ${errnoCode(err) ?? describe(err)}`);
+    }
+  }
+}
+
+export const dataloaderBackend: StoreBackend<DataLoaderOptions> = {
+  scheme: 'dataloader',
+  usage: 'dataloader:<config.properties|process-conf.xml>?key=<keyfile>',
+  parse,
+  files: ({ path }) => [path],
+  async open(options, context) {
+    await writableFolder(options.path, 'Data Loader config');
+    // Data Loader's files are the admin's: edited in place, never created from nothing.
+    await stat(options.path).catch(() => {
+      throw new UsageError(`Data Loader config ${options.path} does not exist`);
+    });
+    if (context.passwordUsers.length === 0) {
+      throw new UsageError(`--store dataloader: Data Loader keeps password + token together, so sftoken needs the user's password: set SFTOKEN_SF_USERNAME and SFTOKEN_SF_PASSWORD, or list accounts`);
+    }
+    return new DataLoaderStore(options, await readKey(options.keyFile), context);
+  },
+};

@@ -1,0 +1,84 @@
+import { readFile, stat } from 'node:fs/promises';
+import { isAbsolute, resolve } from 'node:path';
+import { writableFolder, writeFileAtomic } from '../state/atomic-file.js';
+import { withFileLock } from '../state/lock.js';
+import { TransientError, UsageError, describe, errnoCode } from '../util/errors.js';
+import type { SecretStore, StoreBackend } from './types.js';
+
+interface DotenvOptions {
+  path: string;
+  variable: string;
+}
+
+const VARIABLE = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** `<path>?var=<NAME>`: the file, and the one variable in it that holds the token. */
+function parse(rest: string): DotenvOptions {
+  const [path = '', query = ''] = rest.split('?', 2);
+  const variable = new URLSearchParams(query).get('var') ?? '';
+  if (!path || !VARIABLE.test(variable)) throw new UsageError('--store dotenv needs a file and a variable: dotenv:<path>?var=<NAME>');
+  return { path: isAbsolute(path) ? path : resolve(path), variable };
+}
+
+/**
+ * The file with NAME set to the token: every line that sets NAME is replaced (keeping its
+ * `export ` and its line ending), every other byte stays as it was; a file without NAME gets one
+ * line at the end. Single quotes read the same in python-dotenv, Node's dotenv and a shell.
+ */
+export function setVariable(content: string, variable: string, token: string): string {
+  const assignment = new RegExp(`^([ \\t]*)(export[ \\t]+)?${variable}[ \\t]*=`);
+  let found = false;
+  const lines = content.match(/[^\n]*\n|[^\n]+$/g) ?? [];
+  const out = lines.map((line) => {
+    const m = assignment.exec(line);
+    if (!m) return line;
+    found = true;
+    const ending = line.endsWith('\r\n') ? '\r\n' : line.endsWith('\n') ? '\n' : '';
+    return `${m[1] ?? ''}${m[2] ?? ''}${variable}='${token}'${ending}`;
+  });
+  if (found) return out.join('');
+  const separator = content === '' || content.endsWith('\n') ? '' : content.includes('\r\n') ? '\r\n' : '\n';
+  const ending = content.includes('\r\n') ? '\r\n' : '\n';
+  return `${content}${separator}${variable}='${token}'${ending}`;
+}
+
+class DotenvStore implements SecretStore {
+  readonly description: string;
+
+  constructor(private readonly options: DotenvOptions) {
+    this.description = `dotenv:${options.path}`;
+  }
+
+  async get(): Promise<string | null> {
+    const text = await readFile(this.options.path, 'utf8').catch(() => '');
+    const m = new RegExp(`^[ \\t]*(?:export[ \\t]+)?${this.options.variable}[ \\t]*=[ \\t]*'?([A-Za-z0-9]*)'?[ \\t]*\\r?$`, 'm').exec(text);
+    return m?.[1] ?? null;
+  }
+
+  async set(_username: string, token: string): Promise<void> {
+    // Tokens are letters and digits: nothing in one could break out of the quotes.
+    if (!/^[A-Za-z0-9]+$/.test(token)) throw new TransientError('refusing to write a token that is not letters and digits');
+    const { path, variable } = this.options;
+    try {
+      await withFileLock(path, async () => {
+        const [content, info] = await Promise.all([readFile(path, 'utf8').catch((err: unknown) => (errnoCode(err) === 'ENOENT' ? '' : Promise.reject(err))), stat(path).catch(() => null)]);
+        const keep = info ? { mode: info.mode & 0o7777, uid: info.uid, gid: info.gid } : null;
+        await writeFileAtomic(path, setVariable(content, variable, token), keep);
+      });
+    } catch (err) {
+      if (err instanceof TransientError) throw err;
+      throw new TransientError(`cannot write ${path}: ${errnoCode(err) ?? describe(err)}`);
+    }
+  }
+}
+
+export const dotenvBackend: StoreBackend<DotenvOptions> = {
+  scheme: 'dotenv',
+  usage: 'dotenv:<path>?var=<NAME>',
+  parse,
+  files: ({ path }) => [path],
+  async open(options) {
+    await writableFolder(options.path, '.env file');
+    return new DotenvStore(options);
+  },
+};
