@@ -1,5 +1,6 @@
 import { isTokenSubject } from './locales.js';
 import { extractToken, hasTokenLabels } from './extract.js';
+import { htmlToText } from './html.js';
 import type { ParsedEmail } from './types.js';
 
 // Tags that mail gateways, sandboxes and people put before or after a subject; removed before
@@ -36,8 +37,12 @@ type Classification = { tokenEmail: true; by: 'subject' | 'label' | 'structure' 
 export function classify(email: ParsedEmail): Classification {
   if (isTokenSubject(normalizeSubject(email.subject))) return { tokenEmail: true, by: 'subject' };
   if (!email.from || !isSalesforceDomain(email.from.address)) return { tokenEmail: false };
-  if (hasTokenLabels(email.text)) return { tokenEmail: true, by: 'label' };
-  const structural = extractToken(email.text);
-  if (structural.ok && structural.method === 'structure') return { tokenEmail: true, by: 'structure' };
+  // The text part first; the HTML part when there is one too and the text part shows no shape
+  // (a gateway may have mangled the text part alone).
+  for (const text of [email.text, ...(email.html ? [htmlToText(email.html)] : [])]) {
+    if (hasTokenLabels(text)) return { tokenEmail: true, by: 'label' };
+    const structural = extractToken(text);
+    if (structural.ok && structural.method === 'structure') return { tokenEmail: true, by: 'structure' };
+  }
   return { tokenEmail: false };
 }

@@ -1,5 +1,5 @@
 import { LOCALES } from './locales.js';
-import { isTokenShaped, isUsernameShaped, normalizedLines } from './text.js';
+import { cleanValue, isTokenShaped, isUsernameShaped, normalizedLines } from './text.js';
 import type { ExtractedToken } from './types.js';
 
 type ExtractResult =
@@ -10,17 +10,36 @@ function escape(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
+// Lines are normalized first (single spaces), so every optional space is at most one character
+// and the patterns stay linear in the length of a line.
 function labelPattern(labels: readonly string[]): RegExp {
   // "Label (note): value", where the value may also sit alone on the next line (HTML tables).
-  return new RegExp(`^(?:${labels.map(escape).join('|')})\\s*(?:\\([^)]*\\))?\\s*:\\s*(.*)$`, 'i');
+  return new RegExp(`^(?:${labels.map(escape).join('|')}) ?(?:\\([^)]*\\) ?)?: ?(.*)$`, 'i');
 }
 
+// A label whose parenthesised note wrapped onto the next line: "Security token (case-".
+function wrappedLabelPattern(labels: readonly string[]): RegExp {
+  return new RegExp(`^(?:${labels.map(escape).join('|')}) ?\\([^)]*$`, 'i');
+}
+
+const ALL_LABELS = LOCALES.flatMap((l) => [...l.usernameLabels, ...l.tokenLabels]);
 const USERNAME_LABEL = labelPattern(LOCALES.flatMap((l) => l.usernameLabels));
 const TOKEN_LABEL = labelPattern(LOCALES.flatMap((l) => l.tokenLabels));
-const ANY_LABEL = /^([^:]{1,60}):\s*(\S+)$/;
+const WRAPPED_LABEL = wrappedLabelPattern(ALL_LABELS);
+const ANY_LABEL = /^([^:]{1,80}): ?(.*)$/;
 
-function firstWord(s: string): string {
-  return s.split(' ', 1)[0] ?? '';
+/** Joins a known label that wrapped inside its note with the line that finishes it. */
+function unwrapLabels(lines: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i] ?? '';
+    const next = lines[i + 1];
+    if (next !== undefined && WRAPPED_LABEL.test(line)) {
+      out.push(`${line} ${next}`, '');
+      i++;
+    } else out.push(line);
+  }
+  return out;
 }
 
 /** Values that follow a label, in order; for a label alone on its line, the next non-empty line. */
@@ -31,7 +50,7 @@ function labelledValues(lines: readonly string[], pattern: RegExp): string[] {
     if (!m) return;
     const inline = (m[1] ?? '').trim();
     const next = inline || lines.slice(i + 1).find((l) => l !== '') || '';
-    values.push(firstWord(next));
+    values.push(cleanValue(next));
   });
   return values;
 }
@@ -46,25 +65,49 @@ function unique(values: readonly string[]): string[] {
  * token (an INVALID_LOGIN fault quoted in an error email, a help article) has neither line.
  */
 export function hasTokenLabels(text: string): boolean {
-  const lines = normalizedLines(text);
+  const lines = unwrapLabels(normalizedLines(text));
   return lines.some((line) => TOKEN_LABEL.test(line)) && lines.some((line) => USERNAME_LABEL.test(line));
 }
 
+/** `label: value` lines, the value on the next line when the label stands alone (it wrapped). */
+function labelledLines(lines: readonly string[]): Array<{ value: string } | null> {
+  const out: Array<{ value: string } | null> = [];
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i] ?? '';
+    if (line === '') continue;
+    const m = ANY_LABEL.exec(line);
+    if (!m) {
+      out.push(null);
+      continue;
+    }
+    let value = (m[2] ?? '').trim();
+    if (!value) {
+      const j = lines.findIndex((l, k) => k > i && l !== '');
+      if (j > i && !ANY_LABEL.test(lines[j] ?? '')) {
+        value = lines[j] ?? '';
+        i = j;
+      }
+    }
+    out.push({ value: cleanValue(value) });
+  }
+  return out;
+}
+
 /**
- * For languages whose labels are unknown: a username-shaped "label: value" line directly
- * followed by a token-shaped one, exactly once. The pairing keeps stray IDs in other
- * Salesforce emails (Apex errors, flow failures) from passing as tokens.
+ * For languages whose labels are unknown: a username-shaped "label: value" line followed by a
+ * token-shaped one (at most one unlabelled line between, where a long label wrapped), exactly
+ * once. The pairing keeps stray IDs in other Salesforce emails (Apex errors, flow failures) from
+ * passing as tokens.
  */
 function byStructure(lines: readonly string[]): ExtractedToken | null {
-  const pairs = lines.map((l) => ANY_LABEL.exec(l)).map((m) => (m ? (m[2] ?? '') : null));
+  const labelled = labelledLines(lines);
   const found: ExtractedToken[] = [];
-  const filled = pairs.map((v, i) => ({ v, i })).filter(({ i }) => lines[i] !== '');
-  for (let k = 0; k + 1 < filled.length; k++) {
-    const user = filled[k]?.v;
-    const token = filled[k + 1]?.v;
-    if (user && token && isUsernameShaped(user) && isTokenShaped(token) && /\d/.test(token) && /[A-Za-z]/.test(token)) {
-      found.push({ username: user.toLowerCase(), token });
-    }
+  for (let k = 0; k < labelled.length; k++) {
+    const user = labelled[k]?.value;
+    if (!user || !isUsernameShaped(user)) continue;
+    const next = labelled[k + 1] ?? labelled[k + 2];
+    const token = next?.value;
+    if (token && isTokenShaped(token) && /\d/.test(token) && /[A-Za-z]/.test(token)) found.push({ username: user.toLowerCase(), token });
   }
   return found.length === 1 ? (found[0] ?? null) : null;
 }
@@ -75,7 +118,7 @@ function byStructure(lines: readonly string[]): ExtractedToken | null {
  * case-insensitive, so the username is lower-cased; the token is case-sensitive and kept as is.
  */
 export function extractToken(text: string): ExtractResult {
-  const lines = normalizedLines(text);
+  const lines = unwrapLabels(normalizedLines(text));
   const tokens = unique(labelledValues(lines, TOKEN_LABEL));
   const usernames = unique(labelledValues(lines, USERNAME_LABEL).map((u) => u.toLowerCase()));
   if (tokens.length === 0 && usernames.length === 0) {
@@ -86,6 +129,8 @@ export function extractToken(text: string): ExtractResult {
   if (validTokens.length === 0) return { ok: false, reason: 'no-token' };
   if (validTokens.length > 1) return { ok: false, reason: 'ambiguous-token' };
   const validUsers = usernames.filter(isUsernameShaped);
-  if (validUsers.length !== 1) return { ok: false, reason: 'no-username' };
-  return { ok: true, value: { username: validUsers[0] as string, token: validTokens[0] as string }, method: 'labels' };
+  const [user] = validUsers;
+  const [token] = validTokens;
+  if (validUsers.length !== 1 || !user || !token) return { ok: false, reason: 'no-username' };
+  return { ok: true, value: { username: user, token }, method: 'labels' };
 }

@@ -1,5 +1,5 @@
 import { simpleParser, type AddressObject } from 'mailparser';
-import { convert } from 'html-to-text';
+import { htmlToText } from './html.js';
 import type { ParsedEmail } from './types.js';
 
 // How much of the start of a message is inspected to tell mail from a binary file.
@@ -30,33 +30,6 @@ function soleAddress(from: AddressObject | undefined): ParsedEmail['from'] {
   return { address: entry.address.toLowerCase(), name: entry.name ?? '' };
 }
 
-// html-to-text walks the tree recursively: hostile nesting would overflow the stack. Real
-// token emails nest a dozen levels; mailparser bounds its own conversion the same way.
-const MAX_HTML_DEPTH = 100;
-
-/** Renders HTML the way a person reads it: rows on one line, no link targets, headings as written. */
-export function htmlToText(html: string): string {
-  try {
-    return render(html);
-  } catch {
-    return '';
-  }
-}
-
-function render(html: string): string {
-  return convert(html, {
-    wordwrap: false,
-    limits: { maxDepth: MAX_HTML_DEPTH },
-    selectors: [
-      { selector: 'a', options: { ignoreHref: true } },
-      { selector: 'img', format: 'skip' },
-      { selector: 'table', format: 'dataTable' },
-      ...(['h1', 'h2', 'h3', 'h4', 'h5', 'h6'] as const).map((h) => ({ selector: h, format: 'heading', options: { uppercase: false } })),
-      { selector: 'th', format: 'block' },
-    ],
-  });
-}
-
 export async function parseEmail(raw: Buffer, maxBytes: number): Promise<ParseResult> {
   const refused = precheck(raw, maxBytes);
   if (refused) return refused;
@@ -76,6 +49,7 @@ export async function parseEmail(raw: Buffer, maxBytes: number): Promise<ParseRe
       date: parsed.date && !Number.isNaN(parsed.date.getTime()) ? parsed.date : null,
       messageId: parsed.messageId ?? null,
       text: plain || (html ? htmlToText(html) : ''),
+      html: plain && html ? html : null,
       headerLines: parsed.headerLines,
     },
   };

@@ -6,6 +6,11 @@ export interface ParsedEmail {
   messageId: string | null;
   /** The text part, or the HTML part rendered to text when there is no text part. */
   text: string;
+  /**
+   * The HTML part when there is a text part too: read when the text part yields no clean username
+   * and token (a text part Outlook made from the HTML, a gateway that mangled it).
+   */
+  html: string | null;
   /** Header lines as received, for the trust policies that read them. */
   headerLines: ReadonlyArray<{ key: string; line: string }>;
 }

@@ -1,5 +1,6 @@
 import { classify } from '../mail/classify.js';
 import { extractToken } from '../mail/extract.js';
+import { htmlToText } from '../mail/html.js';
 import { parseEmail, precheck } from '../mail/parse.js';
 import { describe, errnoCode } from '../util/errors.js';
 import { fingerprint } from '../util/fingerprint.js';
@@ -49,7 +50,8 @@ export async function examine(message: RawMessage, deps: PipelineDeps): Promise<
   tokenEmail = true;
 
   // Extraction is pure; the token is known to the process (redaction) only once trust says so.
-  const extracted = extractToken(email.text);
+  const fromText = extractToken(email.text);
+  const extracted = !fromText.ok && email.html ? bestOf(fromText, extractToken(htmlToText(email.html))) : fromText;
   const identity = extracted.ok ? { username: extracted.value.username, fingerprint: fingerprint(extracted.value.token) } : {};
   // A refusal is final under the trust settings that made it: reported as such, not as new.
   const key = email.messageId ?? message.source;
@@ -105,4 +107,9 @@ function untrustedNote(reason: string): string {
   if (reason.startsWith('dkim')) return 'the DKIM signature does not prove Salesforce sent it; the email is left in place';
   if (reason.startsWith('auth-results')) return 'your receiving server did not vouch for it (Authentication-Results); the email is left in place';
   return 'left in place for a person to look at';
+}
+
+/** The HTML part's reading when it found the token; otherwise the text part's reason stands. */
+function bestOf(text: ReturnType<typeof extractToken>, html: ReturnType<typeof extractToken>): ReturnType<typeof extractToken> {
+  return html.ok ? html : text;
 }

@@ -10,6 +10,7 @@ function input(from: ParsedEmail['from'], fromFields = 1) {
     date: null,
     messageId: null,
     text: '',
+    html: null,
     headerLines: Array.from({ length: fromFields }, () => ({ key: 'from', line: 'From: x' })),
   };
   return { email, raw: Buffer.alloc(0) };

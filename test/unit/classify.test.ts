@@ -4,7 +4,7 @@ import { classify, isSalesforceDomain, normalizeSubject } from '../../src/mail/c
 import type { ParsedEmail } from '../../src/mail/types.js';
 
 function email(subject: string, text = 'hello', from = 'support@salesforce.com'): ParsedEmail {
-  return { from: { address: from, name: '' }, subject, date: null, messageId: null, text, headerLines: [] };
+  return { from: { address: from, name: '' }, subject, date: null, messageId: null, text, html: null, headerLines: [] };
 }
 
 test('subject variants seen in the wild all classify as token emails', () => {

@@ -54,3 +54,33 @@ test('the structural fallback ignores stray IDs that do not follow a username', 
   const r = extractToken(`Username2: x\nRequest: ${TOKEN}\n\nUser: kunde@acme.de\n\nOrg: 00D5g000004XyZaEAK`);
   assert.deepEqual(r, { ok: false, reason: 'no-token' });
 });
+
+test('invisible characters inside a value are not part of it', () => {
+  const broken = `${TOKEN.slice(0, 5)}\u200b${TOKEN.slice(5, 10)}\u00ad${TOKEN.slice(10, 15)}\u2060${TOKEN.slice(15)}\ufeff`;
+  const r = extractToken(`Username: a\u200b@acme.com\nSecurity token (case-sensitive): ${broken}`);
+  assert.deepEqual(r, { ok: true, method: 'labels', value: { username: 'a@acme.com', token: TOKEN } });
+});
+
+test('punctuation after a value, brackets around it and an Outlook <mailto:> are not part of it', () => {
+  const r = extractToken(`Username: ops@acme.com<mailto:ops@acme.com>.\nSecurity token (case-sensitive): (${TOKEN}).`);
+  assert.deepEqual(r, { ok: true, method: 'labels', value: { username: 'ops@acme.com', token: TOKEN } });
+});
+
+test('the structural rule takes a value from the next line, also after a label that wrapped', () => {
+  const wrapped = extractToken(`Benutzername: kunde@acme.de\nSicherheitstoken (Groß-/Kleinschreibung\nbeachten):\n${TOKEN}`);
+  assert.deepEqual(wrapped, { ok: true, method: 'structure', value: { username: 'kunde@acme.de', token: TOKEN } });
+  const nextLines = extractToken(`Имя пользователя:\nivan@acme.ru\nМаркер безопасности (с учетом регистра):\n${TOKEN}`);
+  assert.deepEqual(nextLines, { ok: true, method: 'structure', value: { username: 'ivan@acme.ru', token: TOKEN } });
+});
+
+test('a known label whose note wrapped onto the next line still reads', () => {
+  const r = extractToken(`Username: a@acme.com\nSecurity token (case-\nsensitive): ${TOKEN}`);
+  assert.equal(r.ok && r.value.token, TOKEN);
+});
+
+test('any Unicode whitespace before the colon reads as one space (French typography, tabs, narrow no-break space)', () => {
+  for (const space of ['\u00a0', '\u202f', '\t', '\u3000', '\v']) {
+    const r = extractToken(`Nom d'utilisateur${space}: jean@acme.fr\nJeton de sécurité (sensible à la casse)${space}:${space}${TOKEN}`);
+    assert.deepEqual(r, { ok: true, method: 'structure', value: { username: 'jean@acme.fr', token: TOKEN } }, JSON.stringify(space));
+  }
+});

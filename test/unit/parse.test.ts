@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { htmlToText, parseEmail, precheck } from '../../src/mail/parse.js';
+import { htmlToText } from '../../src/mail/html.js';
+import { parseEmail, precheck } from '../../src/mail/parse.js';
 
 const MAIL = Buffer.from('From: a@b.com\r\nSubject: hi\r\n\r\nbody\r\n');
 
