@@ -10,6 +10,12 @@ export interface Command {
   groups: readonly GroupName[];
   positional?: { name: string; describe: string };
   examples: ReadonlyArray<readonly [command: string, meaning: string]>;
+  /** Environment variables that carry its secrets, for --help. */
+  secrets: ReadonlyArray<readonly [name: string, meaning: string]>;
+  /** The exit-code footer of --help, where the command's codes are not the usual ones. */
+  exitCodesHelp?: string;
+  /** Exit codes for a bad command line and a configuration error, where 2 would mislead a caller. */
+  exitCodes?: { usage: number; config: number; internal: number };
   /** Runs with the validated configuration and the positional values; returns the exit code. */
   run(config: Config, io: Io, positionals: readonly string[]): Promise<number>;
 }

@@ -1,6 +1,7 @@
 import type { Config } from '../config/index.js';
 import type { OpenDestination, PipelineDeps } from '../pipeline/types.js';
 import type { Destination, StoreContext } from '../stores/index.js';
+import { tidy } from '../state/atomic-file.js';
 import { Ledger, type MailboxMarks } from '../state/ledger.js';
 import { buildTrustPolicy, trustFingerprint } from '../trust/index.js';
 import { UsageError } from '../util/errors.js';
@@ -52,6 +53,8 @@ export async function buildContext(config: Config, io: Io): Promise<RunContext> 
   if (verifying && config.accounts.length === 0) {
     throw new UsageError('no Salesforce account to test tokens with: set SFTOKEN_SF_USERNAME and SFTOKEN_SF_PASSWORD, or list accounts in the config file; or pass --no-verify');
   }
+  // A killed run may have left a lock or a temporary copy beside the state file: cleared first.
+  if (!config.dryRun) await tidy(config.statePath);
   const ledger = await Ledger.open(config.statePath);
   const checkpoint = config.dryRun ? async () => undefined : () => ledger.save();
   const destinations = config.dryRun ? null : await openDestinations(config, log);

@@ -1,4 +1,5 @@
 import type { Command } from '../app/command.js';
+import { IMAP_SECRETS, LOGIN_SECRETS } from '../config/index.js';
 import { UsageError } from '../util/errors.js';
 
 /** `sftoken ingest --since <when>`: one search of the mailbox, one batch, then exit. */
@@ -6,6 +7,7 @@ export const ingest: Command = {
   usage: 'ingest',
   describe: 'search the mailbox once (--since), process what it finds, exit',
   groups: ['common', 'login', 'mailbox'],
+  secrets: [...LOGIN_SECRETS, ...IMAP_SECRETS],
   examples: [['SFTOKEN_IMAP_PASSWORD=… $0 ingest --since 7d --imap-host imap.acme.com --imap-user int@acme.com', 'recover after downtime']],
   async run(config, io) {
     const [mailbox, ...others] = config.mailboxes;

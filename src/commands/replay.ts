@@ -1,4 +1,5 @@
 import type { Command } from '../app/command.js';
+import { LOGIN_SECRETS } from '../config/index.js';
 
 /** `sftoken replay <path..>`: saved .eml files as one batch. */
 export const replay: Command = {
@@ -6,6 +7,7 @@ export const replay: Command = {
   describe: 'process saved .eml files and directories as one batch',
   groups: ['common', 'login'],
   positional: { name: 'path', describe: 'files, or directories searched for *.eml' },
+  secrets: LOGIN_SECRETS,
   examples: [
     ['$0 replay fixtures --dry-run --trust sender', 'show what would be stored, touching nothing'],
     ['SFTOKEN_SF_USERNAME=int@acme.com SFTOKEN_SF_PASSWORD=… $0 replay reset.eml', 'test the token with one login, then store it in the keychain'],

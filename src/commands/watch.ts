@@ -1,10 +1,12 @@
 import type { Command } from '../app/command.js';
+import { IMAP_SECRETS, LOGIN_SECRETS } from '../config/index.js';
 
 /** `sftoken watch`: IDLE on the mailbox for ever, reconnecting and catching up as needed. */
 export const watch: Command = {
   usage: 'watch',
   describe: 'IDLE on the mailbox; catch up at start and after every reconnect',
   groups: ['common', 'login', 'mailbox', 'watch'],
+  secrets: [...LOGIN_SECRETS, ...IMAP_SECRETS],
   examples: [['$0 watch --imap-host imap.acme.com --imap-user int@acme.com --health-port 9464', 'run for ever, with /healthz and /metrics']],
   async run(config, io) {
     const [{ buildContext }, { watchMailboxes }] = await Promise.all([import('../app/context.js'), import('../app/watch.js')]);

@@ -14,6 +14,18 @@ import { GROUPS, OPTIONS, envName, type GroupName, type OptionKey, type Settings
 export type { Account } from './accounts.js';
 export { mailboxKey, type AfterMode, type ImapCredentials, type Mailbox } from './mailboxes.js';
 
+/** The environment variables that carry secrets: named in --help, never flags. */
+export const LOGIN_SECRETS = [
+  ['SFTOKEN_SF_USERNAME', 'the Salesforce user to test tokens for (or accounts in the config file)'],
+  ['SFTOKEN_SF_PASSWORD', "that user's password"],
+  ['SFTOKEN_SF_CLIENT_ID', 'an OAuth client (connected app) for the username-password flow, instead of SOAP login()'],
+  ['SFTOKEN_SF_CLIENT_SECRET', "that client's secret"],
+] as const;
+export const IMAP_SECRETS = [
+  ['SFTOKEN_IMAP_PASSWORD', 'the mailbox password'],
+  ['SFTOKEN_IMAP_ACCESS_TOKEN', 'a fixed OAuth 2.0 access token (XOAUTH2), instead of a password'],
+] as const;
+
 /** How the test login behaves and how it guards the user against lockout. */
 export interface LoginSettings {
   timeoutMs: number;

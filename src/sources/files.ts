@@ -1,54 +1,79 @@
-import type { Stats } from 'node:fs';
-import { readdir, readFile, stat } from 'node:fs/promises';
-import { join } from 'node:path';
-import { describe, errnoCode } from '../util/errors.js';
+import { closeSync, openSync, readFileSync, readSync, type Stats } from 'node:fs';
+import { readdir, stat } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import type { RawMessage } from '../pipeline/types.js';
+import { describe, errnoCode } from '../util/errors.js';
+import { looksLikeMbox, mboxMessages } from './mbox.js';
 
 interface FileListing {
   messages: RawMessage[];
-  /** One line each for paths that gave nothing to process: missing, unreadable, no .eml inside. */
+  /** One line each for paths that gave nothing to process: missing, unreadable, nothing inside. */
   problems: string[];
 }
 
-async function emlFilesUnder(dir: string): Promise<string[]> {
+/** A message file of a Maildir: any name (but dot files), in a `cur` or `new` folder. */
+function inMaildir(path: string): boolean {
+  const folder = basename(dirname(path));
+  return (folder === 'cur' || folder === 'new') && !basename(path).startsWith('.');
+}
+
+/** Under a directory: *.eml files, and the messages of any Maildir (cur/, new/) inside it. */
+async function messageFilesUnder(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true, recursive: true });
   return entries
-    .filter((e) => e.isFile() && e.name.toLowerCase().endsWith('.eml'))
-    .map((e) => join(e.parentPath ?? e.path, e.name))
+    .filter((e) => e.isFile())
+    .map((e) => join(e.parentPath, e.name))
+    .filter((path) => path.toLowerCase().endsWith('.eml') || inMaildir(path))
     .sort();
 }
 
+function head(path: string): Buffer {
+  const fd = openSync(path, 'r');
+  try {
+    const buffer = Buffer.alloc(5);
+    return buffer.subarray(0, readSync(fd, buffer, 0, 5, 0));
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function fileMessage(path: string, info: Stats, sequence: number): RawMessage {
+  // readFileSync: for small files it costs a fraction of the thread pool's open/stat/read/close.
+  return { source: path, receivedAt: info.mtime, sequence, size: info.size, load: async () => readFileSync(path) };
+}
+
 /**
- * Expands the paths a user gave: a file is taken as it is, whatever its name; a directory
- * yields the *.eml files below it. A bad path is reported and the rest still run.
+ * Expands the paths a user gave into messages: an mbox file yields each of its messages; any
+ * other file is one message, whatever its name; a directory yields the *.eml files and Maildir
+ * messages below it. Only regular files are read (a FIFO or a device would hang or never end).
+ * A bad path is reported and the rest still run.
  */
 export async function listFiles(paths: readonly string[]): Promise<FileListing> {
-  // One stat per file: a named file's is kept, a directory's entries are stat'ed as found.
-  const files = new Map<string, Stats | null>();
+  const files = new Map<string, Stats>();
   const problems: string[] = [];
+  const take = (path: string, info: Stats): void => {
+    if (info.isFile()) files.set(path, info);
+    else problems.push(`${path}: not a regular file (a pipe, device or socket is never read)`);
+  };
   for (const path of paths) {
     try {
       const info = await stat(path);
-      if (info.isDirectory()) {
-        const found = await emlFilesUnder(path);
-        if (found.length === 0) problems.push(`${path}: no .eml files in this directory`);
-        for (const file of found) if (!files.has(file)) files.set(file, await stat(file).catch(() => null));
-      } else {
-        files.set(path, info);
+      if (!info.isDirectory()) {
+        take(path, info);
+        continue;
       }
+      const found = await messageFilesUnder(path);
+      if (found.length === 0) problems.push(`${path}: no .eml files or Maildir messages in this directory`);
+      for (const file of found) if (!files.has(file)) take(file, await stat(file));
     } catch (err) {
       const code = errnoCode(err);
       problems.push(`${path}: ${code === 'ENOENT' ? 'no such file or directory' : (code ?? describe(err))}`);
     }
   }
-  const messages = [...files].map(
-    ([file, info], sequence): RawMessage => ({
-      source: file,
-      receivedAt: info?.mtime ?? null,
-      sequence,
-      size: info?.size ?? null,
-      load: () => readFile(file),
-    }),
-  );
+  const messages: RawMessage[] = [];
+  for (const [path, info] of files) {
+    if (info.size > 0 && looksLikeMbox(head(path))) messages.push(...mboxMessages(path, info.mtime, messages.length));
+    else messages.push(fileMessage(path, info, messages.length));
+  }
   return { messages, problems };
 }

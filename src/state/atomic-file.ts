@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { access, constants, mkdir, open, realpath, rename, stat, unlink } from 'node:fs/promises';
+import { access, constants, mkdir, open, readdir, realpath, rename, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { UsageError, errnoCode } from '../util/errors.js';
+import { withFileLock } from './lock.js';
 
 /**
  * Where a write to `path` must land: through a symlink to its target, so that whoever reads the
@@ -22,10 +23,23 @@ async function target(path: string): Promise<string> {
  * Mode 0600 from the moment the file exists, since it may hold a token (or the mode and owner the
  * file had, when `keep` says so). A write that fails (a full disk) leaves no temporary copy.
  */
+/**
+ * Removes temporary copies that a killed writer left beside the file (they may hold tokens). The
+ * caller holds the file's lock, so no live writer is half-way through one of them.
+ */
+export async function removeLeftovers(path: string): Promise<void> {
+  const file = await target(path);
+  const stem = `.${basename(file)}.`;
+  const names = await readdir(dirname(file)).catch(() => []);
+  const ours = names.filter((n) => n.startsWith(stem) && /^[0-9a-f]{12}\.tmp$/.test(n.slice(stem.length)));
+  await Promise.all(ours.map((n) => unlink(join(dirname(file), n)).catch(() => undefined)));
+}
+
 export async function writeFileAtomic(path: string, data: string, keep: { mode: number; uid: number; gid: number } | null = null): Promise<void> {
   const file = await target(path);
   const dir = dirname(file);
   await mkdir(dir, { recursive: true, mode: 0o700 });
+  await removeLeftovers(file);
   const tmp = join(dir, `.${basename(file)}.${randomBytes(6).toString('hex')}.tmp`);
   const handle = await open(tmp, 'wx', 0o600);
   try {
@@ -70,4 +84,9 @@ export async function writableFolder(path: string, what: string): Promise<void> 
   }
   const info = await stat(file).catch(() => null);
   if (info?.isDirectory()) throw new UsageError(`${what} ${path} is a folder, not a file`);
+}
+
+/** Takes the file's lock once to clear what a killed writer left: a stale lock, temporary copies. */
+export async function tidy(path: string): Promise<void> {
+  await withFileLock(path, () => removeLeftovers(path));
 }

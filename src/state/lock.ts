@@ -5,6 +5,8 @@ import { TransientError, errnoCode } from '../util/errors.js';
 // A read-modify-write holds the lock for milliseconds; a holder that keeps it this long has
 // died or hung, and its lock may be taken over.
 const STALE_MS = 30_000;
+// Far longer than the moment between creating a lock and writing the holder's pid into it.
+const EMPTY_LOCK_GRACE_MS = 2000;
 // How long to wait for another process's write before calling the file busy (a retry follows).
 const WAIT_MS = 15_000;
 
@@ -26,7 +28,11 @@ async function staleOwner(lockPath: string): Promise<string | null> {
     const [text, info] = await Promise.all([readFile(lockPath, 'utf8'), stat(lockPath)]);
     const pid = Number.parseInt(text, 10);
     if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && !alive(pid)) return text;
-    return Date.now() - info.mtimeMs > STALE_MS ? text : null;
+    // A holder writes its pid the moment it creates the lock; an empty one a while later was
+    // left by a process killed in between.
+    const age = Date.now() - info.mtimeMs;
+    if (text === '' && age > EMPTY_LOCK_GRACE_MS) return text;
+    return age > STALE_MS ? text : null;
   } catch {
     return null;
   }

@@ -1,7 +1,7 @@
 import { createCipheriv, randomBytes } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
-import { writableFolder, writeFileAtomic } from '../state/atomic-file.js';
+import { tidy, writableFolder, writeFileAtomic } from '../state/atomic-file.js';
 import { withFileLock } from '../state/lock.js';
 import { TransientError, UsageError, describe, errnoCode } from '../util/errors.js';
 import type { SecretStore, StoreBackend, StoreContext } from './types.js';
@@ -139,6 +139,7 @@ export const dataloaderBackend: StoreBackend<DataLoaderOptions> = {
   files: ({ path }) => [path],
   async open(options, context) {
     await writableFolder(options.path, 'Data Loader config');
+    await tidy(options.path);
     // Data Loader's files are the admin's: edited in place, never created from nothing.
     await stat(options.path).catch(() => {
       throw new UsageError(`Data Loader config ${options.path} does not exist`);

@@ -1,6 +1,6 @@
 import { readFile, stat } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
-import { writableFolder, writeFileAtomic } from '../state/atomic-file.js';
+import { tidy, writableFolder, writeFileAtomic } from '../state/atomic-file.js';
 import { withFileLock } from '../state/lock.js';
 import { TransientError, UsageError, describe, errnoCode } from '../util/errors.js';
 import type { SecretStore, StoreBackend } from './types.js';
@@ -79,6 +79,7 @@ export const dotenvBackend: StoreBackend<DotenvOptions> = {
   files: ({ path }) => [path],
   async open(options) {
     await writableFolder(options.path, '.env file');
+    await tidy(options.path);
     return new DotenvStore(options);
   },
 };

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
-import { writableFolder, writeFileAtomic } from '../state/atomic-file.js';
+import { tidy, writableFolder, writeFileAtomic } from '../state/atomic-file.js';
 import { withFileLock } from '../state/lock.js';
 import { TransientError, UsageError, describe, errnoCode } from '../util/errors.js';
 import type { SecretStore, StoreBackend, TokenMetadata } from './types.js';
@@ -84,6 +84,7 @@ export const fileBackend: StoreBackend<{ path: string }> = {
   files: ({ path }) => [path],
   async open({ path }) {
     await writableFolder(path, 'token file');
+    await tidy(path);
     const store = new FileStore(path);
     // A corrupt file is found before any login is spent, not after.
     await store.get('').catch((err: unknown) => {

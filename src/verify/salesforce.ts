@@ -6,14 +6,13 @@ import { backoffMs } from '../util/backoff.js';
 import type { Fingerprint } from '../util/fingerprint.js';
 import type { Logger } from '../util/log.js';
 import { LockoutGuard } from './lockout.js';
+import { describe } from '../util/errors.js';
 import { classifyLoginError, type LoginFailure } from './login-errors.js';
 
 // In a run, waits stay short so that a one-shot command ends; across runs the ledger carries the
 // longer waits, up to the point where one retry an hour costs nothing against any limit.
 const IN_RUN_BACKOFF_CAP_MS = 30_000;
 const ACROSS_RUNS_BACKOFF_CAP_MS = 60 * 60 * 1000;
-// After failures Salesforce never saw (503, refused connection), at most a minute between tries.
-const OUTAGE_BACKOFF_CAP_MS = 60 * 1000;
 
 /** One login attempt, in the smallest shape the verifier needs: jsforce in production. */
 export type LoginAttempt = (account: Account, token: string, timeoutMs: number) => Promise<void>;
@@ -22,7 +21,10 @@ export type LoginAttempt = (account: Account, token: string, timeoutMs: number) 
 const jsforceLogin: LoginAttempt = async (account, token, timeoutMs) => {
   // jsforce reads its HTTP timeout once, when it loads; its own default is 30 minutes.
   process.env.HTTP_TIMEOUT = String(timeoutMs);
-  const { Connection } = await import('jsforce');
+  // jsforce's Connection alone: the package entry also loads Bulk, Metadata, Streaming and more,
+  // which a login never uses and which cost start-up time (`deliver` starts once per message).
+  // It is CommonJS: Node and the bundle both hand its exports object over as `default`.
+  const { Connection } = (await import('jsforce/lib/connection.js')).default;
   const conn = new Connection({
     loginUrl: account.loginUrl,
     version: account.apiVersion,
@@ -139,6 +141,8 @@ export class SalesforceVerifier implements Verifier {
         return { verdict: 'accepted' };
       } catch (err) {
         failure = classifyLoginError(err);
+        // The library's own words, for a person debugging an unexpected answer; redacted like every log line.
+        this.log.debug('test login error', { ...fields, error: describe(err).split('\n')[0]?.slice(0, 300) });
         this.ledger.recordAttempt(fp, null);
       }
       this.log.warn('test login failed', { ...fields, kind: failure.kind, code: failure.code, attempt: attempt + 1 });
@@ -162,11 +166,14 @@ export class SalesforceVerifier implements Verifier {
       if (attempt < this.options.retries) await this.clock.sleep(backoffMs(attempt, this.options.backoffBaseMs, IN_RUN_BACKOFF_CAP_MS));
     }
     const code = failure?.code ?? 'UNKNOWN';
+    if (!counted) {
+      // Salesforce never saw these (a 503, a refused connection): nothing to wait for, so the
+      // token goes out at the next run or heartbeat, as soon as Salesforce answers again.
+      this.ledger.recordRetry(fp, null);
+      return { verdict: 'transient', reason: `salesforce-unreachable:${code}`, note: 'Salesforce did not answer the test login; tried again at the next run' };
+    }
     const attempts = (pending?.attempts ?? 0) + 1;
-    // A failure that spent budget waits long; one that Salesforce never saw is tried again soon,
-    // so that the token goes out as soon as Salesforce answers after an outage.
-    const cap = counted ? ACROSS_RUNS_BACKOFF_CAP_MS : OUTAGE_BACKOFF_CAP_MS;
-    const nextAttemptAt = new Date(this.clock.now().getTime() + backoffMs(attempts, this.options.backoffBaseMs, cap)).toISOString();
+    const nextAttemptAt = new Date(this.clock.now().getTime() + backoffMs(attempts, this.options.backoffBaseMs, ACROSS_RUNS_BACKOFF_CAP_MS)).toISOString();
     this.ledger.recordRetry(fp, { attempts, nextAttemptAt, reason: code });
     return { verdict: 'transient', reason: `salesforce-unreachable:${code}`, note: `test login did not complete; next try after ${nextAttemptAt}` };
   }

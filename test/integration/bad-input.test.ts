@@ -54,7 +54,7 @@ test('configuration mistakes are one line and exit 2, before any message is touc
     [['--config', typo], {}, /unknown key "stroe"/],
     [[], { SFTOKEN_CONFIG: join(dir, 'missing.json') }, /cannot read config file .*ENOENT/],
     [['--store', 'vault:secret/sf'], {}, /unknown store "vault"/],
-    [['--trust', 'vibes'], {}, /Invalid values/],
+    [['--trust', 'vibes'], {}, /--trust: "vibes" is not one of dkim, auth-results, sender/],
     [['--bogus-flag'], {}, /Unknown argument/],
     [[], { SFTOKEN_VERIFY: 'maybe' }, /SFTOKEN_VERIFY: expected true or false/],
   ];

@@ -57,9 +57,21 @@ test('a transient failure is retried within the run after a backoff, without rea
   assert.ok((clock.slept[0] ?? 0) >= 500 && (clock.slept[0] ?? 0) <= 1000, 'the first retry waits 50-100 % of the base');
 });
 
-test('the backoff is carried across runs: no login before its time, one as soon as it has passed', async () => {
+const timeout = () => new Error('Request Timeout');
+
+test('a 503 leaves nothing to wait for: the next run tries at once', async () => {
   const clock = fakeClock();
   const login = scripted(unavailable(), unavailable(), 'ok');
+  const { ledger, v } = await verifier(login, clock);
+  assert.equal((await v.verify(account.username, 'token', FP)).verdict, 'transient');
+  assert.equal(ledger.pendingRetry(FP), undefined);
+  assert.deepEqual(ledger.failedLogins(account.username), [], 'no failed-login budget spent');
+  assert.deepEqual(await v.verify(account.username, 'token', FP), { verdict: 'accepted' });
+});
+
+test('after a failure that may have counted, the backoff is carried across runs: no login before its time, one as soon as it has passed', async () => {
+  const clock = fakeClock();
+  const login = scripted(timeout(), timeout(), 'ok');
   const { ledger, v } = await verifier(login, clock);
   const first = await v.verify(account.username, 'token', FP);
   assert.equal(first.verdict, 'transient');
