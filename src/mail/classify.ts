@@ -39,10 +39,10 @@ export function classify(email: ParsedEmail): Classification {
   if (!email.from || !isSalesforceDomain(email.from.address)) return { tokenEmail: false };
   // The text part first; the HTML part when there is one too and the text part shows no shape
   // (a gateway may have mangled the text part alone).
-  for (const text of [email.text, ...(email.html ? [htmlToText(email.html)] : [])]) {
+  const shaped = (text: string): Classification | null => {
     if (hasTokenLabels(text)) return { tokenEmail: true, by: 'label' };
     const structural = extractToken(text);
-    if (structural.ok && structural.method === 'structure') return { tokenEmail: true, by: 'structure' };
-  }
-  return { tokenEmail: false };
+    return structural.ok && structural.method === 'structure' ? { tokenEmail: true, by: 'structure' } : null;
+  };
+  return shaped(email.text) ?? (email.html ? shaped(htmlToText(email.html)) : null) ?? { tokenEmail: false };
 }

@@ -1,20 +1,14 @@
-import { convert } from 'html-to-text';
+import { compile } from 'html-to-text';
 
 // html-to-text walks the tree recursively: hostile nesting would overflow the stack. Real
 // token emails nest a dozen levels; mailparser bounds its own conversion the same way.
 const MAX_HTML_DEPTH = 100;
 
-/** Renders HTML the way a person reads it: rows on one line, no link targets, headings as written. */
-export function htmlToText(html: string): string {
-  try {
-    return render(html);
-  } catch {
-    return '';
-  }
-}
+// Compiling the selectors costs more than converting a token email: done once, on first use.
+let converter: ((html: string) => string) | null = null;
 
 function render(html: string): string {
-  return convert(html, {
+  converter ??= compile({
     wordwrap: false,
     limits: { maxDepth: MAX_HTML_DEPTH },
     selectors: [
@@ -25,4 +19,14 @@ function render(html: string): string {
       { selector: 'th', format: 'block' },
     ],
   });
+  return converter(html);
+}
+
+/** Renders HTML the way a person reads it: rows on one line, no link targets, headings as written. */
+export function htmlToText(html: string): string {
+  try {
+    return render(html);
+  } catch {
+    return '';
+  }
 }
