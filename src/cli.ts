@@ -5,6 +5,7 @@ import { processIo, type Io } from './app/io.js';
 import { deliver } from './commands/deliver.js';
 import { ingest } from './commands/ingest.js';
 import { replay } from './commands/replay.js';
+import { status } from './commands/status.js';
 import { watch } from './commands/watch.js';
 import { loadConfig } from './config/index.js';
 import { TransientError, UsageError, describe } from './util/errors.js';
@@ -12,7 +13,7 @@ import { TransientError, UsageError, describe } from './util/errors.js';
 import pkg from '../package.json' with { type: 'json' };
 
 /** The commands, in the order --help lists them; each declares its own options. */
-const COMMANDS: readonly Command[] = [watch, ingest, replay, deliver];
+const COMMANDS: readonly Command[] = [watch, ingest, replay, deliver, status];
 
 function commandName(c: Command): string {
   return c.usage.split(' ', 1)[0] ?? c.usage;

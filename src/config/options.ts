@@ -154,6 +154,7 @@ export const GROUPS = {
   login: { title: 'Test login:', keys: ['loginUrl', 'apiVersion', 'loginTimeout', 'loginRetries', 'loginBackoff', 'maxFailedLogins'] },
   mailbox: { title: 'Mailbox:', keys: ['imapHost', 'imapPort', 'imapUser', 'imapTls', 'mailbox', 'after', 'imapAccessTokenCommand', 'since'] },
   watch: { title: 'Watch:', keys: ['heartbeat', 'idleRestart', 'healthPort', 'healthHost'] },
+  report: { title: 'Options:', keys: ['state', 'json'] },
 } as const satisfies Record<string, { title: string; keys: readonly OptionKey[] }>;
 
 export type GroupName = keyof typeof GROUPS;

@@ -59,7 +59,7 @@ export async function apply(c: TokenCandidate, deps: PipelineDeps): Promise<Mess
     return { outcome: 'failed', reason: `store-unavailable:${first.description}`, ...base, note: `${first.error}${others}; retried without another login` };
   }
   const have = [...new Set([...done, ...destinations.map((d) => d.spec)])];
-  deps.ledger.recordApplied(c.username, { fingerprint: c.fingerprint, emailDate: c.date.toISOString(), messageId: c.messageId, storedAt: new Date().toISOString(), destinations: have });
+  deps.ledger.recordApplied(c.username, { fingerprint: c.fingerprint, emailDate: c.date.toISOString(), messageId: c.messageId, storedAt: new Date().toISOString(), destinations: have, verified });
   const where = destinations.map((d) => d.store.description).join(', ');
   deps.log.info('token stored', { ...fields, store: where, verified });
   return { outcome: 'stored', ...base, ...trusted, verified, note: `${note}; written to ${where}` };

@@ -15,6 +15,8 @@ export interface AppliedToken {
   storedAt: string;
   /** The destinations (specs) that have it: one added later still gets it, without a login. */
   destinations?: string[];
+  /** Whether a test login proved it (false with --no-verify). */
+  verified?: boolean;
 }
 
 export interface RejectedToken {
@@ -70,6 +72,10 @@ interface MailboxMark {
   lastUid: number;
   /** The settings (credentials, trust) the mark was read under; see the watcher. */
   settings?: string;
+  /** The watcher's last successful round trip with the server: what `status` reports. */
+  lastContact?: string;
+  /** The mailbox's name in the configuration, for `status`. */
+  name?: string;
 }
 
 /** The state file: what was applied and refused, as fingerprints only. Never a token. */
@@ -122,7 +128,7 @@ const boolean: Check<boolean> = (v, path) => {
 /** The whole layout, checked field by field: a state file is trusted only as far as it is read. */
 const LEDGER: Check<LedgerData> = object<LedgerData>({
   version: literal(1),
-  applied: record(object<AppliedToken>({ fingerprint: fingerprintString, emailDate: string, messageId: stringOrNull, storedAt: string, destinations: optional(array(string)) })),
+  applied: record(object<AppliedToken>({ fingerprint: fingerprintString, emailDate: string, messageId: stringOrNull, storedAt: string, destinations: optional(array(string)), verified: optional(boolean) })),
   rejected: fingerprintKeyed(object<RejectedToken>({ username: string, reason: string, at: string, credential: optional(fingerprintString) })),
   refused: record(object<RefusedMessage>({ reason: string, trust: string, at: string })),
   processed: array(object<ProcessedMessage>({ key: string, outcome, at: string })),
@@ -131,7 +137,7 @@ const LEDGER: Check<LedgerData> = object<LedgerData>({
   attempts: fingerprintKeyed(object<InFlightLogin>({ username: string, startedAt: string, count: number, counted: optional(boolean) })),
   verified: fingerprintKeyed(object<VerifiedToken>({ username: string, at: string })),
   delivered: fingerprintKeyed(array(string)),
-  mailboxes: record(object<MailboxMark>({ uidValidity: string, lastUid: number, settings: optional(string) })),
+  mailboxes: record(object<MailboxMark>({ uidValidity: string, lastUid: number, settings: optional(string), lastContact: optional(string), name: optional(string) })),
 });
 
 export function defaultStatePath(env: NodeJS.ProcessEnv = process.env): string {
@@ -341,3 +347,6 @@ export type LoginLedger = Pick<
 
 /** What a mailbox source may read and move: its high-water marks. */
 export type MailboxMarks = Pick<Ledger, 'mailbox' | 'recordMailbox'>;
+
+/** Everything `status` shows, read from the state file alone. */
+export type LedgerSnapshot = Readonly<LedgerData>;

@@ -114,8 +114,8 @@ test('a destination that breaks under a running watcher is retried without anoth
   assert.equal((await w.stop()).code, 0);
 });
 
-test('watch after a password fix gives the refused token its one more try: 2 logins in all', async () => {
-  const { sf, watch, stored, flags, deliver } = await world('rewatch@acme.com');
+test('watch after a password fix gives the refused token its one more try: 2 logins in all; status tells both', async () => {
+  const { sf, home, tokens, watch, stored, flags, deliver } = await world('rewatch@acme.com');
   await deliver(await readFile(fixturePath('01-plain-text.eml')));
   const typo = watch([], 'sf-Pa55-typo');
   const refused = await typo.record((r) => r.outcome === 'rejected', 'the refusal');
@@ -123,11 +123,30 @@ test('watch after a password fix gives the refused token its one more try: 2 log
   assert.equal((await typo.stop()).code, 0);
   assert.deepEqual((await flags()).get(PLAIN), [], 'left unread');
 
+  const refusedStatus = jsonLines((await sftoken(['status', '--json', '--state', join(home, 'state.json')], isolatedEnv(home))).stdout);
+  const before = refusedStatus.find((x) => x.kind === 'user' && x.username === 'plain@acme.com');
+  assert.deepEqual([before?.fingerprint, (before?.lastRefusal as { reason?: string } | null)?.reason], [null, 'login-rejected:INVALID_LOGIN']);
+  assert.match(String((before?.lastRefusal as { todo?: string }).todo), /fix the configured password/);
+
   const fixed = watch();
   await fixed.record((r) => r.outcome === 'stored', 'the token after the fix');
   assert.equal(await stored(), fp('01-plain-text.eml'));
   assert.equal(sf.attempts.length, 2);
   assert.equal((await fixed.stop()).code, 0);
+
+  // status, from the state file alone: the token, where it went, the watcher's last contact.
+  const status = await sftoken(['status', '--json', '--state', join(home, 'state.json')], isolatedEnv(home));
+  assert.equal(status.code, 0, status.stderr);
+  const items = jsonLines(status.stdout);
+  const user = items.find((x) => x.kind === 'user' && x.username === 'plain@acme.com');
+  assert.deepEqual([user?.fingerprint, user?.verified, user?.lastRefusal], [fp('01-plain-text.eml'), true, null]);
+  assert.deepEqual(user?.destinations, [`file:${tokens}`]);
+  const box = items.find((x) => x.kind === 'mailbox');
+  assert.equal(box?.mailbox, 'INBOX');
+  assert.ok(Date.now() - new Date(String(box?.lastContact)).getTime() < 60_000, 'a recent contact');
+  const human = await sftoken(['status', '--state', join(home, 'state.json')], isolatedEnv(home));
+  assert.match(human.stdout, /^USER\s+TOKEN\s+STORED\s+VERIFIED\s+WHERE\nplain@acme\.com\s+sha256:/);
+  assert.deepEqual(leakedSecrets(status.stdout + human.stdout, [SF_PW, IMAP_PW]), []);
 });
 
 test('SIGTERM during a slow login lets the token finish its bookkeeping; the restart makes no second login', async () => {

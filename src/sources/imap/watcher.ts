@@ -127,7 +127,7 @@ async function session(options: WatcherOptions, client: ImapFlow, isStopping: ()
     retryPending = failed.length > 0;
     events.contact();
     events.handled(handled.map((h) => h.record));
-    marks.recordMailbox(key, { uidValidity: box.uidValidity, lastUid: afterUid, settings: options.settings });
+    marks.recordMailbox(key, { uidValidity: box.uidValidity, lastUid: afterUid, settings: options.settings, lastContact: new Date().toISOString(), name: mailbox.name });
     await options.checkpoint();
   };
 
@@ -149,6 +149,10 @@ async function session(options: WatcherOptions, client: ImapFlow, isStopping: ()
       // A round trip proves the connection alive; IDLE alone can sit on a dead socket.
       await client.noop();
       events.contact();
+      // The heartbeat goes into the state file too, so that `status` can tell a live watcher.
+      const current = marks.mailbox(key);
+      if (current) marks.recordMailbox(key, { ...current, lastContact: new Date().toISOString() });
+      await options.checkpoint();
       log.info('heartbeat', { mailbox: mailbox.name, afterUid, retryPending });
       if (retryPending) await catchUp();
     });

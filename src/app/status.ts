@@ -1,0 +1,91 @@
+import type { Config } from '../config/index.js';
+import { Ledger, type LedgerSnapshot } from '../state/ledger.js';
+import type { Io } from './io.js';
+
+/** What a person does about a refusal or failure, by its reason: the README's table, in short. */
+function advice(reason: string): string {
+  if (reason.startsWith('login-rejected')) return 'fix the configured password and run again (one more try), or reset the token in Salesforce';
+  if (reason === 'login-interrupted') return 'find why the process was killed; then change the password or reset the token';
+  if (reason.startsWith('password-expired')) return "change the user's password in Salesforce and in the configuration";
+  if (reason.startsWith('verification-unavailable')) return 'allow the login API for this user, or configure an OAuth client';
+  if (reason.startsWith('salesforce-unreachable') || reason === 'lockout-guard' || reason === 'retry-backoff') return 'nothing: retried by itself';
+  return 'look at the email';
+}
+
+interface UserStatus {
+  kind: 'user';
+  username: string;
+  fingerprint: string | null;
+  storedAt: string | null;
+  emailDate: string | null;
+  verified: boolean | null;
+  destinations: string[];
+  /** A token that passed its login but is not yet in every destination. */
+  pending: { fingerprint: string; since: string; destinationsDone: string[] } | null;
+  lastRefusal: { fingerprint: string; reason: string; at: string; todo: string } | null;
+  failedLoginsLastHour: number;
+}
+
+interface MailboxStatus {
+  kind: 'mailbox';
+  mailbox: string;
+  key: string;
+  uidValidity: string;
+  lastUid: number;
+  lastContact: string | null;
+}
+
+/** The state file as `status` tells it: per user, then per mailbox. */
+export function describeState(data: LedgerSnapshot, now: Date): Array<UserStatus | MailboxStatus> {
+  const usernames = new Set([...Object.keys(data.applied), ...Object.values(data.rejected).map((r) => r.username), ...Object.values(data.verified).map((v) => v.username)]);
+  const users = [...usernames].sort().map((username): UserStatus => {
+    const applied = data.applied[username];
+    const refusals = Object.entries(data.rejected).filter(([, r]) => r.username === username).sort((a, b) => b[1].at.localeCompare(a[1].at));
+    const [latest] = refusals;
+    const newerThanApplied = latest && (!applied || latest[1].at > applied.storedAt);
+    const pending = Object.entries(data.verified).find(([fp, v]) => v.username === username && fp !== applied?.fingerprint);
+    return {
+      kind: 'user',
+      username,
+      fingerprint: applied?.fingerprint ?? null,
+      storedAt: applied?.storedAt ?? null,
+      emailDate: applied?.emailDate ?? null,
+      verified: applied?.verified ?? null,
+      destinations: applied?.destinations ?? [],
+      pending: pending ? { fingerprint: pending[0], since: pending[1].at, destinationsDone: [...(Object.entries(data.delivered).find(([fp]) => fp === pending[0])?.[1] ?? [])] } : null,
+      lastRefusal: latest && newerThanApplied ? { fingerprint: latest[0], reason: latest[1].reason, at: latest[1].at, todo: advice(latest[1].reason) } : null,
+      failedLoginsLastHour: (data.failedLogins[username] ?? []).filter((t) => now.getTime() - new Date(t).getTime() < 3_600_000).length,
+    };
+  });
+  const mailboxes = Object.entries(data.mailboxes).map(([key, m]): MailboxStatus => ({ kind: 'mailbox', mailbox: m.name ?? key, key, uidValidity: m.uidValidity, lastUid: m.lastUid, lastContact: m.lastContact ?? null }));
+  return [...users, ...mailboxes];
+}
+
+function table(rows: string[][]): string {
+  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
+  return rows.map((r) => r.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('  ').trimEnd()).join('\n');
+}
+
+/** `sftoken status`: what the state file knows, for a person or (--json) a script. No network. */
+export async function showStatus(config: Config, io: Io): Promise<number> {
+  const ledger = await Ledger.open(config.statePath);
+  const items = describeState(ledger.snapshot(), new Date());
+  if (config.json) {
+    io.stdout(items.map((item) => JSON.stringify(item)).join('\n') + (items.length ? '\n' : ''));
+    return 0;
+  }
+  const users = items.filter((i): i is UserStatus => i.kind === 'user');
+  const mailboxes = items.filter((i): i is MailboxStatus => i.kind === 'mailbox');
+  const out: string[] = [];
+  if (users.length === 0) out.push(`No token handled yet (state file ${config.statePath}).`);
+  else {
+    out.push(table([['USER', 'TOKEN', 'STORED', 'VERIFIED', 'WHERE'], ...users.map((u) => [u.username, u.fingerprint ?? '-', u.storedAt ?? '-', u.verified === null ? '-' : u.verified ? 'yes' : 'no', u.destinations.join(', ') || '-'])]));
+    for (const u of users) {
+      if (u.pending) out.push(`${u.username}: token ${u.pending.fingerprint} passed its login on ${u.pending.since} but is not yet in every destination (done: ${u.pending.destinationsDone.join(', ') || 'none'}); retried without another login`);
+      if (u.lastRefusal) out.push(`${u.username}: token ${u.lastRefusal.fingerprint} refused on ${u.lastRefusal.at} (${u.lastRefusal.reason}): ${u.lastRefusal.todo}`);
+    }
+  }
+  if (mailboxes.length) out.push('', table([['MAILBOX', 'LAST UID', 'LAST CONTACT'], ...mailboxes.map((m) => [m.mailbox, String(m.lastUid), m.lastContact ?? '-'])]));
+  io.stdout(out.join('\n') + '\n');
+  return 0;
+}
