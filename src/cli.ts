@@ -2,6 +2,7 @@ import { parseCommandArgs } from './app/args.js';
 import type { Command } from './app/command.js';
 import { commandHelp, overviewHelp } from './app/help.js';
 import { processIo, type Io } from './app/io.js';
+import { check } from './commands/check.js';
 import { deliver } from './commands/deliver.js';
 import { ingest } from './commands/ingest.js';
 import { replay } from './commands/replay.js';
@@ -13,7 +14,7 @@ import { TransientError, UsageError, describe } from './util/errors.js';
 import pkg from '../package.json' with { type: 'json' };
 
 /** The commands, in the order --help lists them; each declares its own options. */
-const COMMANDS: readonly Command[] = [watch, ingest, replay, deliver, status];
+const COMMANDS: readonly Command[] = [watch, ingest, replay, deliver, status, check];
 
 function commandName(c: Command): string {
   return c.usage.split(' ', 1)[0] ?? c.usage;

@@ -11,7 +11,8 @@ export const ingest: Command = {
   examples: [['SFTOKEN_IMAP_PASSWORD=… $0 ingest --since 7d --imap-host imap.acme.com --imap-user int@acme.com', 'recover after downtime']],
   async run(config, io) {
     const [mailbox, ...others] = config.mailboxes;
-    if (!mailbox || others.length) throw new UsageError('ingest reads one mailbox: give --imap-host and --imap-user');
+    if (!mailbox) throw new UsageError('--imap-host is required (or SFTOKEN_IMAP_HOST)');
+    if (others.length) throw new UsageError('ingest reads one mailbox');
     if (!mailbox.since) throw new UsageError('ingest needs --since: an ISO date, or a span such as 36h or 7d');
     const [{ buildContext }, { ingestMailbox }] = await Promise.all([import('../app/context.js'), import('../app/ingest.js')]);
     return ingestMailbox(await buildContext(config, io), mailbox, mailbox.since);

@@ -61,6 +61,8 @@ export interface Config {
   mailboxes: Mailbox[];
   /** How long a helper (exec destination, pass) may run before it counts as failed. */
   helperTimeoutMs: number;
+  /** check --login: one test login per account with the stored token. */
+  checkLogin: boolean;
   watch: WatchSettings;
 }
 
@@ -123,7 +125,8 @@ export async function resolveConfig({ flags, env, file, filePath = 'config file'
   const destinations = get('store').map((spec) => parseDestination(spec));
   const accounts = declared.has('loginUrl') ? await loadAccounts(file.accounts, env, { loginUrl: get('loginUrl'), apiVersion: get('apiVersion') }) : [];
   noSharedFiles(statePath, [...destinations, ...accounts.flatMap((a) => a.destinations ?? [])]);
-  const mailboxes = declared.has('imapHost')
+  // A mailbox only when one is named: ingest and watch require it, check looks at it if given.
+  const mailboxes = declared.has('imapHost') && get('imapHost') !== null
     ? [await mailboxFromFlags({ imapHost: get('imapHost'), imapPort: get('imapPort'), imapUser: get('imapUser'), imapTls: get('imapTls'), mailbox: get('mailbox'), after: get('after'), imapAccessTokenCommand: get('imapAccessTokenCommand'), since: get('since') }, { imapPassword: file.imapPassword, imapAccessToken: file.imapAccessToken }, env, filePath)]
     : [];
   const healthPort = get('healthPort');
@@ -140,6 +143,7 @@ export async function resolveConfig({ flags, env, file, filePath = 'config file'
     accounts,
     mailboxes,
     helperTimeoutMs: get('helperTimeout') * 1000,
+    checkLogin: get('login'),
     watch: {
       heartbeatMs: get('heartbeat') * 1000,
       idleRestartMs: get('idleRestart') * 1000,

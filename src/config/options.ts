@@ -35,6 +35,7 @@ export interface Settings {
   idleRestart: number;
   healthPort: number | null;
   healthHost: string;
+  login: boolean;
 }
 
 export type OptionKey = keyof Settings;
@@ -146,6 +147,7 @@ export const OPTIONS: { readonly [K in OptionKey]: Option<Settings[K]> } = {
   idleRestart: number('idle-restart', 'seconds after which IDLE is renewed', L.idleRestartSeconds),
   healthPort: maybeWhole('health-port', 'serve /healthz and /metrics on this port', 'off'),
   healthHost: text('health-host', 'address for the health server (0.0.0.0 in a container)', '127.0.0.1'),
+  login: bool('login', 'also make one test login per account with the stored token (counts toward the failed-login budget)', false),
 };
 
 /** Options by the part of the work they shape; a command lists the groups it uses. */
@@ -155,6 +157,7 @@ export const GROUPS = {
   mailbox: { title: 'Mailbox:', keys: ['imapHost', 'imapPort', 'imapUser', 'imapTls', 'mailbox', 'after', 'imapAccessTokenCommand', 'since'] },
   watch: { title: 'Watch:', keys: ['heartbeat', 'idleRestart', 'healthPort', 'healthHost'] },
   report: { title: 'Options:', keys: ['state', 'json'] },
+  check: { title: 'Check:', keys: ['login'] },
 } as const satisfies Record<string, { title: string; keys: readonly OptionKey[] }>;
 
 export type GroupName = keyof typeof GROUPS;

@@ -1,0 +1,132 @@
+import { access, constants } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import type { Config } from '../config/index.js';
+import { BARE_CONTEXT } from '../stores/index.js';
+import { describe } from '../util/errors.js';
+import type { Io } from './io.js';
+
+interface Finding {
+  ok: boolean;
+  what: string;
+  detail: string;
+}
+
+// A check that has not answered by then says so, rather than holding up the rest.
+const CHECK_TIMEOUT_MS = 10_000;
+
+async function within<T>(work: Promise<T>, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: no answer within ${CHECK_TIMEOUT_MS / 1000} s`)), CHECK_TIMEOUT_MS)));
+  try {
+    return await Promise.race([work, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function probe(what: string, work: () => Promise<string>): Promise<Finding> {
+  try {
+    return { ok: true, what, detail: await within(work(), what) };
+  } catch (err) {
+    return { ok: false, what, detail: describe(err).split('\n')[0] ?? 'failed' };
+  }
+}
+
+/** The state file's folder can be written (or made), so the ledger can be saved. */
+async function stateWritable(path: string): Promise<string> {
+  let dir = dirname(path);
+  for (;;) {
+    try {
+      await access(dir, constants.W_OK);
+      return `state file ${path}`;
+    } catch {
+      const parent = dirname(dir);
+      if (parent === dir) throw new Error(`cannot write the state file's folder ${dirname(path)}`);
+      dir = parent;
+    }
+  }
+}
+
+/** Any HTTP answer from the login URL proves the endpoint is reachable; no login is sent. */
+async function reachable(url: string): Promise<string> {
+  try {
+    const response = await fetch(new URL('/services/Soap/u/64.0', url), { method: 'GET', redirect: 'manual' });
+    return `${url} answers (HTTP ${response.status})`;
+  } catch (err) {
+    const cause: unknown = err instanceof Error && err.cause !== undefined ? err.cause : err;
+    throw new Error(`${url} cannot be reached (${describe(cause)}): check --login-url, the proxy and the firewall`);
+  }
+}
+
+async function dnsAnswers(): Promise<string> {
+  const { Resolver } = await import('node:dns/promises');
+  const resolver = new Resolver({ timeout: 3000, tries: 1 });
+  try {
+    await resolver.resolveTxt('salesforce.com');
+  } catch (err) {
+    throw new Error(`DNS does not answer for salesforce.com (${describe(err)}): DKIM keys cannot be fetched; fix DNS on this host, or give the keys with --dkim-keys`);
+  }
+  return 'DNS answers (DKIM keys can be fetched)';
+}
+
+async function mailboxReady(config: Config, index: number): Promise<string> {
+  const mailbox = config.mailboxes[index];
+  if (!mailbox) throw new Error('no such mailbox');
+  const { connectImap, openMailbox } = await import('../sources/imap/connect.js');
+  const client = await connectImap(mailbox, config.watch.idleRestartMs);
+  try {
+    await openMailbox(client, mailbox.folder);
+    const offers = ['IDLE', 'CONDSTORE'].filter((c) => client.capabilities.has(c));
+    const missing = ['IDLE', 'CONDSTORE'].filter((c) => !client.capabilities.has(c));
+    return `${mailbox.user} at ${mailbox.host}:${mailbox.port}, folder ${mailbox.folder}: login ok; offers ${offers.join(', ') || 'neither IDLE nor CONDSTORE'}${missing.includes('IDLE') ? ' (watch will poll every heartbeat)' : ''}`;
+  } finally {
+    await client.logout().catch(() => client.close());
+  }
+}
+
+/**
+ * `sftoken check`: the configuration end to end, changing nothing: each destination writable,
+ * the state file's folder, the login endpoint, DNS for DKIM, each mailbox. With `--login`, one
+ * test login per account with the token the first destination holds (it counts toward the
+ * failed-login budget, like any login).
+ */
+export async function checkAll(config: Config, io: Io, login: boolean): Promise<number> {
+  const findings: Finding[] = [];
+  findings.push(await probe('state', () => stateWritable(config.statePath)));
+  const destinations = [...config.destinations, ...config.accounts.flatMap((a) => a.destinations ?? [])];
+  const passwords = new Map(config.accounts.map((a) => [a.username, a.password]));
+  const context = { ...BARE_CONTEXT, passwordFor: (u: string) => passwords.get(u) ?? null, passwordUsers: [...passwords.keys()], helperTimeoutMs: config.helperTimeoutMs };
+  for (const d of new Map(destinations.map((x) => [x.spec, x])).values()) findings.push(await probe(`destination ${d.spec}`, async () => `${(await d.open(context)).description} can be written`));
+  if (config.accounts.length === 0 && config.verify) findings.push({ ok: false, what: 'accounts', detail: 'no Salesforce account: set SFTOKEN_SF_USERNAME and SFTOKEN_SF_PASSWORD, or list accounts in the config file' });
+  for (const url of new Set(config.accounts.map((a) => a.loginUrl))) findings.push(await probe(`login endpoint`, () => reachable(url)));
+  if (config.trust.mode === 'dkim' && !config.trust.dkimKeys) findings.push(await probe('dns', dnsAnswers));
+  for (const [i, m] of config.mailboxes.entries()) findings.push(await probe(`mailbox ${m.name}`, () => mailboxReady(config, i)));
+  if (login) findings.push(...(await testLogins(config)));
+  for (const f of findings) io.stdout(`${f.ok ? 'ok  ' : 'FAIL'}  ${f.what}: ${f.detail}\n`);
+  return findings.every((f) => f.ok) ? 0 : 1;
+}
+
+/** One test login per account, with the token its first destination that can be read holds. */
+async function testLogins(config: Config): Promise<Finding[]> {
+  const { buildContext } = await import('./context.js');
+  const { fingerprint } = await import('../util/fingerprint.js');
+  const silent = { stdin: process.stdin, stdout: () => undefined, stderr: () => undefined, env: {} };
+  const ctx = await buildContext({ ...config, dryRun: false, verify: true }, silent);
+  const findings: Finding[] = [];
+  for (const account of config.accounts) {
+    findings.push(
+      await probe(`login ${account.username}`, async () => {
+        const stores = ctx.deps.destinations?.(account.username) ?? [];
+        let token: string | null = null;
+        for (const { store } of stores) token ??= await store.get(account.username).catch(() => null);
+        if (!token) throw new Error('no stored token to test with (a destination that can be read back: keychain or file)');
+        const fp = fingerprint(token);
+        const verdict = await ctx.deps.verifier?.verify(account.username, token, fp);
+        await ctx.checkpoint();
+        if (verdict?.verdict === 'accepted') return `the stored token ${fp} logs in`;
+        throw new Error(`the stored token ${fp} does not log in (${verdict && 'reason' in verdict ? verdict.reason : 'no verifier'})`);
+      }),
+    );
+  }
+  return findings;
+}
