@@ -7,11 +7,12 @@ import { registerSecret } from '../util/redact.js';
  * Where a secret comes from, in a config file: never the secret itself, so that a config file
  * can be committed, mounted or printed. `file` suits container secrets (/run/secrets/…).
  */
-type SecretRef = { env: string } | { file: string } | { keychain: { service: string; account: string } };
+type SecretRef = { env: string } | { file: string } | { credential: string } | { keychain: { service: string; account: string } };
 
 function isSecretRef(value: unknown): value is SecretRef {
   if (value === null || typeof value !== 'object' || Object.keys(value).length !== 1) return false;
   if (('env' in value && typeof value.env === 'string') || ('file' in value && typeof value.file === 'string')) return true;
+  if ('credential' in value && typeof value.credential === 'string' && /^[A-Za-z0-9_.-]+$/.test(value.credential)) return true;
   const k = 'keychain' in value ? value.keychain : undefined;
   return k !== null && typeof k === 'object' && 'service' in k && typeof k.service === 'string' && 'account' in k && typeof k.account === 'string';
 }
@@ -21,16 +22,21 @@ export async function resolveSecret(ref: unknown, origin: string, env: NodeJS.Pr
   if (typeof ref === 'string') {
     throw new UsageError(`${origin}: write a reference such as {"env": "NAME"} or {"file": "/run/secrets/x"}, not the secret itself`);
   }
-  if (!isSecretRef(ref)) throw new UsageError(`${origin}: expected {"env": …}, {"file": …} or {"keychain": {"service": …, "account": …}}`);
+  if (!isSecretRef(ref)) throw new UsageError(`${origin}: expected {"env": …}, {"file": …}, {"credential": …} or {"keychain": {"service": …, "account": …}}`);
   let secret: string | null | undefined;
   if ('env' in ref) {
     secret = env[ref.env];
     if (!secret) throw new UsageError(`${origin}: environment variable ${ref.env} is not set`);
-  } else if ('file' in ref) {
+  } else if ('file' in ref || 'credential' in ref) {
+    // A systemd credential (LoadCredential=) is a file in $CREDENTIALS_DIRECTORY, readable by
+    // this service alone.
+    const dir = env.CREDENTIALS_DIRECTORY;
+    if ('credential' in ref && !dir) throw new UsageError(`${origin}: {"credential": "${ref.credential}"} needs systemd's LoadCredential= (CREDENTIALS_DIRECTORY is not set)`);
+    const path = 'file' in ref ? ref.file : `${dir}/${ref.credential}`;
     try {
-      secret = (await readFile(ref.file, 'utf8')).replace(/\r?\n$/, '');
+      secret = (await readFile(path, 'utf8')).replace(/\r?\n$/, '');
     } catch (err) {
-      throw new UsageError(`${origin}: cannot read ${ref.file}: ${errnoCode(err) ?? describe(err)}`);
+      throw new UsageError(`${origin}: cannot read ${path}: ${errnoCode(err) ?? describe(err)}`);
     }
   } else {
     // Read through the keychain destination itself, so that only stores/ knows the library.

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
 import { tidy, writableFolder, writeFileAtomic } from '../state/atomic-file.js';
 import { withFileLock } from '../state/lock.js';
@@ -32,7 +32,10 @@ function isContent(value: unknown): value is FileContent {
 export class FileStore implements SecretStore {
   readonly description: string;
 
-  constructor(private readonly path: string) {
+  constructor(
+    private readonly path: string,
+    private readonly mode = 0o600,
+  ) {
     this.description = `file:${path}`;
   }
 
@@ -65,7 +68,11 @@ export class FileStore implements SecretStore {
       await withFileLock(this.path, async () => {
         const content = await this.read();
         content[username] = { token, fingerprint: meta.fingerprint, emailDate: meta.emailDate, storedAt: new Date().toISOString(), verified: meta.verified };
-        await writeFileAtomic(this.path, JSON.stringify(content, null, 2) + '\n');
+        // The file keeps the mode and owner it has (an admin may have given a group read access);
+        // a new one gets the configured mode, 0600 unless ?mode= says otherwise.
+        const info = await stat(this.path).catch(() => null);
+        const keep = info ? { mode: info.mode & 0o7777, uid: info.uid, gid: info.gid } : { mode: this.mode, uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 };
+        await writeFileAtomic(this.path, JSON.stringify(content, null, 2) + '\n', keep);
       });
     } catch (err) {
       if (err instanceof UsageError || err instanceof TransientError) throw err;
@@ -74,18 +81,22 @@ export class FileStore implements SecretStore {
   }
 }
 
-export const fileBackend: StoreBackend<{ path: string }> = {
+export const fileBackend: StoreBackend<{ path: string; mode: number }> = {
   scheme: 'file',
-  usage: 'file:<path>',
+  usage: 'file:<path>[?mode=0640]',
   parse(rest) {
-    if (!rest) throw new UsageError('--store file needs a path: file:<path>');
-    return { path: isAbsolute(rest) ? rest : resolve(rest) };
+    const [path = '', query = ''] = rest.split('?', 2);
+    if (!path) throw new UsageError('--store file needs a path: file:<path>');
+    const modeText = new URLSearchParams(query).get('mode') ?? '0600';
+    // Owner read-write always; the group may read; nobody else: the file holds live credentials.
+    if (!/^0?6[04]0$/.test(modeText)) throw new UsageError(`--store file:${path}: mode ${modeText} must be 0600 or 0640`);
+    return { path: isAbsolute(path) ? path : resolve(path), mode: Number.parseInt(modeText, 8) };
   },
   files: ({ path }) => [path],
-  async open({ path }) {
+  async open({ path, mode }) {
     await writableFolder(path, 'token file');
     await tidy(path);
-    const store = new FileStore(path);
+    const store = new FileStore(path, mode);
     // A corrupt file is found before any login is spent, not after.
     await store.get('').catch((err: unknown) => {
       if (err instanceof UsageError) throw err;

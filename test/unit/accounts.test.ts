@@ -20,3 +20,14 @@ test('a login URL must be https, or http to this machine only', async () => {
 test('a password written into the config file itself is refused', async () => {
   await assert.rejects(loadAccounts([{ username: 'a@acme.com', password: 'literal' }], {}, defaults('https://login.salesforce.com')), /not the secret itself/);
 });
+
+test('a password can be a systemd credential: {"credential": name} reads $CREDENTIALS_DIRECTORY/name', async () => {
+  const { mkdtemp, writeFile } = await import('node:fs/promises');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const dir = await mkdtemp(join(tmpdir(), 'sftoken-cred-'));
+  await writeFile(join(dir, 'sf-password'), 'from-a-credential\n');
+  const [a] = await loadAccounts([{ username: 'a@acme.com', password: { credential: 'sf-password' } }], { CREDENTIALS_DIRECTORY: dir }, defaults('https://login.salesforce.com'));
+  assert.equal(a?.password, 'from-a-credential');
+  await assert.rejects(loadAccounts([{ username: 'a@acme.com', password: { credential: 'sf-password' } }], {}, defaults('https://login.salesforce.com')), /needs systemd's LoadCredential=/);
+});

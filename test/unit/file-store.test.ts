@@ -36,10 +36,23 @@ test('the file store never overwrites a file it cannot read as JSON', async () =
 test('store specs: keychain with or without a service, file with a path, nothing else', async () => {
   assert.deepEqual(keychainBackend.parse(''), { service: 'salesforce-security-token' });
   assert.deepEqual(keychainBackend.parse('my-svc'), { service: 'my-svc' });
-  assert.deepEqual(fileBackend.parse('/x/y.json'), { path: '/x/y.json' });
+  assert.deepEqual(fileBackend.parse('/x/y.json'), { path: '/x/y.json', mode: 0o600 });
+  assert.deepEqual(fileBackend.parse('/x/y.json?mode=0640'), { path: '/x/y.json', mode: 0o640 });
+  assert.throws(() => fileBackend.parse('/x/y.json?mode=0644'), /must be 0600 or 0640/);
   assert.throws(() => parseDestination('file:'), UsageError);
   assert.throws(() => parseDestination('vault:secret/sf'), /unknown store "vault"/);
   const inTemp = join(await tempDir(), 'y.json');
   assert.equal((await parseDestination(`file:${inTemp}`).open(BARE_CONTEXT)).description, `file:${inTemp}`);
   await assert.rejects(parseDestination('file:/no/such/folder/y.json').open(BARE_CONTEXT), /folder \/no\/such\/folder does not exist/);
+});
+
+test('the token file keeps the mode an admin gave it, and a new one takes ?mode=', async () => {
+  const dir = await tempDir();
+  const shared = join(dir, 'shared.json');
+  await writeFile(shared, '{}', { mode: 0o640 });
+  await new FileStore(shared).set('a@acme.com', 'TokenA1234567890123456789', meta);
+  assert.equal((await stat(shared)).mode & 0o777, 0o640);
+  const created = join(dir, 'created.json');
+  await new FileStore(created, 0o640).set('a@acme.com', 'TokenA1234567890123456789', meta);
+  assert.equal((await stat(created)).mode & 0o777, 0o640);
 });
