@@ -21,6 +21,7 @@ export async function runBatch(ctx: RunContext, messages: readonly RawMessage[])
   }
   const records = handled.map((h) => h.record);
   print(ctx, records);
+  ctx.notifier?.handled(records);
   ctx.log.info('batch done', { messages: records.length, ...summarize(records) });
   return handled;
 }

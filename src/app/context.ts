@@ -1,6 +1,7 @@
 import type { Config } from '../config/index.js';
 import type { OpenDestination, PipelineDeps } from '../pipeline/types.js';
 import type { Destination, StoreContext } from '../stores/index.js';
+import { createNotifier, type Notifier } from '../notify/index.js';
 import { tidy } from '../state/atomic-file.js';
 import { Ledger, type MailboxMarks } from '../state/ledger.js';
 import { buildTrustPolicy, trustFingerprint } from '../trust/index.js';
@@ -18,6 +19,8 @@ export interface RunContext {
   checkpoint(): Promise<void>;
   /** The ledger's view for mailbox sources: their high-water marks. */
   marks: MailboxMarks;
+  /** --notify: told about every batch; null without targets. */
+  notifier: Notifier | null;
 }
 
 /**
@@ -73,5 +76,6 @@ export async function buildContext(config: Config, io: Io): Promise<RunContext> 
     deps: { trust, trustFingerprint: await trustFingerprint(config.trust), ledger, checkpoint, destinations, verifier, knownUser: known.size ? (username) => known.has(username) : null, maxMessageBytes: config.maxMessageBytes, log },
     checkpoint,
     marks: ledger,
+    notifier: config.dryRun ? null : createNotifier(config.notify, log),
   };
 }

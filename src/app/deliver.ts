@@ -20,5 +20,6 @@ export async function deliverOne(config: Config, io: Io, input: NodeJS.ReadableS
   const ctx = await buildContext(config, io);
   const message = await stdinMessage(input, config.maxMessageBytes);
   const [handled] = await runBatch(ctx, [message]);
+  await ctx.notifier?.flush();
   return handled?.record.outcome === 'failed' ? EX_TEMPFAIL : EX_OK;
 }

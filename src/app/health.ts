@@ -24,6 +24,9 @@ export class Liveness implements WatchEvents {
   private readonly outcomes = new Map<OutcomeKind, number>();
   private readonly users = new Map<string, UserState>();
 
+  /** `notificationFailures` counts --notify messages that could not be delivered. */
+  constructor(private readonly notificationFailures: () => number = () => 0) {}
+
   contact(at: Date = new Date()): void {
     this.lastSuccess = at;
   }
@@ -82,6 +85,9 @@ export class Liveness implements WatchEvents {
       '# HELP sftoken_imap_last_success_timestamp_seconds When the last IMAP round trip succeeded.',
       '# TYPE sftoken_imap_last_success_timestamp_seconds gauge',
       `sftoken_imap_last_success_timestamp_seconds ${this.lastSuccess ? seconds(this.lastSuccess) : 0}`,
+      '# HELP sftoken_notifications_failed_total Notifications (--notify) that could not be delivered.',
+      '# TYPE sftoken_notifications_failed_total counter',
+      `sftoken_notifications_failed_total ${this.notificationFailures()}`,
       '# HELP sftoken_token_last_outcome The last outcome for each user\'s token: 1 for that outcome, 0 for the others.',
       '# TYPE sftoken_token_last_outcome gauge',
       ...users.flatMap(([u, s]) => OUTCOMES.map((o) => `sftoken_token_last_outcome{username="${label(u)}",outcome="${o}"} ${o === s.outcome ? 1 : 0}`)),

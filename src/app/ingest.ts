@@ -13,6 +13,7 @@ export async function ingestMailbox(ctx: RunContext, mailbox: Mailbox, since: Da
     client = await connectImap(mailbox, ctx.config.watch.idleRestartMs);
     const box = await openMailbox(client, mailbox.folder);
     const { handled } = await sweep(client, mailbox, { uidValidity: box.uidValidity, since, afterUid: 0 }, (messages) => runBatch(ctx, messages), sweepOptions(ctx));
+    await ctx.notifier?.flush();
     return exitCodeFor(handled.map((h) => h.record));
   } catch (err) {
     if (err instanceof UsageError) throw err;

@@ -10,6 +10,7 @@ export async function replayFiles(config: Config, io: Io, paths: readonly string
   const { messages, problems } = await listFiles(paths);
   for (const p of problems) io.stderr(`sftoken: ${p}\n`);
   const handled = await runBatch(ctx, messages);
+  await ctx.notifier?.flush();
   if (problems.length) return 2;
   return exitCodeFor(handled.map((h) => h.record));
 }

@@ -6,7 +6,7 @@ import { UsageError } from '../util/errors.js';
 export const ingest: Command = {
   usage: 'ingest',
   describe: 'search the mailbox once (--since), process what it finds, exit',
-  groups: ['common', 'login', 'mailbox'],
+  groups: ['common', 'login', 'mailbox', 'notify'],
   secrets: [...LOGIN_SECRETS, ...IMAP_SECRETS],
   examples: [['SFTOKEN_IMAP_PASSWORD=… $0 ingest --since 7d --imap-host imap.acme.com --imap-user int@acme.com', 'recover after downtime']],
   async run(config, io) {

@@ -5,7 +5,7 @@ import { LOGIN_SECRETS } from '../config/index.js';
 export const replay: Command = {
   usage: 'replay <path..>',
   describe: 'process saved .eml files and directories as one batch',
-  groups: ['common', 'login'],
+  groups: ['common', 'login', 'notify'],
   positional: { name: 'path', describe: 'files, or directories searched for *.eml' },
   secrets: LOGIN_SECRETS,
   examples: [

@@ -63,6 +63,8 @@ export interface Config {
   helperTimeoutMs: number;
   /** check --login: one test login per account with the stored token. */
   checkLogin: boolean;
+  /** --notify: where to tell people about stored, refused and failed tokens. */
+  notify: string[];
   watch: WatchSettings;
 }
 
@@ -144,6 +146,7 @@ export async function resolveConfig({ flags, env, file, filePath = 'config file'
     mailboxes,
     helperTimeoutMs: get('helperTimeout') * 1000,
     checkLogin: get('login'),
+    notify: get('notify'),
     watch: {
       heartbeatMs: get('heartbeat') * 1000,
       idleRestartMs: get('idleRestart') * 1000,

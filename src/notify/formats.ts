@@ -1,0 +1,48 @@
+import type { MessageRecord } from '../pipeline/types.js';
+
+/** What a notification says: never a token or password, only what the record already shows. */
+export interface NotificationEvent {
+  outcome: MessageRecord['outcome'];
+  reason: string | null;
+  username: string | null;
+  fingerprint: string | null;
+  source: string;
+  at: string;
+  /** What a person should do, when anything. */
+  note: string | null;
+}
+
+function sentence(e: NotificationEvent): string {
+  const who = e.username ?? 'a token email';
+  const token = e.fingerprint ? ` (${e.fingerprint})` : '';
+  const head =
+    e.outcome === 'stored'
+      ? `sftoken: the new security token of ${who}${token} is stored`
+      : e.outcome === 'rejected'
+        ? `sftoken: a token email for ${who}${token} was refused: ${e.reason ?? 'unknown reason'}`
+        : `sftoken: the token of ${who}${token} could not be stored yet: ${e.reason ?? 'unknown reason'}`;
+  return [head, e.note ? `What to do: ${e.note}` : null, `Source: ${e.source}, ${e.at}`].filter(Boolean).join('\n');
+}
+
+/** Slack incoming webhook: a `text` message. */
+export function slackPayload(e: NotificationEvent): object {
+  return { text: sentence(e) };
+}
+
+/** Microsoft Teams through a Workflows webhook: an Adaptive Card in a message. */
+export function teamsPayload(e: NotificationEvent): object {
+  return {
+    type: 'message',
+    attachments: [
+      {
+        contentType: 'application/vnd.microsoft.card.adaptive',
+        content: { type: 'AdaptiveCard', version: '1.4', $schema: 'http://adaptivecards.io/schemas/adaptive-card.json', body: sentence(e).split('\n').map((text, i) => ({ type: 'TextBlock', text, wrap: true, ...(i === 0 ? { weight: 'Bolder' } : {}) })) },
+      },
+    ],
+  };
+}
+
+/** Any other URL: the event as JSON. */
+export function jsonPayload(e: NotificationEvent): object {
+  return { ...e };
+}

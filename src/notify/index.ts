@@ -1,0 +1,116 @@
+import type { MessageRecord } from '../pipeline/types.js';
+import { backoffMs } from '../util/backoff.js';
+import { UsageError, describe } from '../util/errors.js';
+import type { Logger } from '../util/log.js';
+import { isLoopback } from '../util/loopback.js';
+import { jsonPayload, slackPayload, teamsPayload, type NotificationEvent } from './formats.js';
+
+// A receiver that is down is tried a few times over some seconds, then given up and logged:
+// a notification must never hold up a token.
+const ATTEMPTS = 4;
+const BACKOFF_BASE_MS = 1000;
+const BACKOFF_CAP_MS = 8000;
+const REQUEST_TIMEOUT_MS = 10_000;
+// How long a one-shot command waits for notifications still on their way before it exits.
+export const FLUSH_TIMEOUT_MS = 15_000;
+
+type Format = (e: NotificationEvent) => object;
+
+interface Target {
+  url: URL;
+  format: Format;
+  label: string;
+}
+
+/**
+ * `--notify <url>`: Slack and Teams (Workflows) webhooks are known by their host, or named with a
+ * `slack:` / `teams:` prefix; any other URL gets the JSON event. https only (http to this
+ * machine), since the URL itself is a credential for the channel.
+ */
+export function parseTarget(spec: string): Target {
+  const prefixed = /^(slack|teams|json):(https?:.*)$/.exec(spec);
+  const raw = prefixed?.[2] ?? spec;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new UsageError(`--notify "${spec}" is not a URL`);
+  }
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopback(url.hostname))) throw new UsageError(`--notify ${url.host}: must be https (http only for a loopback host)`);
+  const kind = prefixed?.[1] ?? (url.hostname === 'hooks.slack.com' ? 'slack' : /(^|\.)logic\.azure\.com$|(^|\.)powerplatform\.com$/.test(url.hostname) ? 'teams' : 'json');
+  const format = kind === 'slack' ? slackPayload : kind === 'teams' ? teamsPayload : jsonPayload;
+  // The path of a webhook URL is its secret: logs name the host only.
+  return { url, format, label: `${kind}:${url.host}` };
+}
+
+export interface Notifier {
+  /** Queues a notification per record worth telling; returns at once. */
+  handled(records: readonly MessageRecord[]): void;
+  /** Waits (bounded) for notifications still on their way: before a one-shot command exits. */
+  flush(): Promise<void>;
+  readonly failures: number;
+}
+
+function worthTelling(r: MessageRecord): boolean {
+  return r.outcome === 'stored' || r.outcome === 'failed' || (r.outcome === 'rejected' && r.reason !== 'already-rejected');
+}
+
+export function createNotifier(specs: readonly string[], log: Logger): Notifier | null {
+  if (specs.length === 0) return null;
+  const targets = specs.map(parseTarget);
+  const pending = new Set<Promise<void>>();
+  // A failure retried on every heartbeat is told once, not once a minute.
+  const toldFailures = new Set<string>();
+  let failures = 0;
+
+  const post = async (target: Target, body: string): Promise<void> => {
+    for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
+      try {
+        const response = await fetch(target.url, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+        if (response.ok) return;
+        // 4xx: the receiver will not take it however often it is sent.
+        if (response.status < 500) throw new Error(`HTTP ${response.status}`);
+        log.debug('notification refused for now; will retry', { target: target.label, status: response.status });
+      } catch (err) {
+        if (/^HTTP 4/.test(describe(err))) throw err;
+        log.debug('notification not delivered; will retry', { target: target.label, error: describe(err) });
+      }
+      if (attempt + 1 < ATTEMPTS) await new Promise((resolve) => setTimeout(resolve, backoffMs(attempt, BACKOFF_BASE_MS, BACKOFF_CAP_MS)));
+    }
+    throw new Error(`no answer after ${ATTEMPTS} attempts`);
+  };
+
+  const send = (event: NotificationEvent): void => {
+    const body = (target: Target) => JSON.stringify(target.format(event));
+    for (const target of targets) {
+      const job: Promise<void> = post(target, body(target))
+        .catch((err: unknown) => {
+          failures++;
+          log.warn('notification could not be delivered', { target: target.label, outcome: event.outcome, username: event.username, error: describe(err) });
+        })
+        .finally(() => pending.delete(job));
+      pending.add(job);
+    }
+  };
+
+  return {
+    get failures() {
+      return failures;
+    },
+    handled(records) {
+      for (const r of records.filter(worthTelling)) {
+        if (r.outcome === 'failed') {
+          const key = `${r.fingerprint ?? r.source}|${r.reason ?? ''}`;
+          if (toldFailures.has(key)) continue;
+          toldFailures.add(key);
+        }
+        send({ outcome: r.outcome, reason: r.reason ?? null, username: r.username ?? null, fingerprint: r.fingerprint ?? null, source: r.source, at: new Date().toISOString(), note: r.note ?? null });
+      }
+    },
+    async flush() {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([Promise.all([...pending]), new Promise((resolve) => (timer = setTimeout(resolve, FLUSH_TIMEOUT_MS)))]);
+      clearTimeout(timer);
+    },
+  };
+}
