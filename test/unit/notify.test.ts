@@ -7,7 +7,7 @@ const event = { outcome: 'rejected' as const, reason: 'login-rejected:INVALID_LO
 
 test('Slack and Teams webhooks are known by their host; anything else gets JSON; logs show the host only', () => {
   assert.equal(parseTarget('https://hooks.slack.com/services/T0/B0/secret').label, 'slack:hooks.slack.com');
-  assert.equal(parseTarget('https://prod-12.westus.logic.azure.com:443/workflows/abc/triggers/manual/paths/invoke?sig=secret').label, 'teams:prod-12.westus.logic.azure.com:443');
+  assert.equal(parseTarget('https://prod-12.westus.logic.azure.com:443/workflows/abc/triggers/manual/paths/invoke?sig=secret').label, 'teams:prod-12.westus.logic.azure.com');
   assert.equal(parseTarget('https://alerts.acme.com/sftoken').label, 'json:alerts.acme.com');
   assert.equal(parseTarget('teams:http://127.0.0.1:8080/x').label, 'teams:127.0.0.1:8080');
   assert.throws(() => parseTarget('http://alerts.acme.com/x'), /must be https/);
