@@ -108,7 +108,19 @@ function noSharedFiles(statePath: string, destinations: readonly Destination[]):
 /** Merges the sources, flag > env > file > default, validates every value and reads secrets. */
 export async function resolveConfig({ flags, env, file, filePath = 'config file', groups = ['common', 'login'] }: ConfigSources): Promise<Config> {
   const declared = new Set<OptionKey>(groups.flatMap((g) => GROUPS[g].keys));
-  const get = <K extends OptionKey>(key: K): Settings[K] => {
+  // Every problem is collected and reported in one line at the end, so that a first setup with
+  // several mistakes is fixed in one round, not one run per mistake.
+  const problems = new Set<string>();
+  const attempt = async <T>(work: () => T | Promise<T>, fallback: T): Promise<T> => {
+    try {
+      return await work();
+    } catch (err) {
+      if (!(err instanceof UsageError)) throw err;
+      problems.add(err.message);
+      return fallback;
+    }
+  };
+  const read = <K extends OptionKey>(key: K): Settings[K] => {
     const option = OPTIONS[key];
     if (!declared.has(key)) return option.default;
     const fromFlag = flags[key];
@@ -119,18 +131,32 @@ export async function resolveConfig({ flags, env, file, filePath = 'config file'
     if (fromFile !== undefined) return option.parse(fromFile, `${filePath}: ${key}`);
     return option.default;
   };
-  const trust: TrustSettings = { mode: get('trust'), dkimKeys: get('dkimKeys'), authservId: get('authservId'), forwarders: forwarders(file.trustedForwarders, filePath) };
+  const get = <K extends OptionKey>(key: K): Settings[K] => {
+    try {
+      return read(key);
+    } catch (err) {
+      if (!(err instanceof UsageError)) throw err;
+      problems.add(err.message);
+      return OPTIONS[key].default;
+    }
+  };
+  const trust: TrustSettings = { mode: get('trust'), dkimKeys: get('dkimKeys'), authservId: get('authservId'), forwarders: await attempt(() => forwarders(file.trustedForwarders, filePath), []) };
   if (trust.mode === 'auth-results' && !trust.authservId) {
-    throw new UsageError('--trust auth-results needs --authserv-id: the name your receiving mail server writes in Authentication-Results');
+    problems.add('--trust auth-results needs --authserv-id: the name your receiving mail server writes in Authentication-Results');
   }
   const statePath = get('state') ?? defaultStatePath(env);
-  const destinations = get('store').map((spec) => parseDestination(spec));
-  const accounts = declared.has('loginUrl') ? await loadAccounts(file.accounts, env, { loginUrl: get('loginUrl'), apiVersion: get('apiVersion') }) : [];
-  noSharedFiles(statePath, [...destinations, ...accounts.flatMap((a) => a.destinations ?? [])]);
+  const destinations = (await Promise.all(get('store').map((spec) => attempt(() => [parseDestination(spec)], [])))).flat();
+  const accounts = declared.has('loginUrl') ? await attempt(() => loadAccounts(file.accounts, env, { loginUrl: get('loginUrl'), apiVersion: get('apiVersion') }), []) : [];
+  await attempt(() => noSharedFiles(statePath, [...destinations, ...accounts.flatMap((a) => a.destinations ?? [])]), undefined);
   // A mailbox only when one is named: ingest and watch require it, check looks at it if given.
-  const mailboxes = declared.has('imapHost') && get('imapHost') !== null
-    ? [await mailboxFromFlags({ imapHost: get('imapHost'), imapPort: get('imapPort'), imapUser: get('imapUser'), imapTls: get('imapTls'), mailbox: get('mailbox'), after: get('after'), imapAccessTokenCommand: get('imapAccessTokenCommand'), since: get('since') }, { imapPassword: file.imapPassword, imapAccessToken: file.imapAccessToken }, env, filePath)]
-    : [];
+  const mailboxes =
+    declared.has('imapHost') && get('imapHost') !== null
+      ? await attempt(
+          async () => [await mailboxFromFlags({ imapHost: get('imapHost'), imapPort: get('imapPort'), imapUser: get('imapUser'), imapTls: get('imapTls'), mailbox: get('mailbox'), after: get('after'), imapAccessTokenCommand: get('imapAccessTokenCommand'), since: get('since') }, { imapPassword: file.imapPassword, imapAccessToken: file.imapAccessToken }, env, filePath)],
+          [],
+        )
+      : [];
+  if (problems.size) throw new UsageError([...problems].join('; '));
   const healthPort = get('healthPort');
   return {
     dryRun: get('dryRun'),

@@ -59,3 +59,10 @@ test('an unknown config file key suggests the closest known one', async () => {
   await writeFile(join(dir, 'e.json'), '{"completelyElse": 1}');
   assert.throws(() => loadConfigFile(join(dir, 'e.json')), (e: unknown) => e instanceof Error && !e.message.includes('did you mean'));
 });
+
+test('every problem in a configuration is reported at once, in one line', async () => {
+  const err = await resolveConfig({ flags: { store: 'ftp:x', maxMessageBytes: -1 }, env: { SFTOKEN_JSON: 'maybe' }, file: { trust: 'vibes' }, filePath: 'c.json' }).catch((e: unknown) => e);
+  assert.ok(err instanceof UsageError);
+  assert.ok(!err.message.includes('\n'));
+  for (const part of [/unknown store "ftp"/, /--max-message-bytes: expected a whole number/, /SFTOKEN_JSON: expected true or false/, /c\.json: trust: "vibes" is not one of/]) assert.match(err.message, part);
+});
