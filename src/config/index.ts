@@ -156,6 +156,7 @@ export async function resolveConfig({ flags, env, file, filePath = 'config file'
           [],
         )
       : [];
+  for (const key of declared) get(key);
   if (problems.size) throw new UsageError([...problems].join('; '));
   const healthPort = get('healthPort');
   return {
