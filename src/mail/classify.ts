@@ -22,7 +22,13 @@ export function isSalesforceDomain(address: string): boolean {
   return domain === 'salesforce.com' || domain.endsWith('.salesforce.com');
 }
 
-type Classification = { tokenEmail: true; by: 'subject' | 'label' | 'structure' } | { tokenEmail: false };
+/**
+ * What an email is, as far as can be told before its sender is trusted: a token email (by its
+ * subject, or by known labels in mail from Salesforce), possibly one (mail from Salesforce in a
+ * language whose labels are unknown: only its structure can tell, and that is read after the
+ * trust check), or not one.
+ */
+type Classification = { kind: 'token'; by: 'subject' | 'label' } | { kind: 'if-structured' } | { kind: 'other' };
 
 /**
  * Is this a security-token email at all? Only the question of what the email is; whether it can
@@ -30,19 +36,21 @@ type Classification = { tokenEmail: true; by: 'subject' | 'label' | 'structure' 
  * one, and is then rejected loudly rather than ignored quietly.
  *
  * A token email has a token email's subject, or comes from Salesforce with a token email's
- * body: a username line and a token line (known labels, or, in a language whose labels are
- * unknown, a username-shaped value directly followed by a token-shaped one). The words
- * "security token" alone decide nothing: Salesforce's error mail and help digests use them too.
+ * body: a username line and a token line. The words "security token" alone decide nothing:
+ * Salesforce's error mail and help digests use them too. Nothing here extracts a value: a
+ * stranger's mail reaches the extractor only once it has passed the trust check.
  */
 export function classify(email: ParsedEmail): Classification {
-  if (isTokenSubject(normalizeSubject(email.subject))) return { tokenEmail: true, by: 'subject' };
-  if (!email.from || !isSalesforceDomain(email.from.address)) return { tokenEmail: false };
-  // The text part first; the HTML part when there is one too and the text part shows no shape
-  // (a gateway may have mangled the text part alone).
-  const shaped = (text: string): Classification | null => {
-    if (hasTokenLabels(text)) return { tokenEmail: true, by: 'label' };
-    const structural = extractToken(text);
-    return structural.ok && structural.method === 'structure' ? { tokenEmail: true, by: 'structure' } : null;
-  };
-  return shaped(email.text) ?? (email.html ? shaped(htmlToText(email.html)) : null) ?? { tokenEmail: false };
+  if (isTokenSubject(normalizeSubject(email.subject))) return { kind: 'token', by: 'subject' };
+  if (!email.from || !isSalesforceDomain(email.from.address)) return { kind: 'other' };
+  // The text part first; the HTML part when there is one too (a gateway may have mangled the
+  // text part alone).
+  if (hasTokenLabels(email.text) || (email.html !== null && hasTokenLabels(htmlToText(email.html)))) return { kind: 'token', by: 'label' };
+  return { kind: 'if-structured' };
+}
+
+/** After the trust check: whether a maybe-token email has the structure of one. */
+export function hasTokenStructure(text: string): boolean {
+  const structural = extractToken(text);
+  return structural.ok && structural.method === 'structure';
 }

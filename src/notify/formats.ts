@@ -13,14 +13,14 @@ export interface NotificationEvent {
 }
 
 function sentence(e: NotificationEvent): string {
-  const who = e.username ?? 'a token email';
   const token = e.fingerprint ? ` (${e.fingerprint})` : '';
+  const email = e.username ? `a token email for ${e.username}${token}` : 'a token email';
   const head =
     e.outcome === 'stored'
-      ? `sftoken: the new security token of ${who}${token} is stored`
+      ? `sftoken: the new security token of ${e.username ?? 'a user'}${token} is stored`
       : e.outcome === 'rejected'
-        ? `sftoken: a token email for ${who}${token} was refused: ${e.reason ?? 'unknown reason'}`
-        : `sftoken: the token of ${who}${token} could not be stored yet: ${e.reason ?? 'unknown reason'}`;
+        ? `sftoken: ${email} was refused: ${e.reason ?? 'unknown reason'}`
+        : `sftoken: ${email} could not be handled yet: ${e.reason ?? 'unknown reason'}`;
   return [head, e.note ? `What to do: ${e.note}` : null, `Source: ${e.source}, ${e.at}`].filter(Boolean).join('\n');
 }
 

@@ -1,4 +1,4 @@
-import { classify } from '../mail/classify.js';
+import { classify, hasTokenStructure } from '../mail/classify.js';
 import { extractToken } from '../mail/extract.js';
 import { htmlToText } from '../mail/html.js';
 import { parseEmail, precheck } from '../mail/parse.js';
@@ -46,25 +46,32 @@ export async function examine(message: RawMessage, deps: PipelineDeps): Promise<
   if (!parsed.ok) return done(parsed.outcome, parsed.reason);
   const { email } = parsed;
   const date = email.date ?? message.receivedAt;
-  if (!classify(email).tokenEmail) return done('ignored', 'not-token-email', date, email.messageId);
-  tokenEmail = true;
+  const kind = classify(email).kind;
+  if (kind === 'other') return done('ignored', 'not-token-email', date, email.messageId);
+  tokenEmail = kind === 'token';
 
-  // Extraction is pure; the token is known to the process (redaction) only once trust says so.
-  const fromText = extractToken(email.text);
-  const extracted = !fromText.ok && email.html ? bestOf(fromText, extractToken(htmlToText(email.html))) : fromText;
-  const identity = extracted.ok ? { username: extracted.value.username, fingerprint: fingerprint(extracted.value.token) } : {};
   // A refusal is final under the trust settings that made it: reported as such, not as new.
   const key = email.messageId ?? message.source;
   const refused = deps.ledger.refusal(key);
-  if (refused?.trust === deps.trustFingerprint) return done('rejected', 'already-rejected', date, email.messageId, { ...identity, note: `refused before: ${refused.reason}` });
-  // Trust before anything is acted on: an untrusted email must never lead to a login.
+  if (refused?.trust === deps.trustFingerprint) return done('rejected', 'already-rejected', date, email.messageId, { note: `refused before: ${refused.reason}` });
+  // Trust before anything is read out of the body: a stranger's mail never reaches the extractor,
+  // and an untrusted email never leads to a login.
   const trust = await deps.trust({ email, raw });
-  if (trust.kind === 'transient') return done('failed', trust.reason, date, email.messageId, identity);
+  if (trust.kind === 'transient') return done('failed', trust.reason, date, email.messageId);
   if (trust.kind === 'untrusted') {
+    // Mail from a Salesforce address in an unknown language is a token email only by its
+    // structure, which an untrusted body does not get read for: it is simply not one.
+    if (!tokenEmail) return done('ignored', 'not-token-email', date, email.messageId);
     deps.log.warn('token email not trusted', { source: message.source, reason: trust.reason, from: email.from?.address ?? null });
     deps.ledger.recordRefused(key, { reason: trust.reason, trust: deps.trustFingerprint, at: new Date().toISOString() });
-    return done('rejected', trust.reason, date, email.messageId, { ...identity, note: untrustedNote(trust.reason) });
+    return done('rejected', trust.reason, date, email.messageId, { note: untrustedNote(trust.reason) });
   }
+  const html = email.html === null ? null : htmlToText(email.html);
+  if (!tokenEmail && !hasTokenStructure(email.text) && !(html !== null && hasTokenStructure(html))) return done('ignored', 'not-token-email', date, email.messageId);
+  tokenEmail = true;
+  const fromText = extractToken(email.text);
+  const extracted = !fromText.ok && html !== null ? bestOf(fromText, extractToken(html)) : fromText;
+  const identity = extracted.ok ? { username: extracted.value.username, fingerprint: fingerprint(extracted.value.token) } : {};
   if (extracted.ok) registerSecret(extracted.value.token);
   deps.log.info('token email trusted', { source: message.source, via: trust.via, ...identity });
   if (!extracted.ok) {

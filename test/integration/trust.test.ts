@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { fingerprint } from '../../src/util/fingerprint.js';
 import { isolatedEnv, jsonLines, sftoken } from '../helpers/cli.js';
 import { makeKey, sign, tokenEmail } from '../helpers/dkim.js';
 import { fixtureIndex } from '../helpers/fixtures.js';
@@ -44,7 +45,7 @@ test('with default trust only DKIM-proven mail leads to a login and a store; not
   await writeFile(keys, [SF, EVIL, LOOKALIKE, ACME].map((k) => k.keyLine).join('\n') + '\n');
   const sf = await SalesforceStandIn.start();
   sf.addUser({ username: 'plain@acme.com', password: PASSWORD, tokenFingerprint: fpOf('01-plain-text.eml') });
-  sf.addUser({ username: 'fwd@acme.com', password: PASSWORD, tokenFingerprint: fpOf('15-forwarded-by-person.eml') });
+  sf.addUser({ username: 'fwd@acme.com', password: PASSWORD, tokenFingerprint: fingerprint(fwdToken) });
   const config = join(home, 'config.json');
   await writeFile(
     config,
