@@ -25,6 +25,10 @@ export type TrustPolicy = (input: AuthenticInput) => Promise<TrustDecision>;
  */
 export type Prover = (input: AuthenticInput, fromDomain: string, accepts: (domain: string) => boolean) => Promise<TrustDecision>;
 
+// The local parts Salesforce sends security-token notices from (DESIGN §4: support@salesforce.com,
+// support@emea.salesforce.com); noreply@ and info@ send its other system mail.
+const TOKEN_NOTICE_SENDERS: readonly string[] = ['support'];
+
 export function domainOf(address: string): string {
   return address.slice(address.lastIndexOf('@') + 1).toLowerCase();
 }
@@ -62,7 +66,15 @@ export function trustPolicy({ prover, trustedForwarders }: PolicyParts): TrustPo
     const fromFields = email.headerLines.filter((h) => h.key === 'from').length;
     if (!email.from || fromFields !== 1) return { kind: 'untrusted', reason: 'untrusted-sender' };
     const fromDomain = domainOf(email.from.address);
-    if (isSalesforceDomain(email.from.address)) return prover(input, fromDomain, (d) => isSalesforceDomain(`x@${d}`));
+    if (isSalesforceDomain(email.from.address)) {
+      const decision = await prover(input, fromDomain, (d) => isSalesforceDomain(`x@${d}`));
+      // Salesforce also sends mail whose content others shape (Apex exception mail quotes the
+      // exception, orgs send mail through it): a proven signature says who sent it, not that it
+      // is a token notice. Those come from the support address alone (regional ones included).
+      const local = email.from.address.slice(0, email.from.address.lastIndexOf('@'));
+      if (decision.kind === 'trusted' && !TOKEN_NOTICE_SENDERS.includes(local)) return { kind: 'untrusted', reason: 'unexpected-sender' };
+      return decision;
+    }
     if (!forwarders.has(email.from.address)) return { kind: 'untrusted', reason: 'untrusted-sender' };
     const decision = await prover(input, fromDomain, (d) => aligned(d, fromDomain));
     return decision.kind === 'trusted' ? { kind: 'trusted', via: `forwarder:${email.from.address}+${decision.via}` } : decision;

@@ -99,3 +99,10 @@ test('a failed DKIM check says why: the body changed, the signature is wrong, or
   assert.deepEqual(await decide(signed, dkimPolicy([otherKey.keyLine])), { kind: 'untrusted', reason: 'dkim-fail:signature' });
   assert.deepEqual(await decide(signed, dkimPolicy([])), { kind: 'untrusted', reason: 'dkim-fail:no-key' });
 });
+
+test('a signed token email from a Salesforce address that does not send token notices is refused as unexpected-sender', async () => {
+  const fromInfo = await sign(tokenEmail({ from: 'ApexApplication <info@salesforce.com>', username: 'u@acme.com', token: 'aB3dE5fG7hJ9kL1mN2pQ4rS6', date: DATE }), SF);
+  assert.deepEqual(await decide(fromInfo, dkimPolicy([SF.keyLine])), { kind: 'untrusted', reason: 'unexpected-sender' });
+  const fromSupport = await sign(tokenEmail({ from: 'Salesforce <support@emea.salesforce.com>', username: 'u@acme.com', token: 'aB3dE5fG7hJ9kL1mN2pQ4rS6', date: DATE }), SF);
+  assert.equal((await decide(fromSupport, dkimPolicy([SF.keyLine]))).kind, 'trusted');
+});
