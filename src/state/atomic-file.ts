@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { access, constants, mkdir, open, readdir, realpath, rename, stat, unlink } from 'node:fs/promises';
+import { access, constants, mkdir, open, readFile, readdir, realpath, rename, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { UsageError, errnoCode } from '../util/errors.js';
+import { TransientError, UsageError, describe, errnoCode } from '../util/errors.js';
 import { withFileLock } from './lock.js';
 
 /**
@@ -89,4 +89,25 @@ export async function writableFolder(path: string, what: string): Promise<void> 
 /** Takes the file's lock once to clear what a killed writer left: a stale lock, temporary copies. */
 export async function tidy(path: string): Promise<void> {
   await withFileLock(path, () => removeLeftovers(path));
+}
+
+/**
+ * Rewrites a file someone else owns (a .env, a Data Loader config) through `edit`, under the
+ * file's lock, keeping its mode and owner; a file that does not exist yet is edited from ''
+ * (and created 0600) unless `mustExist`. Failures a retry may cure come back as TransientError.
+ */
+export async function editInPlace(path: string, edit: (content: string) => string, mustExist = false): Promise<void> {
+  try {
+    await withFileLock(path, async () => {
+      const info = await stat(path).catch((err: unknown) => {
+        if (errnoCode(err) === 'ENOENT' && !mustExist) return null;
+        throw err;
+      });
+      const content = info ? await readFile(path, 'utf8') : '';
+      await writeFileAtomic(path, edit(content), info ? { mode: info.mode & 0o7777, uid: info.uid, gid: info.gid } : null);
+    });
+  } catch (err) {
+    if (err instanceof UsageError || err instanceof TransientError) throw err;
+    throw new TransientError(`cannot write ${path}: ${errnoCode(err) ?? describe(err)}`);
+  }
 }

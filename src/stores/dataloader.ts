@@ -1,9 +1,8 @@
 import { createCipheriv, randomBytes } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
-import { tidy, writableFolder, writeFileAtomic } from '../state/atomic-file.js';
-import { withFileLock } from '../state/lock.js';
-import { TransientError, UsageError, describe, errnoCode } from '../util/errors.js';
+import { editInPlace, tidy, writableFolder } from '../state/atomic-file.js';
+import { UsageError, describe, errnoCode } from '../util/errors.js';
 import type { SecretStore, StoreBackend, StoreContext } from './types.js';
 
 interface DataLoaderOptions {
@@ -120,15 +119,8 @@ class DataLoaderStore implements SecretStore {
     const { path } = this.options;
     const encrypted = encryptForDataLoader(password + token, this.key);
     const edit = path.endsWith('.xml') ? editProcessConf : editProperties;
-    try {
-      await withFileLock(path, async () => {
-        const [content, info] = await Promise.all([readFile(path, 'utf8'), stat(path)]);
-        await writeFileAtomic(path, edit(content, username, encrypted, path), { mode: info.mode & 0o7777, uid: info.uid, gid: info.gid });
-      });
-    } catch (err) {
-      if (err instanceof UsageError || err instanceof TransientError) throw err;
-      throw new TransientError(`cannot write ${path}: ${errnoCode(err) ?? describe(err)}`);
-    }
+    // The edit refuses a file that is for another user: a configuration error, not a retry.
+    await editInPlace(path, (content) => edit(content, username, encrypted, path), true);
   }
 }
 

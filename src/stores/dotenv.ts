@@ -1,8 +1,7 @@
-import { readFile, stat } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
-import { tidy, writableFolder, writeFileAtomic } from '../state/atomic-file.js';
-import { withFileLock } from '../state/lock.js';
-import { TransientError, UsageError, describe, errnoCode } from '../util/errors.js';
+import { editInPlace, tidy, writableFolder } from '../state/atomic-file.js';
+import { TransientError, UsageError } from '../util/errors.js';
 import type { SecretStore, StoreBackend } from './types.js';
 
 interface DotenvOptions {
@@ -59,16 +58,7 @@ class DotenvStore implements SecretStore {
     // Tokens are letters and digits: nothing in one could break out of the quotes.
     if (!/^[A-Za-z0-9]+$/.test(token)) throw new TransientError('refusing to write a token that is not letters and digits');
     const { path, variable } = this.options;
-    try {
-      await withFileLock(path, async () => {
-        const [content, info] = await Promise.all([readFile(path, 'utf8').catch((err: unknown) => (errnoCode(err) === 'ENOENT' ? '' : Promise.reject(err))), stat(path).catch(() => null)]);
-        const keep = info ? { mode: info.mode & 0o7777, uid: info.uid, gid: info.gid } : null;
-        await writeFileAtomic(path, setVariable(content, variable, token), keep);
-      });
-    } catch (err) {
-      if (err instanceof TransientError) throw err;
-      throw new TransientError(`cannot write ${path}: ${errnoCode(err) ?? describe(err)}`);
-    }
+    await editInPlace(path, (content) => setVariable(content, variable, token));
   }
 }
 

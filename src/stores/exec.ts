@@ -1,5 +1,5 @@
-import { TransientError, UsageError, describe } from '../util/errors.js';
-import { findProgram, helperEnv, runHelper } from '../util/helper-process.js';
+import { UsageError } from '../util/errors.js';
+import { deliverToHelper, findProgram, helperEnv } from '../util/helper-process.js';
 import type { SecretStore, StoreBackend, StoreContext, TokenMetadata } from './types.js';
 
 interface ExecOptions {
@@ -44,15 +44,8 @@ class ExecStore implements SecretStore {
 
   async set(username: string, token: string, meta: TokenMetadata): Promise<void> {
     const env = helperEnv({ SFTOKEN_USERNAME: username, SFTOKEN_FINGERPRINT: meta.fingerprint, SFTOKEN_EMAIL_DATE: meta.emailDate, SFTOKEN_VERIFIED: String(meta.verified) });
-    let result;
-    try {
-      result = await runHelper(this.path, this.options.args, { stdin: `${token}\n`, env, timeoutMs: this.context.helperTimeoutMs });
-    } catch (err) {
-      throw new TransientError(`${this.description} could not start: ${describe(err)}`);
-    }
+    const result = await deliverToHelper(this.description, this.path, this.options.args, token, env, this.context.helperTimeoutMs);
     for (const line of result.stderr.split('\n').filter((l) => l.trim())) this.context.warn('destination program says', { store: this.description, line });
-    if (result.timedOut) throw new TransientError(`${this.description} did not finish within ${this.context.helperTimeoutMs / 1000} s`);
-    if (result.code !== 0) throw new TransientError(`${this.description} exited with ${result.code ?? 'a signal'}`);
   }
 }
 

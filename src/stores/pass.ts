@@ -1,8 +1,8 @@
 import { access } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { TransientError, UsageError, describe } from '../util/errors.js';
-import { findProgram, helperEnv, runHelper } from '../util/helper-process.js';
+import { UsageError } from '../util/errors.js';
+import { deliverToHelper, findProgram, helperEnv } from '../util/helper-process.js';
 import type { SecretStore, StoreBackend, StoreContext } from './types.js';
 
 interface PassOptions {
@@ -36,14 +36,7 @@ class PassStore implements SecretStore {
 
   async set(username: string, token: string): Promise<void> {
     const entry = `${this.options.prefix}/${username}`;
-    let result;
-    try {
-      result = await runHelper(this.program, ['insert', '--multiline', '--force', entry], { stdin: `${token}\n`, env: helperEnv(), timeoutMs: this.context.helperTimeoutMs });
-    } catch (err) {
-      throw new TransientError(`pass could not start: ${describe(err)}`);
-    }
-    if (result.timedOut) throw new TransientError(`pass insert ${entry} did not finish within ${this.context.helperTimeoutMs / 1000} s`);
-    if (result.code !== 0) throw new TransientError(`pass insert ${entry} failed: ${result.stderr.trim().split('\n').pop() ?? `exit ${result.code}`}`);
+    await deliverToHelper(`pass insert ${entry}`, this.program, ['insert', '--multiline', '--force', entry], token, helperEnv(), this.context.helperTimeoutMs);
   }
 }
 

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { TransientError, describe } from './errors.js';
 import { isSecret } from './redact.js';
 
 // What a helper may say on stderr before the rest is dropped: enough for any error message.
@@ -76,4 +77,20 @@ export async function findProgram(program: string, env: NodeJS.ProcessEnv = proc
     }
   }
   return null;
+}
+
+/**
+ * Hands a token to a helper program on stdin (never in argv) and says in one line why it failed:
+ * could not start, ran past its time limit, or exited non-zero. Each is worth a retry.
+ */
+export async function deliverToHelper(description: string, program: string, args: readonly string[], token: string, env: NodeJS.ProcessEnv, timeoutMs: number): Promise<HelperResult> {
+  let result: HelperResult;
+  try {
+    result = await runHelper(program, args, { stdin: `${token}\n`, env, timeoutMs });
+  } catch (err) {
+    throw new TransientError(`${description} could not start: ${describe(err)}`);
+  }
+  if (result.timedOut) throw new TransientError(`${description} did not finish within ${timeoutMs / 1000} s`);
+  if (result.code !== 0) throw new TransientError(`${description} failed (exit ${result.code ?? 'by a signal'})${result.stderr.trim() ? `: ${result.stderr.trim().split('\n').pop()}` : ''}`);
+  return result;
 }
