@@ -6,14 +6,33 @@ import { TransientError, UsageError, describe } from '../util/errors.js';
 import { exitCodeFor, runBatch } from './batch.js';
 import type { RunContext } from './context.js';
 
+/**
+ * Every mailbox searched in turn; one that fails (a refused login, a server down) is reported in
+ * one line and the others still run. The exit code is the most urgent one: a configuration
+ * error (2), a refused token email (3), a failure to retry (1), else 0.
+ */
+export async function ingestMailboxes(ctx: RunContext): Promise<number> {
+  const codes: number[] = [];
+  for (const mailbox of ctx.config.mailboxes) {
+    try {
+      codes.push(await ingestMailbox(ctx, mailbox, mailbox.since ?? ctx.config.watch.firstSince));
+    } catch (err) {
+      if (!(err instanceof UsageError) || ctx.config.mailboxes.length === 1) throw err;
+      ctx.io.stderr(`sftoken: mailbox ${mailbox.name}: ${err.message}\n`);
+      codes.push(2);
+    }
+  }
+  await ctx.notifier?.flush();
+  return [2, 3, 1].find((c) => codes.includes(c)) ?? 0;
+}
+
 /** One search of one mailbox, one batch, settled; returns the exit code. */
-export async function ingestMailbox(ctx: RunContext, mailbox: Mailbox, since: Date): Promise<number> {
+async function ingestMailbox(ctx: RunContext, mailbox: Mailbox, since: Date): Promise<number> {
   let client: ImapFlow | undefined;
   try {
     client = await connectImap(mailbox, ctx.config.watch.idleRestartMs);
     const box = await openMailbox(client, mailbox.folder);
     const { handled } = await sweep(client, mailbox, { uidValidity: box.uidValidity, since, afterUid: 0 }, (messages) => runBatch(ctx, messages), sweepOptions(ctx));
-    await ctx.notifier?.flush();
     return exitCodeFor(handled.map((h) => h.record));
   } catch (err) {
     if (err instanceof UsageError) throw err;

@@ -7,7 +7,7 @@ import { parseSince } from '../util/since.js';
 import { defaultStatePath } from '../state/ledger.js';
 import { loadAccounts, type Account } from './accounts.js';
 import { loadConfigFile, type ConfigFile } from './file.js';
-import { mailboxFromFlags, type Mailbox } from './mailboxes.js';
+import { mailboxFromFlags, mailboxesFromFile, type Mailbox } from './mailboxes.js';
 import { DEFAULT_LIMITS } from './limits.js';
 import { GROUPS, OPTIONS, envName, type GroupName, type OptionKey, type Settings } from './options.js';
 
@@ -148,14 +148,19 @@ export async function resolveConfig({ flags, env, file, filePath = 'config file'
   const destinations = (await Promise.all(get('store').map((spec) => attempt(() => [parseDestination(spec)], [])))).flat();
   const accounts = declared.has('loginUrl') ? await attempt(() => loadAccounts(file.accounts, env, { loginUrl: get('loginUrl'), apiVersion: get('apiVersion') }), []) : [];
   await attempt(() => noSharedFiles(statePath, [...destinations, ...accounts.flatMap((a) => a.destinations ?? [])]), undefined);
-  // A mailbox only when one is named: ingest and watch require it, check looks at it if given.
-  const mailboxes =
+  // A mailbox only when one is named: ingest and watch require one, check looks at any given.
+  const listed = declared.has('imapHost') && file.mailboxes !== undefined ? await attempt(() => mailboxesFromFile(file.mailboxes, env, filePath), []) : [];
+  const fromFlags =
     declared.has('imapHost') && get('imapHost') !== null
       ? await attempt(
           async () => [await mailboxFromFlags({ imapHost: get('imapHost'), imapPort: get('imapPort'), imapUser: get('imapUser'), imapTls: get('imapTls'), mailbox: get('mailbox'), after: get('after'), imapAccessTokenCommand: get('imapAccessTokenCommand'), since: get('since') }, { imapPassword: file.imapPassword, imapAccessToken: file.imapAccessToken }, env, filePath)],
           [],
         )
       : [];
+  const mailboxes = [...fromFlags, ...listed];
+  const names = mailboxes.map((m) => m.name);
+  const twice = names.find((n, i) => names.indexOf(n) !== i);
+  if (twice) problems.add(`two mailboxes are named "${twice}": give each its own name`);
   for (const key of declared) get(key);
   if (problems.size) throw new UsageError([...problems].join('; '));
   const healthPort = get('healthPort');

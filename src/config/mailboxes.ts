@@ -1,7 +1,7 @@
 import { UsageError } from '../util/errors.js';
 import { isLoopback } from '../util/loopback.js';
 import { parseSince } from '../util/since.js';
-import type { Settings } from './options.js';
+import { OPTIONS, type Settings } from './options.js';
 import { resolveSecret } from './secrets.js';
 
 /** What happens to a token email once its token is safe (DESIGN §2, Settling). */
@@ -48,36 +48,67 @@ interface SecretRefs {
   imapAccessToken: unknown;
 }
 
-async function credentials(origin: string, command: string | null, refs: SecretRefs, env: NodeJS.ProcessEnv): Promise<ImapCredentials> {
+async function credentials(origin: string, command: string | null, refs: SecretRefs, env: NodeJS.ProcessEnv, envSecrets: boolean): Promise<ImapCredentials> {
   if (command) return { kind: 'token-command', command };
   const fromEnvOrFile = async (envName: string, ref: unknown, what: string): Promise<string | null> => {
-    if (env[envName]) return resolveSecret({ env: envName }, envName, env);
+    // SFTOKEN_IMAP_* belong to the mailbox the flags describe; a listed mailbox names its own.
+    if (envSecrets && env[envName]) return resolveSecret({ env: envName }, envName, env);
     return ref === undefined ? null : resolveSecret(ref, `${origin}: ${what}`, env);
   };
   const accessToken = await fromEnvOrFile('SFTOKEN_IMAP_ACCESS_TOKEN', refs.imapAccessToken, 'imapAccessToken');
   if (accessToken) return { kind: 'access-token', accessToken };
   const password = await fromEnvOrFile('SFTOKEN_IMAP_PASSWORD', refs.imapPassword, 'imapPassword');
   if (password) return { kind: 'password', password };
-  throw new UsageError('no IMAP credentials: set SFTOKEN_IMAP_PASSWORD, SFTOKEN_IMAP_ACCESS_TOKEN or --imap-access-token-command');
+  throw new UsageError(envSecrets ? 'no IMAP credentials: set SFTOKEN_IMAP_PASSWORD, SFTOKEN_IMAP_ACCESS_TOKEN or --imap-access-token-command' : `${origin}: give imapPassword, imapAccessToken (secret references) or imapAccessTokenCommand`);
 }
 
 /** The one mailbox that flags and the environment describe. */
-export async function mailboxFromFlags(flags: MailboxFlags, refs: SecretRefs, env: NodeJS.ProcessEnv, origin: string): Promise<Mailbox> {
-  if (!flags.imapHost) throw new UsageError('--imap-host is required (or SFTOKEN_IMAP_HOST)');
-  if (!flags.imapUser) throw new UsageError('--imap-user is required (or SFTOKEN_IMAP_USER)');
+export function mailboxFromFlags(flags: MailboxFlags, refs: SecretRefs, env: NodeJS.ProcessEnv, origin: string): Promise<Mailbox> {
+  return buildMailbox(flags, refs, env, origin, flags.mailbox, true);
+}
+
+// The keys a `mailboxes` entry may have: the mailbox options, by their config file names.
+const MAILBOX_KEYS = ['name', 'imapHost', 'imapPort', 'imapUser', 'imapTls', 'mailbox', 'after', 'imapAccessTokenCommand', 'since', 'imapPassword', 'imapAccessToken'] as const;
+
+/**
+ * The config file's `mailboxes` list: each entry the mailbox options under their config file
+ * names, with its own secret references, and a name that is unique (its label in output, logs,
+ * the state file and metrics).
+ */
+export async function mailboxesFromFile(list: unknown, env: NodeJS.ProcessEnv, filePath: string): Promise<Mailbox[]> {
+  if (!Array.isArray(list)) throw new UsageError(`${filePath}: mailboxes must be a list`);
+  const out: Mailbox[] = [];
+  for (const [i, raw] of list.entries()) {
+    const origin = `${filePath}: mailboxes[${i}]`;
+    if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new UsageError(`${origin} must be an object`);
+    const entry: Record<string, unknown> = { ...raw };
+    for (const key of Object.keys(entry)) if (!MAILBOX_KEYS.some((k) => k === key)) throw new UsageError(`${origin}: unknown key "${key}"`);
+    const value = <K extends keyof MailboxFlags>(key: K): MailboxFlags[K] => (entry[key] === undefined ? OPTIONS[key].default : OPTIONS[key].parse(entry[key], `${origin}.${key}`));
+    const flags: MailboxFlags = { imapHost: value('imapHost'), imapPort: value('imapPort'), imapUser: value('imapUser'), imapTls: value('imapTls'), mailbox: value('mailbox'), after: value('after'), imapAccessTokenCommand: value('imapAccessTokenCommand'), since: value('since') };
+    const name = typeof entry.name === 'string' && entry.name !== '' ? entry.name : `${flags.imapUser ?? '?'}@${flags.imapHost ?? '?'}/${flags.mailbox}`;
+    if (out.some((m) => m.name === name)) throw new UsageError(`${origin}: the name "${name}" is used twice`);
+    out.push(await buildMailbox(flags, { imapPassword: entry.imapPassword, imapAccessToken: entry.imapAccessToken }, env, origin, name, false));
+  }
+  return out;
+}
+
+async function buildMailbox(flags: MailboxFlags, refs: SecretRefs, env: NodeJS.ProcessEnv, origin: string, name: string, envSecrets: boolean): Promise<Mailbox> {
+  const where = envSecrets ? '' : `${origin}: `;
+  if (!flags.imapHost) throw new UsageError(`${where}${envSecrets ? '--imap-host is required (or SFTOKEN_IMAP_HOST)' : 'imapHost is required'}`);
+  if (!flags.imapUser) throw new UsageError(`${where}${envSecrets ? '--imap-user is required (or SFTOKEN_IMAP_USER)' : 'imapUser is required'}`);
   if (!flags.imapTls && !isLoopback(flags.imapHost)) {
     throw new UsageError(`refusing to send IMAP credentials unencrypted to ${flags.imapHost}: --imap-tls false is for a loopback server only`);
   }
   const after = parseAfter(flags.after);
   return {
-    name: flags.mailbox,
+    name,
     host: flags.imapHost,
     port: flags.imapPort ?? (flags.imapTls ? 993 : 143),
     user: flags.imapUser,
     tls: flags.imapTls,
     folder: flags.mailbox,
     after,
-    credentials: await credentials(origin, flags.imapAccessTokenCommand, refs, env),
+    credentials: await credentials(origin, flags.imapAccessTokenCommand, refs, env, envSecrets),
     since: flags.since ? parseSince(flags.since) : null,
   };
 }

@@ -78,7 +78,8 @@ export class SalesforceStandIn {
 
   static async start(): Promise<SalesforceStandIn> {
     let standIn: SalesforceStandIn | undefined;
-    const server = createServer((req, res) => void standIn?.handle(req, res));
+    // A client killed mid-request (the crash tests do that) aborts the body: not the stand-in's error.
+    const server = createServer((req, res) => void standIn?.handle(req, res).catch(() => res.destroy()));
     standIn = new SalesforceStandIn(server);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     onCleanup(() => standIn?.stop());
