@@ -8,7 +8,8 @@ cd "$(dirname "$0")/.."
 # keychain tests, in a private session. libsecret-tools: secret-tool reads entries back.
 # dovecot-imapd: the real IMAP server the mailbox tests start. pass + gnupg: the pass destination,
 # against a private GnuPG home. openssl: decrypts Data Loader's password independently.
-PACKAGES=(libsecret-1-dev gnome-keyring dbus libsecret-tools dovecot-imapd pass gnupg openssl)
+# procmail: the real delivery agent that pipes mail to `sftoken deliver`.
+PACKAGES=(libsecret-1-dev gnome-keyring dbus libsecret-tools dovecot-imapd pass gnupg openssl procmail)
 
 missing=()
 for p in "${PACKAGES[@]}"; do
