@@ -48,6 +48,9 @@ test('two ledgers on one state file keep both sets of changes: each save replays
   await Promise.all([a.save(), b.save()]);
   const merged = await Ledger.open(path);
   assert.deepEqual([merged.applied('a@acme.com')?.fingerprint, merged.applied('b@acme.com')?.fingerprint], ['sha256:aaaaaaaaaaaa', 'sha256:bbbbbbbbbbbb']);
+  // Whichever saved first has not seen the other's change yet; its next save brings it in.
+  b.recordProcessed({ key: 'x', outcome: 'ignored', at: '2026-11-01T00:00:02.000Z' });
+  await b.save();
   assert.equal(b.applied('a@acme.com')?.fingerprint, 'sha256:aaaaaaaaaaaa', 'a save also brings in what the other wrote');
 });
 
