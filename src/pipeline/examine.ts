@@ -66,11 +66,17 @@ export async function examine(message: RawMessage, deps: PipelineDeps): Promise<
     deps.ledger.recordRefused(key, { reason: trust.reason, trust: deps.trustFingerprint, at: new Date().toISOString() });
     return done('rejected', trust.reason, date, email.messageId, { note: untrustedNote(trust.reason) });
   }
-  const html = email.html === null ? null : htmlToText(email.html);
-  if (!tokenEmail && !hasTokenStructure(email.text) && !(html !== null && hasTokenStructure(html))) return done('ignored', 'not-token-email', date, email.messageId);
+  // The HTML part is rendered only when the text part does not do: rendering costs more than parsing.
+  let rendered: string | null | undefined;
+  const html = (): string | null => (rendered ??= email.html === null ? null : htmlToText(email.html));
+  if (!tokenEmail && !hasTokenStructure(email.text)) {
+    const alternative = html();
+    if (alternative === null || !hasTokenStructure(alternative)) return done('ignored', 'not-token-email', date, email.messageId);
+  }
   tokenEmail = true;
   const fromText = extractToken(email.text);
-  const extracted = !fromText.ok && html !== null ? bestOf(fromText, extractToken(html)) : fromText;
+  const alternative = fromText.ok ? null : html();
+  const extracted = alternative !== null ? bestOf(fromText, extractToken(alternative)) : fromText;
   const identity = extracted.ok ? { username: extracted.value.username, fingerprint: fingerprint(extracted.value.token) } : {};
   if (extracted.ok) registerSecret(extracted.value.token);
   deps.log.info('token email trusted', { source: message.source, via: trust.via, ...identity });
