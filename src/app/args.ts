@@ -7,7 +7,7 @@ import type { Command } from './command.js';
 const BOOLEAN_WORDS = /^(?:true|false|yes|no|on|off|1|0)$/i;
 
 /** A command line read against one command's options. */
-export interface ParsedArgs {
+interface ParsedArgs {
   flags: Partial<Record<OptionKey, unknown>>;
   config: string | undefined;
   positionals: string[];

@@ -5,10 +5,8 @@ import { buildContext } from './context.js';
 import type { Io } from './io.js';
 
 /** sysexits(3): what a mail server understands. */
-export const EX_OK = 0;
-export const EX_USAGE = 64;
-export const EX_TEMPFAIL = 75;
-export const EX_CONFIG = 78;
+const EX_OK = 0;
+const EX_TEMPFAIL = 75;
 
 /**
  * One message from a mail server (Postfix pipe or mailbox_command, procmail, a Sieve pipe). Every

@@ -36,7 +36,7 @@ interface MailboxStatus {
 }
 
 /** The state file as `status` tells it: per user, then per mailbox. */
-export function describeState(data: LedgerSnapshot, now: Date): Array<UserStatus | MailboxStatus> {
+function describeState(data: LedgerSnapshot, now: Date): Array<UserStatus | MailboxStatus> {
   const usernames = new Set([...Object.keys(data.applied), ...Object.values(data.rejected).map((r) => r.username), ...Object.values(data.verified).map((v) => v.username)]);
   const users = [...usernames].sort().map((username): UserStatus => {
     const applied = data.applied[username];

@@ -42,7 +42,7 @@ export interface Settings {
 export type OptionKey = keyof Settings;
 
 /** One option: its flag, its help, its default (written once; help shows it), and its check. */
-export interface Option<T> {
+interface Option<T> {
   flag: string;
   type: 'boolean' | 'string' | 'number';
   describe: string;

@@ -12,7 +12,7 @@ const BACKOFF_BASE_MS = 1000;
 const BACKOFF_CAP_MS = 8000;
 const REQUEST_TIMEOUT_MS = 10_000;
 // How long a one-shot command waits for notifications still on their way before it exits.
-export const FLUSH_TIMEOUT_MS = 15_000;
+const FLUSH_TIMEOUT_MS = 15_000;
 
 type Format = (e: NotificationEvent) => object;
 

@@ -27,7 +27,7 @@ async function target(path: string): Promise<string> {
  * Removes temporary copies that a killed writer left beside the file (they may hold tokens). The
  * caller holds the file's lock, so no live writer is half-way through one of them.
  */
-export async function removeLeftovers(path: string): Promise<void> {
+async function removeLeftovers(path: string): Promise<void> {
   const file = await target(path);
   const stem = `.${basename(file)}.`;
   const names = await readdir(dirname(file)).catch(() => []);

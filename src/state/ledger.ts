@@ -38,7 +38,7 @@ interface PendingRetry {
  * A test login sent and not yet answered. Written before the request goes out, removed when the
  * answer is recorded: one found at start was cut off by a crash, and may have reached Salesforce.
  */
-export interface InFlightLogin {
+interface InFlightLogin {
   username: string;
   startedAt: string;
   /** Logins with this token cut off in a row. */
@@ -48,7 +48,7 @@ export interface InFlightLogin {
 }
 
 /** A token that passed its test login and is not yet in every destination. */
-export interface VerifiedToken {
+interface VerifiedToken {
   username: string;
   at: string;
 }

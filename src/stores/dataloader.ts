@@ -42,7 +42,7 @@ function dataLoaderHex(bytes: Buffer): string {
 }
 
 /** `sfdc.password` as Data Loader writes it: AES-128-CBC, PKCS#5, a random IV in front. */
-export function encryptForDataLoader(secret: string, key: Buffer): string {
+function encryptForDataLoader(secret: string, key: Buffer): string {
   const iv = randomBytes(16);
   const cipher = createCipheriv('aes-128-cbc', key, iv);
   return dataLoaderHex(Buffer.concat([iv, cipher.update(secret, 'utf8'), cipher.final()]));

@@ -21,7 +21,7 @@ export function helperEnv(extra: Record<string, string> = {}, env: NodeJS.Proces
   return { ...out, ...extra };
 }
 
-export interface HelperResult {
+interface HelperResult {
   code: number | null;
   /** Killed for running past its time limit. */
   timedOut: boolean;
@@ -33,7 +33,7 @@ export interface HelperResult {
  * Runs a program without a shell, feeding `stdin` (a token, never an argument: argv is visible
  * to every user of the machine), with a time limit after which it is killed.
  */
-export function runHelper(program: string, args: readonly string[], options: { stdin: string; env: NodeJS.ProcessEnv; timeoutMs: number }): Promise<HelperResult> {
+function runHelper(program: string, args: readonly string[], options: { stdin: string; env: NodeJS.ProcessEnv; timeoutMs: number }): Promise<HelperResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(program, args, { env: options.env, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
