@@ -3,6 +3,7 @@ import { backoffMs } from '../util/backoff.js';
 import { UsageError, describe } from '../util/errors.js';
 import type { Logger } from '../util/log.js';
 import { isLoopback } from '../util/loopback.js';
+import { redact } from '../util/redact.js';
 import { jsonPayload, slackPayload, teamsPayload, type NotificationEvent } from './formats.js';
 
 // A receiver that is down is tried a few times over some seconds, then given up and logged:
@@ -81,7 +82,8 @@ export function createNotifier(specs: readonly string[], log: Logger): Notifier 
   };
 
   const send = (event: NotificationEvent): void => {
-    const body = (target: Target) => JSON.stringify(target.format(event));
+    // Redacted like a log line: a note may quote another program's words.
+    const body = (target: Target) => redact(JSON.stringify(target.format(event)));
     for (const target of targets) {
       const job: Promise<void> = post(target, body(target))
         .catch((err: unknown) => {

@@ -212,3 +212,32 @@ test('five destinations, one login: a failing one is retried alone, without anot
   assert.equal(await readFile(join(home, 'dotenv-after-1'), 'utf8'), await readFile(join(home, 'dotenv-after-2'), 'utf8'), 'a destination that had the token is not written again');
   assert.deepEqual(leakedSecrets(r.stdout + r.stderr + (await readFile(join(home, 'run1.out'), 'utf8')), [PASSWORD]), []);
 });
+
+test('a failing hook that echoes the token on stderr leaks it nowhere: not the record, the log or a notification', async () => {
+  const { home } = await world();
+  const hook = join(home, 'loud.sh');
+  // A careless hook: prints what it read, then fails.
+  await writeFile(hook, '#!/bin/sh\ntoken=$(cat)\necho "could not push token $token" >&2\nexit 3\n');
+  await chmod(hook, 0o755);
+  const bodies: string[] = [];
+  const { createServer } = await import('node:http');
+  const server = createServer((req, res) => {
+    let body = '';
+    req.setEncoding('utf8').on('data', (d: string) => (body += d));
+    req.on('end', () => (bodies.push(body), res.writeHead(200).end()));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  try {
+    const port = (server.address() as { port: number }).port; // a TCP server's address has a port
+    const r = await sftoken(
+      ['replay', 'fixtures/01-plain-text.eml', '--trust', 'sender', '--no-verify', '--state', join(home, 'state.json'), '--store', `exec:${hook}`, '--notify', `http://127.0.0.1:${port}/hook`],
+      isolatedEnv(home),
+    );
+    assert.equal(r.code, 1);
+    assert.match(r.stdout, /^failed .*store-unavailable:exec:.*could not push token \[redacted sha256:b97bf19568ec\]/);
+    assert.equal(bodies.length, 1);
+    assert.deepEqual(leakedSecrets(r.stdout + r.stderr + bodies.join(''), [PASSWORD]), [], 'no token anywhere');
+  } finally {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+});
