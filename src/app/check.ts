@@ -1,7 +1,8 @@
 import { access, constants } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Config } from '../config/index.js';
-import { BARE_CONTEXT } from '../stores/index.js';
+import { silentLogger } from '../util/log.js';
+import { buildContext, storeContext } from './context.js';
 import { describe } from '../util/errors.js';
 import type { Io } from './io.js';
 
@@ -94,8 +95,7 @@ export async function checkAll(config: Config, io: Io, login: boolean): Promise<
   const findings: Finding[] = [];
   findings.push(await probe('state', () => stateWritable(config.statePath)));
   const destinations = [...config.destinations, ...config.accounts.flatMap((a) => a.destinations ?? [])];
-  const passwords = new Map(config.accounts.map((a) => [a.username, a.password]));
-  const context = { ...BARE_CONTEXT, passwordFor: (u: string) => passwords.get(u) ?? null, passwordUsers: [...passwords.keys()], helperTimeoutMs: config.helperTimeoutMs };
+  const context = storeContext(config, silentLogger);
   for (const d of new Map(destinations.map((x) => [x.spec, x])).values()) findings.push(await probe(`destination ${d.spec}`, async () => `${(await d.open(context)).description} can be written`));
   if (config.accounts.length === 0 && config.verify) findings.push({ ok: false, what: 'accounts', detail: 'no Salesforce account: set SFTOKEN_SF_USERNAME and SFTOKEN_SF_PASSWORD, or list accounts in the config file' });
   for (const url of new Set(config.accounts.map((a) => a.loginUrl))) findings.push(await probe(`login endpoint`, () => reachable(url)));
@@ -108,7 +108,6 @@ export async function checkAll(config: Config, io: Io, login: boolean): Promise<
 
 /** One test login per account, with the token its first destination that can be read holds. */
 async function testLogins(config: Config): Promise<Finding[]> {
-  const { buildContext } = await import('./context.js');
   const { fingerprint } = await import('../util/fingerprint.js');
   const silent = { stdin: process.stdin, stdout: () => undefined, stderr: () => undefined, env: {} };
   const ctx = await buildContext({ ...config, dryRun: false, verify: true }, silent);

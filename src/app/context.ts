@@ -23,18 +23,23 @@ export interface RunContext {
   notifier: Notifier | null;
 }
 
-/**
- * Opens every destination once, global and per account, each proving it can be written: a typo in
- * a --store fails here, before any token is spent. Returns where each user's token goes.
- */
-async function openDestinations(config: Config, log: Logger): Promise<(username: string) => readonly OpenDestination[]> {
+/** What destinations get from the run: the accounts' passwords, the helper time limit, the log. */
+export function storeContext(config: Config, log: Logger): StoreContext {
   const passwords = new Map(config.accounts.map((a) => [a.username, a.password]));
-  const context: StoreContext = {
+  return {
     passwordFor: (username) => passwords.get(username) ?? null,
     passwordUsers: [...passwords.keys()],
     helperTimeoutMs: config.helperTimeoutMs,
     warn: (message, fields) => log.warn(message, fields),
   };
+}
+
+/**
+ * Opens every destination once, global and per account, each proving it can be written: a typo in
+ * a --store fails here, before any token is spent. Returns where each user's token goes.
+ */
+async function openDestinations(config: Config, log: Logger): Promise<(username: string) => readonly OpenDestination[]> {
+  const context = storeContext(config, log);
   const all = [...config.destinations, ...config.accounts.flatMap((a) => a.destinations ?? [])];
   const opened = new Map<string, OpenDestination>();
   for (const d of all) if (!opened.has(d.spec)) opened.set(d.spec, { spec: d.spec, store: await d.open(context) });
