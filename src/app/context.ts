@@ -4,7 +4,7 @@ import type { Destination, StoreContext } from '../stores/index.js';
 import { createNotifier, type Notifier } from '../notify/index.js';
 import { tidy } from '../state/atomic-file.js';
 import { Ledger, type MailboxMarks } from '../state/ledger.js';
-import { buildTrustPolicy, trustFingerprint } from '../trust/index.js';
+import { buildTrust } from '../trust/index.js';
 import { UsageError } from '../util/errors.js';
 import { createLogger, type Logger } from '../util/log.js';
 import type { Io } from './io.js';
@@ -56,7 +56,7 @@ async function openDestinations(config: Config, log: Logger): Promise<(username:
  */
 export async function buildContext(config: Config, io: Io): Promise<RunContext> {
   const log = createLogger(config.logLevel, config.json ? 'json' : 'text', io.stderr);
-  const trust = await buildTrustPolicy(config.trust);
+  const trust = await buildTrust(config.trust);
   const verifying = !config.dryRun && config.verify;
   if (verifying && config.accounts.length === 0) {
     throw new UsageError('no Salesforce account to test tokens with: set SFTOKEN_SF_USERNAME and SFTOKEN_SF_PASSWORD, or list accounts in the config file; or pass --no-verify');
@@ -78,7 +78,7 @@ export async function buildContext(config: Config, io: Io): Promise<RunContext> 
     config,
     io,
     log,
-    deps: { trust, trustFingerprint: await trustFingerprint(config.trust), ledger, checkpoint, destinations, verifier, knownUser: known.size ? (username) => known.has(username) : null, maxMessageBytes: config.maxMessageBytes, log },
+    deps: { trust: trust.policy, trustFingerprint: trust.fingerprint, ledger, checkpoint, destinations, verifier, knownUser: known.size ? (username) => known.has(username) : null, maxMessageBytes: config.maxMessageBytes, log },
     checkpoint,
     marks: ledger,
     notifier: config.dryRun ? null : createNotifier(config.notify, log),

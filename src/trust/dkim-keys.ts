@@ -23,14 +23,15 @@ export function parseDkimKeys(text: string, origin: string): DkimKeys {
   return keys;
 }
 
-export function loadDkimKeys(path: string): DkimKeys {
+/** The --dkim-keys file, read once: its text (part of the trust settings' identity) and its keys. */
+export function loadDkimKeys(path: string): { text: string; keys: DkimKeys } {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
     throw new UsageError(`cannot read --dkim-keys ${path}: ${errnoCode(err) ?? String(err)}`);
   }
-  return parseDkimKeys(text, `--dkim-keys ${path}`);
+  return { text, keys: parseDkimKeys(text, `--dkim-keys ${path}`) };
 }
 
 /** The domain a key name belongs to: what follows `._domainkey.`. */

@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
-import { loadDkimKeys } from './dkim-keys.js';
+import { loadDkimKeys, type DkimKeys } from './dkim-keys.js';
 import { senderProver, trustPolicy, type Prover, type TrustMode, type TrustPolicy } from './policy.js';
 
 export { TRUST_MODES, type TrustDecision, type TrustMode, type TrustPolicy } from './policy.js';
@@ -17,7 +16,7 @@ export interface TrustSettings {
 }
 
 // Each prover loads its own library only when chosen: mailauth's DKIM code costs start-up time.
-async function prover(settings: TrustSettings): Promise<Prover> {
+async function prover(settings: TrustSettings, keys: DkimKeys): Promise<Prover> {
   switch (settings.mode) {
     case 'sender':
       return senderProver;
@@ -27,22 +26,22 @@ async function prover(settings: TrustSettings): Promise<Prover> {
     }
     case 'dkim': {
       const { dkimProver } = await import('./dkim.js');
-      return dkimProver(settings.dkimKeys ? loadDkimKeys(settings.dkimKeys) : new Map());
+      return dkimProver(keys);
     }
   }
 }
 
-export async function buildTrustPolicy(settings: TrustSettings): Promise<TrustPolicy> {
-  return trustPolicy({ prover: await prover(settings), trustedForwarders: settings.forwarders });
-}
-
 /**
- * Identifies what the trust check would decide with: the mode, the server named, the
- * forwarders and the content of the keys file. A token email refused under one set of settings
- * is looked at again under another (a new key, another mode, a new forwarder).
+ * The trust policy, and what identifies its settings: the mode, the server named, the forwarders
+ * and the content of the keys file (read once, for both). A token email refused under one set of
+ * settings is looked at again under another (a new key, another mode, a new forwarder).
  */
-export async function trustFingerprint(settings: TrustSettings): Promise<string> {
-  const keys = settings.dkimKeys ? await readFile(settings.dkimKeys, 'utf8').catch(() => '') : '';
-  const parts = [settings.mode, settings.authservId ?? '', [...settings.forwarders].sort().join(','), keys];
-  return createHash('sha256').update(parts.join('\u0000')).digest('hex').slice(0, 16);
+export async function buildTrust(settings: TrustSettings): Promise<{ policy: TrustPolicy; fingerprint: string }> {
+  // The keys matter to the DKIM policy alone, and only it reads the file.
+  const { text, keys } = settings.mode === 'dkim' && settings.dkimKeys ? loadDkimKeys(settings.dkimKeys) : { text: '', keys: new Map<string, string>() };
+  const parts = [settings.mode, settings.authservId ?? '', [...settings.forwarders].sort().join(','), text];
+  return {
+    policy: trustPolicy({ prover: await prover(settings, keys), trustedForwarders: settings.forwarders }),
+    fingerprint: createHash('sha256').update(parts.join('\u0000')).digest('hex').slice(0, 16),
+  };
 }

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../../src/state/atomic-file.js';
 import { withFileLock } from '../../src/state/lock.js';
@@ -44,4 +44,13 @@ test('a refused login waits at least the base, never more than the cap', () => {
   assert.equal(backoffAtLeastMs(0, 60_000, 900_000, () => 1), 75_000);
   assert.equal(backoffAtLeastMs(1, 60_000, 900_000, () => 0), 120_000);
   assert.equal(backoffAtLeastMs(10, 60_000, 900_000, () => 1), 900_000);
+});
+
+test('an empty lock left by a process killed between creating and filling it is taken over', async () => {
+  const dir = await tempDir();
+  const path = join(dir, 'state.json');
+  await writeFile(`${path}.lock`, '');
+  const old = new Date(Date.now() - 10_000);
+  await utimes(`${path}.lock`, old, old);
+  assert.equal(await withFileLock(path, async () => 'ran'), 'ran');
 });
