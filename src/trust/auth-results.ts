@@ -41,18 +41,16 @@ export function parseAuthResults(value: string): AuthResultsHeader | null {
 
 /**
  * The Authentication-Results headers that the named receiving server added: those with its
- * authserv-id that stand above its own Received line (or above the topmost Received line, when
- * none names it). Anything below was in the message before that server saw it, so the sender
- * could have written it.
+ * authserv-id above the topmost Received line. Everything below that line was in the message
+ * before the last hop took it, so the sender could have written it, forged Received lines
+ * naming the server included; a search for the server's "own" Received line would find those.
  */
 export function trustedAuthResults(headerLines: ReadonlyArray<{ key: string; line: string }>, authservId: string): AuthResultsHeader[] {
   const id = authservId.toLowerCase();
   const value = (line: string) => line.slice(line.indexOf(':') + 1);
-  const received = headerLines.map((h, i) => ({ h, i })).filter(({ h }) => h.key === 'received');
-  const own = received.find(({ h }) => new RegExp(`\\bby\\s+${id.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\b`, 'i').test(h.line));
-  const boundary = own?.i ?? received[0]?.i ?? 0;
+  const top = headerLines.findIndex((h) => h.key === 'received');
   return headerLines
-    .slice(0, boundary)
+    .slice(0, top < 0 ? headerLines.length : top)
     .filter((h) => h.key === 'authentication-results')
     .map((h) => parseAuthResults(value(h.line)))
     .filter((r): r is AuthResultsHeader => r !== null && r.authservId === id);

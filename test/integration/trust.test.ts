@@ -88,6 +88,12 @@ test('with --trust auth-results only the named server\'s header counts', async (
   const env = isolatedEnv(home, { SFTOKEN_SF_USERNAME: 'plain@acme.com', SFTOKEN_SF_PASSWORD: PASSWORD });
   const forged = await sftoken(['replay', join(home, 'forged.eml'), ...args], env);
   assert.deepEqual(jsonLines(forged.stdout).map((x) => [x.outcome, x.reason]), [['rejected', 'auth-results-missing']]);
+  // The receiving server's own line names its host; the sender's verdict sits above a forged hop
+  // that names the authserv-id.
+  const ownHop = 'Received: from mail.attacker.example by mail.acme.com with ESMTPS; Mon, 02 Nov 2026 10:04:02 +0000\r\n';
+  await writeFile(join(home, 'forged-hop.eml'), mail('Mon, 02 Nov 2026 10:04:00 +0000', ownHop + ar + received));
+  const forgedHop = await sftoken(['replay', join(home, 'forged-hop.eml'), ...args], env);
+  assert.deepEqual(jsonLines(forgedHop.stdout).map((x) => [x.outcome, x.reason]), [['rejected', 'auth-results-missing']]);
   assert.equal(sf.attempts.length, 0);
 
   await writeFile(join(home, 'added.eml'), mail('Mon, 02 Nov 2026 10:06:00 +0000', ar + received));

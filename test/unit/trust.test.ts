@@ -84,6 +84,17 @@ test('only Authentication-Results above the named server\'s own Received line co
   assert.deepEqual(await decide(other, policy), { kind: 'untrusted', reason: 'auth-results-fail' });
 });
 
+test('a forged Received line naming the server cannot make a sender-written Authentication-Results count', async () => {
+  // The receiving server's own line names its host, not the authserv-id; below it, the sender
+  // wrote a verdict and a Received line that names the authserv-id.
+  const real = 'Received: from mail.attacker.example by mail.acme.com with ESMTPS id 9; Mon, 02 Nov 2026 09:15:02 +0000\r\n';
+  const forged = 'Authentication-Results: mx.acme.com; dkim=pass header.d=salesforce.com; dmarc=pass header.from=salesforce.com\r\n';
+  const forgedHop = 'Received: from mail.salesforce.com by mx.acme.com with ESMTPS id 1; Mon, 02 Nov 2026 09:15:01 +0000\r\n';
+  const policy = trustPolicy({ prover: authResultsProver('mx.acme.com'), trustedForwarders: [] });
+  const email = tokenEmail({ from: 'support@salesforce.com', username: 'u@acme.com', token: 'aB3dE5fG7hJ9kL1mN2pQ4rS6', date: DATE, extraHeaders: real + forged + forgedHop });
+  assert.deepEqual(await decide(email, policy), { kind: 'untrusted', reason: 'auth-results-missing' });
+});
+
 test('the sender prover trusts a Salesforce From and a listed forwarder, nobody else', async () => {
   const policy = trustPolicy({ prover: senderProver, trustedForwarders: ['Pat.Admin@acme.com'] });
   assert.deepEqual(await decide(mail(), policy), { kind: 'trusted', via: 'sender:salesforce.com' });
