@@ -74,7 +74,7 @@ async function mailboxReady(config: Config, index: number): Promise<string> {
   const mailbox = config.mailboxes[index];
   if (!mailbox) throw new Error('no such mailbox');
   const { connectImap, openMailbox } = await import('../sources/imap/connect.js');
-  const client = await connectImap(mailbox, config.watch.idleRestartMs);
+  const client = await connectImap(mailbox, config.imap);
   try {
     await openMailbox(client, mailbox.folder);
     const offers = ['IDLE', 'CONDSTORE'].filter((c) => client.capabilities.has(c));

@@ -1,4 +1,5 @@
 import type { Config } from '../config/index.js';
+import { DEFAULT_LIMITS } from '../config/limits.js';
 import type { OpenDestination, PipelineDeps } from '../pipeline/types.js';
 import type { Destination, StoreContext } from '../stores/index.js';
 import { createNotifier, type Notifier } from '../notify/index.js';
@@ -78,7 +79,7 @@ export async function buildContext(config: Config, io: Io): Promise<RunContext> 
     config,
     io,
     log,
-    deps: { trust: trust.policy, trustFingerprint: trust.fingerprint, ledger, checkpoint, destinations, verifier, knownUser: known.size ? (username) => known.has(username) : null, maxMessageBytes: config.maxMessageBytes, log },
+    deps: { trust: trust.policy, trustFingerprint: trust.fingerprint, ledger, checkpoint, destinations, verifier, knownUser: known.size ? (username) => known.has(username) : null, maxMessageBytes: config.maxMessageBytes, messageBudgetMs: DEFAULT_LIMITS.messageBudgetMs, log },
     checkpoint,
     marks: ledger,
     notifier: config.dryRun ? null : createNotifier(config.notify, log),

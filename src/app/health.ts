@@ -17,31 +17,56 @@ interface UserState {
   lastStoredAt: Date | null;
 }
 
+/** One mailbox loop as /status and /metrics show it. */
+interface MailboxState {
+  connected: boolean;
+  /** When a sweep (a search and what it found, handled) last succeeded. */
+  lastSweep: Date | null;
+  reconnects: number;
+  outcomes: Map<OutcomeKind, number>;
+}
+
 /** What the watcher knows about its own health, for the heartbeat, /healthz, /status and /metrics. */
 export class Liveness implements WatchEvents {
-  lastSuccess: Date | null = null;
-  private reconnects = 0;
-  private readonly outcomes = new Map<OutcomeKind, number>();
+  private readonly mailboxes = new Map<string, MailboxState>();
   private readonly users = new Map<string, UserState>();
 
-  /** `notificationFailures` counts --notify messages that could not be delivered. */
-  constructor(private readonly notificationFailures: () => number = () => 0) {}
-
-  contact(at: Date = new Date()): void {
-    this.lastSuccess = at;
+  /**
+   * `mailboxes` are every loop that must be running for the watcher to be healthy;
+   * `notificationFailures` counts --notify messages that could not be delivered.
+   */
+  constructor(mailboxes: readonly string[], private readonly notificationFailures: () => number = () => 0) {
+    for (const name of mailboxes) this.mailboxes.set(name, { connected: false, lastSweep: null, reconnects: 0, outcomes: new Map() });
   }
 
-  reconnecting(): void {
-    this.reconnects++;
+  private box(name: string): MailboxState {
+    let state = this.mailboxes.get(name);
+    if (!state) this.mailboxes.set(name, (state = { connected: false, lastSweep: null, reconnects: 0, outcomes: new Map() }));
+    return state;
+  }
+
+  connected(mailbox: string): void {
+    this.box(mailbox).connected = true;
+  }
+
+  swept(mailbox: string, at: Date = new Date()): void {
+    this.box(mailbox).lastSweep = at;
+  }
+
+  reconnecting(mailbox: string): void {
+    const state = this.box(mailbox);
+    state.connected = false;
+    state.reconnects++;
   }
 
   /**
    * Counts every record; a user's last outcome changes only on what decides about their token
    * now (stored, refused, failed), not on an older copy that was superseded or already applied.
    */
-  handled(records: readonly MessageRecord[], at: Date = new Date()): void {
+  handled(mailbox: string, records: readonly MessageRecord[], at: Date = new Date()): void {
+    const { outcomes } = this.box(mailbox);
     for (const r of records) {
-      this.outcomes.set(r.outcome, (this.outcomes.get(r.outcome) ?? 0) + 1);
+      outcomes.set(r.outcome, (outcomes.get(r.outcome) ?? 0) + 1);
       if (!r.username || !['stored', 'rejected', 'failed'].includes(r.outcome)) continue;
       const before = this.users.get(r.username);
       this.users.set(r.username, {
@@ -54,17 +79,26 @@ export class Liveness implements WatchEvents {
     }
   }
 
+  /** The mailboxes with no successful sweep within `maxAgeMs`: a socket that is open proves nothing. */
+  stale(maxAgeMs: number, now: Date = new Date()): string[] {
+    return [...this.mailboxes].filter(([, s]) => s.lastSweep === null || now.getTime() - s.lastSweep.getTime() > maxAgeMs).map(([name]) => name);
+  }
+
   healthy(maxAgeMs: number, now: Date = new Date()): boolean {
-    return this.lastSuccess !== null && now.getTime() - this.lastSuccess.getTime() <= maxAgeMs;
+    return this.mailboxes.size > 0 && this.stale(maxAgeMs, now).length === 0;
   }
 
   /** /status: the same truth as the metrics, for a person or a script. */
-  status(maxAgeMs: number): object {
+  status(maxAgeMs: number, now: Date = new Date()): object {
+    const stale = new Set(this.stale(maxAgeMs, now));
     return {
-      healthy: this.healthy(maxAgeMs),
-      lastContact: this.lastSuccess?.toISOString() ?? null,
-      reconnects: this.reconnects,
-      messages: Object.fromEntries(this.outcomes),
+      healthy: this.healthy(maxAgeMs, now),
+      mailboxes: Object.fromEntries(
+        [...this.mailboxes].map(([name, s]) => [
+          name,
+          { healthy: !stale.has(name), connected: s.connected, lastSweep: s.lastSweep?.toISOString() ?? null, reconnects: s.reconnects, messages: Object.fromEntries(s.outcomes) },
+        ]),
+      ),
       users: Object.fromEntries(
         [...this.users].map(([u, s]) => [u, { outcome: s.outcome, reason: s.reason, fingerprint: s.fingerprint, at: s.at.toISOString(), lastStoredAt: s.lastStoredAt?.toISOString() ?? null }]),
       ),
@@ -75,16 +109,20 @@ export class Liveness implements WatchEvents {
   metrics(): string {
     const seconds = (d: Date) => (d.getTime() / 1000).toFixed(3);
     const users = [...this.users];
+    const boxes = [...this.mailboxes].map(([name, s]) => [`mailbox="${label(name)}"`, s] as const);
     const lines = [
-      '# HELP sftoken_messages_total Messages handled, by outcome.',
+      '# HELP sftoken_messages_total Messages handled, by mailbox and outcome.',
       '# TYPE sftoken_messages_total counter',
-      ...[...this.outcomes].map(([o, n]) => `sftoken_messages_total{outcome="${o}"} ${n}`),
+      ...boxes.flatMap(([m, s]) => [...s.outcomes].map(([o, n]) => `sftoken_messages_total{${m},outcome="${o}"} ${n}`)),
+      '# HELP sftoken_imap_connected Whether the mailbox\'s IMAP connection is up (1) or being made again (0).',
+      '# TYPE sftoken_imap_connected gauge',
+      ...boxes.map(([m, s]) => `sftoken_imap_connected{${m}} ${s.connected ? 1 : 0}`),
       '# HELP sftoken_imap_reconnects_total Reconnections to the IMAP server.',
       '# TYPE sftoken_imap_reconnects_total counter',
-      `sftoken_imap_reconnects_total ${this.reconnects}`,
-      '# HELP sftoken_imap_last_success_timestamp_seconds When the last IMAP round trip succeeded.',
+      ...boxes.map(([m, s]) => `sftoken_imap_reconnects_total{${m}} ${s.reconnects}`),
+      '# HELP sftoken_imap_last_success_timestamp_seconds When a sweep of the mailbox last succeeded.',
       '# TYPE sftoken_imap_last_success_timestamp_seconds gauge',
-      `sftoken_imap_last_success_timestamp_seconds ${this.lastSuccess ? seconds(this.lastSuccess) : 0}`,
+      ...boxes.map(([m, s]) => `sftoken_imap_last_success_timestamp_seconds{${m}} ${s.lastSweep ? seconds(s.lastSweep) : 0}`),
       '# HELP sftoken_notifications_failed_total Notifications (--notify) that could not be delivered.',
       '# TYPE sftoken_notifications_failed_total counter',
       `sftoken_notifications_failed_total ${this.notificationFailures()}`,
@@ -100,14 +138,15 @@ export class Liveness implements WatchEvents {
 }
 
 /**
- * /healthz answers 200 only while the last IMAP round trip is recent (liveness: the loop runs and
- * the mailbox answers); /status and /metrics say what happened to each token, for alerts.
+ * /healthz answers 200 only while every mailbox had a successful sweep recently (the loops run
+ * and the servers answer whole commands, not just keep-alives); /status and /metrics say what
+ * happened in each mailbox and to each token, for alerts.
  */
 export async function serveHealth(liveness: Liveness, host: string, port: number, maxAgeMs: number): Promise<Server> {
   const server = createServer((req, res) => {
     if (req.url === '/healthz') {
       const ok = liveness.healthy(maxAgeMs);
-      res.writeHead(ok ? 200 : 503, { 'Content-Type': 'text/plain' }).end(ok ? 'ok\n' : 'no recent IMAP round trip\n');
+      res.writeHead(ok ? 200 : 503, { 'Content-Type': 'text/plain' }).end(ok ? 'ok\n' : `no recent successful sweep: ${liveness.stale(maxAgeMs).join(', ')}\n`);
     } else if (req.url === '/status') {
       res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify(liveness.status(maxAgeMs)) + '\n');
     } else if (req.url === '/metrics') {

@@ -30,7 +30,7 @@ export async function ingestMailboxes(ctx: RunContext): Promise<number> {
 async function ingestMailbox(ctx: RunContext, mailbox: Mailbox, since: Date): Promise<number> {
   let client: ImapFlow | undefined;
   try {
-    client = await connectImap(mailbox, ctx.config.watch.idleRestartMs);
+    client = await connectImap(mailbox, ctx.config.imap);
     const box = await openMailbox(client, mailbox.folder);
     const { handled } = await sweep(client, mailbox, { uidValidity: box.uidValidity, since, afterUid: 0 }, (messages) => runBatch(ctx, messages), sweepOptions(ctx));
     return exitCodeFor(handled.map((h) => h.record));

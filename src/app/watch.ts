@@ -48,7 +48,7 @@ function settingsFingerprint(ctx: RunContext): string {
 /** `sftoken watch`: every configured mailbox watched until a signal; the exit code. */
 export async function watchMailboxes(ctx: RunContext): Promise<number> {
   const { config } = ctx;
-  const liveness = new Liveness(() => ctx.notifier?.failures ?? 0);
+  const liveness = new Liveness(config.mailboxes.map((m) => m.name), () => ctx.notifier?.failures ?? 0);
   // A signal stops every mailbox; so does a configuration error met by any one of them.
   let stopAll = (): void => undefined;
   const stopped = new Promise<void>((resolve) => (stopAll = resolve));
@@ -56,8 +56,9 @@ export async function watchMailboxes(ctx: RunContext): Promise<number> {
   let server: Server | null = null;
   if (config.watch.health) {
     const { host, port } = config.watch.health;
-    // /healthz turns unhealthy after three missed heartbeats, never sooner than 30 s.
-    const maxAgeMs = Math.max(3 * config.watch.heartbeatMs, 30_000);
+    // /healthz turns unhealthy after three heartbeats without a sweep, plus the time a sweep in
+    // flight may still take.
+    const maxAgeMs = 3 * config.watch.heartbeatMs + config.imap.commandTimeoutMs;
     server = await serveHealth(liveness, host, port, maxAgeMs).catch((err: unknown) => {
       throw new UsageError(`cannot serve health on ${host}:${port}: ${describe(err)}`);
     });
@@ -70,7 +71,7 @@ export async function watchMailboxes(ctx: RunContext): Promise<number> {
         watchMailbox({
           mailbox,
           heartbeatMs: config.watch.heartbeatMs,
-          idleRestartMs: config.watch.idleRestartMs,
+          imap: config.imap,
           firstSince: config.watch.firstSince,
           settings,
           handle,

@@ -36,9 +36,15 @@ export interface LoginSettings {
   maxFailedLogins: number;
 }
 
+/** What bounds one IMAP connection: time per command, bytes per line and per message. */
+export interface ImapLimits {
+  idleRestartMs: number;
+  commandTimeoutMs: number;
+  maxMessageBytes: number;
+}
+
 interface WatchSettings {
   heartbeatMs: number;
-  idleRestartMs: number;
   health: { host: string; port: number } | null;
   /** How far back a first start looks when --since does not say. */
   firstSince: Date;
@@ -66,6 +72,7 @@ export interface Config {
   /** --notify: where to tell people about stored, refused and failed tokens. */
   notify: string[];
   watch: WatchSettings;
+  imap: ImapLimits;
 }
 
 /** Where values come from, highest precedence first: flags, then env, then the config file. */
@@ -181,10 +188,10 @@ export async function resolveConfig({ flags, env, file, filePath = 'config file'
     notify: get('notify'),
     watch: {
       heartbeatMs: get('heartbeat') * 1000,
-      idleRestartMs: get('idleRestart') * 1000,
       health: healthPort === null ? null : { host: get('healthHost'), port: healthPort },
       firstSince: parseSince(DEFAULT_LIMITS.watchFirstSince),
     },
+    imap: { idleRestartMs: get('idleRestart') * 1000, commandTimeoutMs: get('imapTimeout') * 1000, maxMessageBytes: get('maxMessageBytes') },
   };
 }
 

@@ -24,4 +24,12 @@ export const DEFAULT_LIMITS = {
   // Below the 29 minutes after which RFC 3501 lets a server drop an idle client, and below the
   // NAT timeouts (often 5 minutes) that kill a quiet connection without a word.
   idleRestartSeconds: 240,
+  // A SEARCH over a large mailbox or a 2 MiB FETCH over a slow link takes seconds; a minute
+  // without the tagged answer means the server is stuck, whatever keep-alives it sends.
+  imapCommandSeconds: 60,
+  // Parsing, checking and reading a 2 MiB message takes well under a second here.
+  messageBudgetMs: 5000,
+  // Longer than any line a SEARCH for token emails returns (some 500,000 UIDs), far below what
+  // would hurt: a server that never ends a line is dropped there.
+  imapMaxLineBytes: 4 * 1024 * 1024,
 } as const;

@@ -33,6 +33,7 @@ export interface Settings {
   since: string | null;
   heartbeat: number;
   idleRestart: number;
+  imapTimeout: number;
   healthPort: number | null;
   healthHost: string;
   login: boolean;
@@ -146,6 +147,7 @@ export const OPTIONS: { readonly [K in OptionKey]: Option<Settings[K]> } = {
   since: maybeText('since', 'how far back to look: ISO date, or 30m / 36h / 7d', `ingest: required; watch: ${L.watchFirstSince} on a first start`),
   heartbeat: number('heartbeat', 'seconds between heartbeat lines and IMAP round trips', L.heartbeatSeconds),
   idleRestart: number('idle-restart', 'seconds after which IDLE is renewed', L.idleRestartSeconds),
+  imapTimeout: number('imap-timeout', 'seconds an IMAP command may take before the connection is dropped and made again', L.imapCommandSeconds),
   healthPort: maybeWhole('health-port', 'serve /healthz and /metrics on this port', 'off'),
   healthHost: text('health-host', 'address for the health server (0.0.0.0 in a container)', '127.0.0.1'),
   login: bool('login', 'also make one test login per account with the stored token (counts toward the failed-login budget)', false),
@@ -156,7 +158,7 @@ export const OPTIONS: { readonly [K in OptionKey]: Option<Settings[K]> } = {
 export const GROUPS = {
   common: { title: 'Common options:', keys: ['store', 'state', 'trust', 'dkimKeys', 'authservId', 'dryRun', 'verify', 'json', 'logLevel', 'maxMessageBytes', 'helperTimeout'] },
   login: { title: 'Test login:', keys: ['loginUrl', 'apiVersion', 'loginTimeout', 'loginRetries', 'loginBackoff', 'maxFailedLogins'] },
-  mailbox: { title: 'Mailbox:', keys: ['imapHost', 'imapPort', 'imapUser', 'imapTls', 'mailbox', 'after', 'imapAccessTokenCommand', 'since'] },
+  mailbox: { title: 'Mailbox:', keys: ['imapHost', 'imapPort', 'imapUser', 'imapTls', 'mailbox', 'after', 'imapAccessTokenCommand', 'since', 'imapTimeout'] },
   watch: { title: 'Watch:', keys: ['heartbeat', 'idleRestart', 'healthPort', 'healthHost'] },
   report: { title: 'Options:', keys: ['state', 'json'] },
   check: { title: 'Check:', keys: ['login'] },

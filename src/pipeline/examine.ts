@@ -6,7 +6,7 @@ import { describe, errnoCode } from '../util/errors.js';
 import { fingerprint } from '../util/fingerprint.js';
 import { registerSecret } from '../util/redact.js';
 import type { Contender } from './select.js';
-import type { MessageRecord, PipelineDeps, RawMessage } from './types.js';
+import { TooLarge, type MessageRecord, type PipelineDeps, type RawMessage } from './types.js';
 
 /** A trusted token email with a token for a known user: what select and apply work on. */
 export interface TokenCandidate extends Contender {
@@ -35,13 +35,28 @@ export async function examine(message: RawMessage, deps: PipelineDeps): Promise<
     record: { outcome, reason, ...baseRecord(message, date, messageId), ...extra },
   });
   if (message.size !== null && message.size > deps.maxMessageBytes) return done('rejected', 'too-large');
+  // A message found too large only while reading it is known by where it is, not by its ID.
+  const cutOff = deps.ledger.refusal(message.source);
+  if (cutOff?.reason === 'too-large') return done('rejected', 'already-rejected', message.receivedAt, null, { note: 'refused before: too-large' });
   let raw: Buffer;
   try {
     raw = await message.load();
   } catch (err) {
+    if (err instanceof TooLarge) {
+      deps.log.warn('message larger than it said: refused unread', { source: message.source, error: err.message });
+      deps.ledger.recordRefused(message.source, { reason: 'too-large', trust: deps.trustFingerprint, at: new Date().toISOString() });
+      return done('rejected', 'too-large');
+    }
     deps.log.warn('cannot read message', { source: message.source, error: describe(err) });
     return done('failed', `read-error:${errnoCode(err) ?? 'unknown'}`);
   }
+  const started = performance.now();
+  const overBudget = (): boolean => performance.now() - started > deps.messageBudgetMs;
+  const tooComplex = (date: Date | null, messageId: string | null): Examined => {
+    deps.log.warn('message took too long to read: refused and left in place', { source: message.source, budgetMs: deps.messageBudgetMs });
+    deps.ledger.recordRefused(messageId ?? message.source, { reason: 'too-complex', trust: deps.trustFingerprint, at: new Date().toISOString() });
+    return done('rejected', 'too-complex', date, messageId, { note: 'the message took too long to read; it is left in place for a person to look at' });
+  };
   const parsed = precheck(raw, deps.maxMessageBytes) ?? (await parseEmail(raw, deps.maxMessageBytes));
   if (!parsed.ok) return done(parsed.outcome, parsed.reason);
   const { email } = parsed;
@@ -56,6 +71,7 @@ export async function examine(message: RawMessage, deps: PipelineDeps): Promise<
   if (refused?.trust === deps.trustFingerprint) return done('rejected', 'already-rejected', date, email.messageId, { note: `refused before: ${refused.reason}` });
   // Trust before anything is read out of the body: a stranger's mail never reaches the extractor,
   // and an untrusted email never leads to a login.
+  if (overBudget()) return tooComplex(date, email.messageId);
   const trust = await deps.trust({ email, raw });
   if (trust.kind === 'transient') return done('failed', trust.reason, date, email.messageId);
   if (trust.kind === 'untrusted') {
@@ -74,6 +90,7 @@ export async function examine(message: RawMessage, deps: PipelineDeps): Promise<
     if (alternative === null || !hasTokenStructure(alternative)) return done('ignored', 'not-token-email', date, email.messageId);
   }
   tokenEmail = true;
+  if (overBudget()) return tooComplex(date, email.messageId);
   const fromText = extractToken(email.text);
   const alternative = fromText.ok ? null : html();
   const extracted = alternative !== null ? bestOf(fromText, extractToken(alternative)) : fromText;

@@ -23,6 +23,12 @@ export interface RawMessage {
   load(): Promise<Buffer>;
 }
 
+/**
+ * A source found, while reading, that the message is over the size cap though it did not say
+ * so before (an IMAP server that reported a smaller size): the message is refused, not retried.
+ */
+export class TooLarge extends Error {}
+
 export type OutcomeKind = 'stored' | 'would-store' | 'superseded' | 'ignored' | 'rejected' | 'failed';
 
 /** Outcomes after which a message needs no more work: it may be settled, and exits with 0. */
@@ -99,5 +105,11 @@ export interface PipelineDeps {
   /** With accounts configured, the usernames the tool may act for; null accepts any. */
   knownUser: ((username: string) => boolean) | null;
   maxMessageBytes: number;
+  /**
+   * Milliseconds one message may take from parse to extraction. Every step is linear in the
+   * message's size; the budget catches what that reasoning missed, refusing the message as
+   * too-complex instead of holding up the mail behind it.
+   */
+  messageBudgetMs: number;
   log: Logger;
 }

@@ -128,9 +128,9 @@ test('health: /healthz answers 200 while IMAP round trips succeed, /metrics coun
   const health = await fetch(`http://127.0.0.1:${port}/healthz`);
   assert.equal(health.status, 200);
   const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-  assert.match(metrics, /^sftoken_messages_total\{outcome="stored"\} 1$/m);
+  assert.match(metrics, /^sftoken_messages_total\{mailbox="[^"]+",outcome="stored"\} 1$/m);
   assert.match(metrics, /^sftoken_token_last_stored_timestamp_seconds\{username="plain@acme.com"\} \d+\.\d+$/m);
-  assert.match(metrics, /^sftoken_imap_last_success_timestamp_seconds [1-9]/m);
+  assert.match(metrics, /^sftoken_imap_last_success_timestamp_seconds\{mailbox="[^"]+"\} [1-9]/m);
   await w.stop();
 });
 

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { TransientError } from '../../src/util/errors.js';
 import { processBatch } from '../../src/pipeline/index.js';
-import type { Verifier } from '../../src/pipeline/types.js';
+import { TooLarge, type Verifier } from '../../src/pipeline/types.js';
 import { MemoryStore, fixtureMessage, memoryDeps } from '../helpers/memory.js';
 
 test('a trusted token email is stored and the ledger learns its fingerprint only', async () => {
@@ -111,4 +111,34 @@ test('a destination added after a token was applied gets it on the next run, wit
   assert.equal(extra.entries.get('plain@acme.com')?.token, 'aB3dE5fG7hJ9kL1mN2pQ4rS6');
   assert.equal(deps.store.writes, 1, 'the first destination is not written again');
   assert.equal(logins, 1, 'one login in all');
+});
+
+test('a message over its time budget is refused as too-complex, remembered, and never stored', async () => {
+  const deps = await memoryDeps({ messageBudgetMs: -1 });
+  const [first] = await processBatch([await fixtureMessage('01-plain-text.eml')], deps);
+  assert.deepEqual([first?.record.outcome, first?.record.reason], ['rejected', 'too-complex']);
+  assert.equal(first?.record.fingerprint, undefined, 'not read far enough to have one');
+  assert.equal(deps.store.entries.size, 0);
+  const [again] = await processBatch([await fixtureMessage('01-plain-text.eml')], deps);
+  assert.deepEqual([again?.record.outcome, again?.record.reason], ['rejected', 'already-rejected']);
+});
+
+test('a message found too large only while reading it is refused, and not read again', async () => {
+  const deps = await memoryDeps();
+  let reads = 0;
+  const liar = {
+    source: 'imap:INBOX/1/7',
+    receivedAt: null,
+    sequence: 7,
+    size: 1000,
+    load: async (): Promise<Buffer> => {
+      reads++;
+      throw new TooLarge('the server sent more than it said');
+    },
+  };
+  const [first] = await processBatch([liar], deps);
+  assert.deepEqual([first?.record.outcome, first?.record.reason], ['rejected', 'too-large']);
+  const [again] = await processBatch([liar], deps);
+  assert.deepEqual([again?.record.outcome, again?.record.reason], ['rejected', 'already-rejected']);
+  assert.equal(reads, 1);
 });

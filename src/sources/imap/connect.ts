@@ -1,15 +1,20 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import type { ImapFlow, ImapFlowOptions } from 'imapflow';
-import type { ImapCredentials, Mailbox } from '../../config/index.js';
+import type { ImapCredentials, ImapLimits, Mailbox } from '../../config/index.js';
+import { DEFAULT_LIMITS } from '../../config/limits.js';
 import { TransientError, UsageError, describe } from '../../util/errors.js';
 import { helperEnv } from '../../util/helper-process.js';
 import { registerSecret } from '../../util/redact.js';
+import { noteDrop, setCommandDeadline, within } from './deadline.js';
 
 // An access-token helper (gcloud, az, oauth2l …) that has not answered by then has hung.
 const TOKEN_COMMAND_TIMEOUT_MS = 30_000;
-// A server that does not answer a command for this long is treated as gone.
+// A socket silent for this long is gone; a talkative but stuck one is caught by the command
+// deadline (deadline.ts), which keep-alive lines do not extend.
 const SOCKET_TIMEOUT_MS = 5 * 60_000;
+// Room for the framing around a message's literal in one FETCH response.
+const RESPONSE_FRAMING_BYTES = 64 * 1024;
 
 const run = promisify(execFile);
 
@@ -70,8 +75,10 @@ async function auth(user: string, credentials: ImapCredentials): Promise<NonNull
 /**
  * Connects a new ImapFlow (a closed one cannot connect again). A refused login is a UsageError
  * (the configuration is wrong), anything else a TransientError (the network may come back).
+ * Nothing the server sends is taken on its word: a literal larger than --max-message-bytes, a
+ * line that does not end, or a response that does not, drops the connection (imapflow's caps).
  */
-export async function connectImap(settings: Mailbox, idleRestartMs: number): Promise<ImapFlow> {
+export async function connectImap(settings: Mailbox, limits: ImapLimits): Promise<ImapFlow> {
   const { ImapFlow } = await import('imapflow');
   const options: ImapFlowOptions = {
     host: settings.host,
@@ -81,16 +88,22 @@ export async function connectImap(settings: Mailbox, idleRestartMs: number): Pro
     logger: false,
     disableAutoIdle: true,
     // Renewing IDLE now and then notices a connection that died without a word.
-    maxIdleTime: idleRestartMs,
+    maxIdleTime: limits.idleRestartMs,
     missingIdleCommand: 'NOOP',
     socketTimeout: SOCKET_TIMEOUT_MS,
+    connectionTimeout: limits.commandTimeoutMs,
+    greetingTimeout: limits.commandTimeoutMs,
+    maxLiteralSize: limits.maxMessageBytes,
+    maxLineLength: DEFAULT_LIMITS.imapMaxLineBytes,
+    maxResponseSize: Math.max(limits.maxMessageBytes, DEFAULT_LIMITS.imapMaxLineBytes) + RESPONSE_FRAMING_BYTES,
     ...(settings.tls ? {} : { doSTARTTLS: false }),
   };
   const client = new ImapFlow(options);
   // An error event with no listener would crash the process; the caller watches 'close'.
-  client.on('error', () => undefined);
+  client.on('error', (err: unknown) => noteDrop(client, err));
+  setCommandDeadline(client, limits.commandTimeoutMs);
   try {
-    await client.connect();
+    await within(client, 'greeting and login', () => client.connect());
   } catch (err) {
     client.close();
     if (isAuthFailure(err)) throw new ImapLoginRefused(`IMAP login refused for ${settings.user} at ${settings.host}: check the password or access token`);
@@ -102,9 +115,10 @@ export async function connectImap(settings: Mailbox, idleRestartMs: number): Pro
 /** Opens the mailbox for reading and settling; a missing mailbox is a configuration error. */
 export async function openMailbox(client: ImapFlow, mailbox: string): Promise<{ uidValidity: string; uidNext: number }> {
   try {
-    const box = await client.mailboxOpen(mailbox);
+    const box = await within(client, 'SELECT', () => client.mailboxOpen(mailbox));
     return { uidValidity: String(box.uidValidity), uidNext: box.uidNext };
   } catch (err) {
+    if (err instanceof TransientError) throw err;
     const e = serverSaid(err);
     if (e.serverResponseCode === 'NONEXISTENT' || /doesn't exist|not exist|unknown mailbox/i.test(e.responseText ?? describe(err))) {
       throw new UsageError(`mailbox "${mailbox}" does not exist on the IMAP server`);

@@ -1,7 +1,8 @@
 import type { FetchMessageObject, ImapFlow, SearchObject } from 'imapflow';
 import { isSalesforceDomain, normalizeSubject } from '../../mail/classify.js';
 import { isTokenSubject, subjectSearchTerms } from '../../mail/locales.js';
-import type { RawMessage } from '../../pipeline/types.js';
+import { TooLarge, type RawMessage } from '../../pipeline/types.js';
+import { within } from './deadline.js';
 
 // Dovecot refuses very long command lines ("Too long argument"): UID sets go in chunks.
 const UIDS_PER_FETCH = 500;
@@ -79,29 +80,32 @@ interface SearchResult {
   highestUid: number;
 }
 
+/** Whether imapflow dropped the connection because a literal passed maxLiteralSize. */
+function literalTooLarge(err: unknown): boolean {
+  return err !== null && typeof err === 'object' && 'code' in err && err.code === 'LiteralTooLarge';
+}
+
 /**
  * Finds the token-email candidates in the open mailbox in three steps: a server-side SEARCH,
  * envelopes for what it matched, and full source only for the plausible ones, so a mailbox full
- * of Salesforce notices costs a few KiB. Oversize messages are listed but never downloaded.
+ * of Salesforce notices costs a few KiB. A source is fetched when the pipeline reads it, one
+ * message at a time, so a catch-up over many large candidates holds few of them at once.
+ * Messages over the size cap are listed but never downloaded; a server that reported a small
+ * size and sends a larger literal is cut off at the cap, and that message is refused.
  */
 export async function findCandidates(client: ImapFlow, scope: SearchScope): Promise<SearchResult> {
-  const found = (await client.search(serverQuery(scope), { uid: true })) || [];
+  const found = (await within(client, 'SEARCH', () => client.search(serverQuery(scope), { uid: true }))) || [];
   const uids = found.filter((u) => u > scope.afterUid);
   const highestUid = uids.reduce((a, b) => Math.max(a, b), scope.afterUid);
   const candidates: Array<{ uid: number; size: number; internalDate: Date | null }> = [];
   for (const part of chunks(uids, UIDS_PER_FETCH)) {
-    for await (const m of client.fetch(uidSet(part), { uid: true, envelope: true, size: true, internalDate: true }, { uid: true })) {
-      const received = m.internalDate ? new Date(m.internalDate) : null;
-      if (scope.since && received && received < scope.since) continue;
-      if (plausible(m.envelope, scope.forwarders)) candidates.push({ uid: m.uid, size: m.size ?? 0, internalDate: received });
-    }
-  }
-  const wanted = candidates.filter((c) => c.size <= scope.maxMessageBytes).map((c) => c.uid);
-  const sources = new Map<number, Buffer>();
-  for (const part of chunks(wanted, UIDS_PER_FETCH)) {
-    for await (const m of client.fetch(uidSet(part), { uid: true, source: true }, { uid: true })) {
-      if (m.source) sources.set(m.uid, m.source);
-    }
+    await within(client, 'FETCH of envelopes', async () => {
+      for await (const m of client.fetch(uidSet(part), { uid: true, envelope: true, size: true, internalDate: true }, { uid: true })) {
+        const received = m.internalDate ? new Date(m.internalDate) : null;
+        if (scope.since && received && received < scope.since) continue;
+        if (plausible(m.envelope, scope.forwarders)) candidates.push({ uid: m.uid, size: m.size ?? 0, internalDate: received });
+      }
+    });
   }
   const messages = candidates.map(
     (c): RawMessage => ({
@@ -110,9 +114,15 @@ export async function findCandidates(client: ImapFlow, scope: SearchScope): Prom
       sequence: c.uid,
       size: c.size,
       load: async () => {
-        const bytes = sources.get(c.uid);
-        if (!bytes) throw Object.assign(new Error(`message ${c.uid} vanished before it could be read`), { code: 'EGONE' });
-        return bytes;
+        let fetched: FetchMessageObject | false;
+        try {
+          fetched = await within(client, `FETCH of message ${c.uid}`, () => client.fetchOne(String(c.uid), { uid: true, source: true }, { uid: true }));
+        } catch (err) {
+          if (literalTooLarge(err)) throw new TooLarge(`the server sent more than ${scope.maxMessageBytes} bytes for a message it said was ${c.size}`);
+          throw err;
+        }
+        if (!fetched || !fetched.source) throw Object.assign(new Error(`message ${c.uid} vanished before it could be read`), { code: 'EGONE' });
+        return fetched.source;
       },
     }),
   );

@@ -2,6 +2,7 @@ import type { ImapFlow } from 'imapflow';
 import type { AfterMode } from '../../config/index.js';
 import type { Handled } from '../../pipeline/types.js';
 import type { Logger } from '../../util/log.js';
+import { within } from './deadline.js';
 import { HANDLED_KEYWORD, uidSet } from './search.js';
 
 /**
@@ -30,20 +31,20 @@ export async function settle(client: ImapFlow, uids: readonly number[], mode: Af
   const set = uidSet(uids);
   switch (mode.kind) {
     case 'flag':
-      await client.messageFlagsAdd(set, ['\\Seen', HANDLED_KEYWORD], { uid: true });
+      await within(client, 'STORE', () => client.messageFlagsAdd(set, ['\\Seen', HANDLED_KEYWORD], { uid: true }));
       break;
     case 'seen':
-      await client.messageFlagsAdd(set, ['\\Seen'], { uid: true });
+      await within(client, 'STORE', () => client.messageFlagsAdd(set, ['\\Seen'], { uid: true }));
       break;
     case 'move': {
-      const boxes = await client.list();
-      if (!boxes.some((b) => b.path === mode.folder)) await client.mailboxCreate(mode.folder);
-      await client.messageMove(set, mode.folder, { uid: true });
+      const boxes = await within(client, 'LIST', () => client.list());
+      if (!boxes.some((b) => b.path === mode.folder)) await within(client, 'CREATE', () => client.mailboxCreate(mode.folder));
+      await within(client, 'MOVE', () => client.messageMove(set, mode.folder, { uid: true }));
       break;
     }
     case 'delete':
       // UID EXPUNGE where the server has UIDPLUS: only these messages go, nothing else marked \Deleted.
-      await client.messageDelete(set, { uid: true });
+      await within(client, 'EXPUNGE', () => client.messageDelete(set, { uid: true }));
       break;
   }
   log.info('messages settled', { after: mode.kind, count: uids.length, uids: set });

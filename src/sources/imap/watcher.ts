@@ -1,9 +1,9 @@
 import type { ImapFlow } from 'imapflow';
-import { mailboxKey, type Mailbox } from '../../config/index.js';
+import { mailboxKey, type ImapLimits, type Mailbox } from '../../config/index.js';
 import type { BatchHandler, MessageRecord } from '../../pipeline/types.js';
 import type { MailboxMarks } from '../../state/ledger.js';
 import { backoffAtLeastMs, backoffMs } from '../../util/backoff.js';
-import { UsageError } from '../../util/errors.js';
+import { TransientError, UsageError } from '../../util/errors.js';
 import { ImapLoginRefused, connectImap, imapError, openMailbox } from './connect.js';
 import { sweep, type SweepOptions } from './sweep.js';
 
@@ -15,18 +15,20 @@ const RECONNECT_CAP_MS = 60_000;
 const LOGIN_REFUSED_BASE_MS = 60_000;
 const CONFIG_ERROR_CAP_MS = 15 * 60_000;
 
-/** What the watcher tells whoever reports on its health. */
+/** What the watcher tells whoever reports on its health, each under the mailbox's name. */
 export interface WatchEvents {
-  /** A round trip with the server succeeded. */
-  contact(): void;
-  reconnecting(): void;
-  handled(records: readonly MessageRecord[]): void;
+  /** Logged in with the mailbox open. */
+  connected(mailbox: string): void;
+  /** A sweep (search, fetch, handle, settle) went through to its end. */
+  swept(mailbox: string): void;
+  reconnecting(mailbox: string): void;
+  handled(mailbox: string, records: readonly MessageRecord[]): void;
 }
 
 interface WatcherOptions {
   mailbox: Mailbox;
   heartbeatMs: number;
-  idleRestartMs: number;
+  imap: ImapLimits;
   /** How far back the first look goes when the ledger has no mark for this mailbox. */
   firstSince: Date;
   /**
@@ -66,14 +68,14 @@ export async function watchMailbox(options: WatcherOptions): Promise<void> {
   const { mailbox, sweep: { log } } = options;
   let stopping = false;
   void options.stopped.then(() => (stopping = true));
-  // Reset only once the mailbox is open: a server that accepts the login but lacks the mailbox
-  // would otherwise be asked again every second for ever.
+  // Reset only once a sweep has gone through: a server that accepts the login but lacks the
+  // mailbox, or drops every FETCH, would otherwise be asked again every second for ever.
   let attempt = 0;
   while (!stopping) {
     let client: ImapFlow | null = null;
     let wait = (n: number): number => backoffMs(n, RECONNECT_BASE_MS, RECONNECT_CAP_MS);
     try {
-      client = await connectImap(mailbox, options.idleRestartMs);
+      client = await connectImap(mailbox, options.imap);
       await session(options, client, () => stopping, () => (attempt = 0));
     } catch (err) {
       if (err instanceof Fatal) throw err.error;
@@ -84,7 +86,7 @@ export async function watchMailbox(options: WatcherOptions): Promise<void> {
       if (client) await (stopping ? client.logout().catch(() => client?.close()) : Promise.resolve(client.close()));
     }
     if (stopping) break;
-    options.events.reconnecting();
+    options.events.reconnecting(mailbox.name);
     const delay = wait(attempt++);
     log.warn('reconnecting', { mailbox: mailbox.name, inMs: delay, attempt });
     await sleep(delay, options.stopped);
@@ -93,10 +95,9 @@ export async function watchMailbox(options: WatcherOptions): Promise<void> {
 
 /**
  * One connection's life: catch up from the high-water mark, then IDLE, catching up again on
- * every EXISTS and on every heartbeat while a failed message waits. Returns when the connection
- * closes or the watcher stops.
+ * every EXISTS and on every heartbeat. Returns when the connection closes or the watcher stops.
  */
-async function session(options: WatcherOptions, client: ImapFlow, isStopping: () => boolean, onWatching: () => void): Promise<void> {
+async function session(options: WatcherOptions, client: ImapFlow, isStopping: () => boolean, onSwept: () => void): Promise<void> {
   const { mailbox, marks, events, sweep: sweepOptions } = options;
   const { log } = sweepOptions;
   const key = mailboxKey(mailbox);
@@ -114,8 +115,7 @@ async function session(options: WatcherOptions, client: ImapFlow, isStopping: ()
     since = mailbox.since ?? options.firstSince;
   }
   let retryPending = false;
-  events.contact();
-  onWatching();
+  events.connected(mailbox.name);
   log.info('watching', { mailbox: mailbox.name, host: mailbox.host, afterUid, since: since?.toISOString() ?? null });
 
   const catchUp = async (): Promise<void> => {
@@ -125,16 +125,21 @@ async function session(options: WatcherOptions, client: ImapFlow, isStopping: ()
     afterUid = failed.length ? Math.min(...failed) - 1 : highestUid;
     since = null;
     retryPending = failed.length > 0;
-    events.contact();
-    events.handled(handled.map((h) => h.record));
+    events.handled(mailbox.name, handled.map((h) => h.record));
     marks.recordMailbox(key, { uidValidity: box.uidValidity, lastUid: afterUid, settings: options.settings, lastContact: new Date().toISOString(), name: mailbox.name });
     await options.checkpoint();
+    // A message that could not be read because the connection died is a failed sweep, not one
+    // to reset the backoff for.
+    if (!client.usable) throw new TransientError('the connection closed during the sweep');
+    events.swept(mailbox.name);
+    onSwept();
   };
 
   let queue: Promise<void> = Promise.resolve();
   let fatal: UsageError | null = null;
   const enqueue = (job: () => Promise<void>): Promise<void> =>
-    (queue = queue.then(job).catch((err: unknown) => {
+    // Work queued behind a failure that closed the connection has nothing to run on.
+    (queue = queue.then(() => (client.usable ? job() : undefined)).catch((err: unknown) => {
       if (err instanceof UsageError) fatal = err;
       else log.error('mailbox work failed; reconnecting', { mailbox: mailbox.name, error: imapError(err) });
       client.close();
@@ -146,15 +151,12 @@ async function session(options: WatcherOptions, client: ImapFlow, isStopping: ()
   });
   const heartbeat = setInterval(() => {
     void enqueue(async () => {
-      // A round trip proves the connection alive; IDLE alone can sit on a dead socket.
-      await client.noop();
-      events.contact();
-      // The heartbeat goes into the state file too, so that `status` can tell a live watcher.
-      const current = marks.mailbox(key);
-      if (current) marks.recordMailbox(key, { ...current, lastContact: new Date().toISOString() });
-      await options.checkpoint();
-      log.info('heartbeat', { mailbox: mailbox.name, afterUid, retryPending });
-      if (retryPending) await catchUp();
+      // A whole sweep, not a NOOP: IDLE can sit on a dead socket, and a server can answer NOOP
+      // while every SEARCH or FETCH hangs. It retries a failed message too, and its contact time
+      // goes into the state file, so that `status` can tell a live watcher.
+      const wasPending = retryPending;
+      await catchUp();
+      log.info('heartbeat', { mailbox: mailbox.name, afterUid, retryPending: wasPending });
     });
   }, options.heartbeatMs);
   try {
