@@ -61,6 +61,16 @@ test('XOAUTH2: the token command runs at connect and its token logs in; a failin
   assert.deepEqual(seen, [ACCESS_TOKEN], 'the command\'s token, and only it, reached the identity provider');
   assert.deepEqual(leakedSecrets(ok.stdout + ok.stderr, [ACCESS_TOKEN]), []);
 
+  // The command sees no sftoken secret: it dumps its environment on the way.
+  const dump = join(home, 'helper-env');
+  const secrets = { SFTOKEN_SF_USERNAME: 'plain@acme.com', SFTOKEN_SF_PASSWORD: 'sf-Pa55-never-for-helpers', SFTOKEN_SF_CLIENT_SECRET: 'client-secret-never-for-helpers', SFTOKEN_IMAP_PASSWORD: 'imap-pw-never-for-helpers' };
+  const dumped = await sftoken(args(`env > ${dump}; cat ${tokenFile}`), isolatedEnv(home, secrets));
+  assert.equal(dumped.code, 0, dumped.stderr);
+  const helperEnv = await readFile(dump, 'utf8');
+  assert.deepEqual(leakedSecrets(helperEnv, Object.values(secrets).slice(1)), []);
+  assert.doesNotMatch(helperEnv, /^SFTOKEN_/m);
+  assert.match(helperEnv, /^PATH=/m, 'what a helper needs is still there');
+
   const broken = await sftoken(args('exit 3'), isolatedEnv(home));
   assert.equal(broken.code, 1);
   assert.match(broken.stderr, /^sftoken: --imap-access-token-command failed: /m);
