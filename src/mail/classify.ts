@@ -1,7 +1,7 @@
 import { isTokenSubject } from './locales.js';
 import { extractToken, hasTokenLabels } from './extract.js';
 import { htmlToText } from './html.js';
-import type { ParsedEmail } from './types.js';
+import type { MailHead, ParsedEmail } from './types.js';
 
 // Tags that mail gateways, sandboxes and people put before or after a subject; removed before
 // matching, as is trailing punctuation.
@@ -31,6 +31,16 @@ export function isSalesforceDomain(address: string): boolean {
 type Classification = { kind: 'token'; by: 'subject' | 'label' } | { kind: 'if-structured' } | { kind: 'other' };
 
 /**
+ * What the headers alone decide, or null when the body must be read: a token subject makes a
+ * token email, and a sender outside Salesforce with another subject makes anything but.
+ */
+export function classifyHead(head: MailHead): Classification | null {
+  if (isTokenSubject(normalizeSubject(head.subject))) return { kind: 'token', by: 'subject' };
+  if (!head.from || !isSalesforceDomain(head.from.address)) return { kind: 'other' };
+  return null;
+}
+
+/**
  * Is this a security-token email at all? Only the question of what the email is; whether it can
  * be trusted is the trust policy's. So a forged or forwarded token email still classifies as
  * one, and is then rejected loudly rather than ignored quietly.
@@ -41,8 +51,8 @@ type Classification = { kind: 'token'; by: 'subject' | 'label' } | { kind: 'if-s
  * stranger's mail reaches the extractor only once it has passed the trust check.
  */
 export function classify(email: ParsedEmail): Classification {
-  if (isTokenSubject(normalizeSubject(email.subject))) return { kind: 'token', by: 'subject' };
-  if (!email.from || !isSalesforceDomain(email.from.address)) return { kind: 'other' };
+  const byHead = classifyHead(email);
+  if (byHead) return byHead;
   // The text part first; the HTML part when there is one too (a gateway may have mangled the
   // text part alone).
   if (hasTokenLabels(email.text) || (email.html !== null && hasTokenLabels(htmlToText(email.html)))) return { kind: 'token', by: 'label' };

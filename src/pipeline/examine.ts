@@ -1,7 +1,8 @@
-import { classify, hasTokenStructure } from '../mail/classify.js';
+import { classify, classifyHead, hasTokenStructure } from '../mail/classify.js';
 import { extractToken } from '../mail/extract.js';
 import { htmlToText } from '../mail/html.js';
-import { parseEmail, precheck } from '../mail/parse.js';
+import { parseEmail, parseHead } from '../mail/parse.js';
+import type { ParsedEmail } from '../mail/types.js';
 import { describe, errnoCode } from '../util/errors.js';
 import { fingerprint } from '../util/fingerprint.js';
 import { registerSecret } from '../util/redact.js';
@@ -57,31 +58,49 @@ export async function examine(message: RawMessage, deps: PipelineDeps): Promise<
     deps.ledger.recordRefused(messageId ?? message.source, { reason: 'too-complex', trust: deps.trustFingerprint, at: new Date().toISOString() });
     return done('rejected', 'too-complex', date, messageId, { note: 'the message took too long to read; it is left in place for a person to look at' });
   };
-  const parsed = precheck(raw, deps.maxMessageBytes) ?? (await parseEmail(raw, deps.maxMessageBytes));
-  if (!parsed.ok) return done(parsed.outcome, parsed.reason);
-  const { email } = parsed;
-  const date = email.date ?? message.receivedAt;
-  const kind = classify(email).kind;
-  if (kind === 'other') return done('ignored', 'not-token-email', date, email.messageId);
-  tokenEmail = kind === 'token';
+  // The headers first: a stranger's mail is classified and judged by them, its body never parsed.
+  const parsedHead = await parseHead(raw, deps.maxMessageBytes);
+  if (!parsedHead.ok) return done(parsedHead.outcome, parsedHead.reason);
+  const { head } = parsedHead;
+  const date = head.date ?? message.receivedAt;
+  let email: ParsedEmail | null = null;
+  const parseBody = async (): Promise<ParsedEmail | Examined> => {
+    const parsed = await parseEmail(raw, deps.maxMessageBytes);
+    return parsed.ok ? parsed.email : done(parsed.outcome, parsed.reason, date, head.messageId);
+  };
+  let classification = classifyHead(head);
+  if (!classification) {
+    const body = await parseBody();
+    if ('kind' in body) return body;
+    email = body;
+    classification = classify(email);
+  }
+  if (classification.kind === 'other') return done('ignored', 'not-token-email', date, head.messageId);
+  tokenEmail = classification.kind === 'token';
 
   // A refusal is final under the trust settings that made it: reported as such, not as new.
-  const key = email.messageId ?? message.source;
+  const key = head.messageId ?? message.source;
   const refused = deps.ledger.refusal(key);
-  if (refused?.trust === deps.trustFingerprint) return done('rejected', 'already-rejected', date, email.messageId, { note: `refused before: ${refused.reason}` });
+  if (refused?.trust === deps.trustFingerprint) return done('rejected', 'already-rejected', date, head.messageId, { note: `refused before: ${refused.reason}` });
   // Trust before anything is read out of the body: a stranger's mail never reaches the extractor,
   // and an untrusted email never leads to a login.
-  if (overBudget()) return tooComplex(date, email.messageId);
-  const trust = await deps.trust({ email, raw });
-  if (trust.kind === 'transient') return done('failed', trust.reason, date, email.messageId);
+  if (overBudget()) return tooComplex(date, head.messageId);
+  const trust = await deps.trust({ email: head, raw });
+  if (trust.kind === 'transient') return done('failed', trust.reason, date, head.messageId);
   if (trust.kind === 'untrusted') {
     // Mail from a Salesforce address in an unknown language is a token email only by its
     // structure, which an untrusted body does not get read for: it is simply not one.
-    if (!tokenEmail) return done('ignored', 'not-token-email', date, email.messageId);
-    deps.log.warn('token email not trusted', { source: message.source, reason: trust.reason, from: email.from?.address ?? null });
+    if (!tokenEmail) return done('ignored', 'not-token-email', date, head.messageId);
+    deps.log.warn('token email not trusted', { source: message.source, reason: trust.reason, from: head.from?.address ?? null });
     deps.ledger.recordRefused(key, { reason: trust.reason, trust: deps.trustFingerprint, at: new Date().toISOString() });
-    return done('rejected', trust.reason, date, email.messageId, { note: untrustedNote(trust.reason) });
+    return done('rejected', trust.reason, date, head.messageId, { note: untrustedNote(trust.reason) });
   }
+  if (!email) {
+    const body = await parseBody();
+    if ('kind' in body) return body;
+    email = body;
+  }
+  if (overBudget()) return tooComplex(date, email.messageId);
   // The HTML part is rendered only when the text part does not do: rendering costs more than parsing.
   let rendered: string | null | undefined;
   const html = (): string | null => (rendered ??= email.html === null ? null : htmlToText(email.html));

@@ -1,9 +1,11 @@
+import { afterMessage, isLarge } from '../util/memory.js';
 import { apply } from './apply.js';
 import { baseRecord, examine, unexpected, type Examined } from './examine.js';
 import { select, type LedgerView } from './select.js';
 import type { Handled, MessageRecord, PipelineDeps, RawMessage } from './types.js';
 
-// Reading and parsing overlap I/O with CPU; more in flight only adds memory.
+// Reading and parsing overlap I/O with CPU; more in flight only adds memory. A batch holding
+// large messages (spam, most likely) goes one at a time, so that memory stays that of one.
 const EXAMINE_CONCURRENCY = 4;
 
 async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
@@ -46,7 +48,12 @@ function ledgerView(deps: PipelineDeps): LedgerView {
  * the same user is at hand. Every stage before apply is free of side effects.
  */
 export async function processBatch(messages: readonly RawMessage[], deps: PipelineDeps): Promise<Handled[]> {
-  const examined: Examined[] = await mapLimit(messages, EXAMINE_CONCURRENCY, (m) => examine(m, deps).catch((err: unknown) => unexpected(m, err, deps)));
+  const concurrency = messages.some((m) => isLarge(m.size)) ? 1 : EXAMINE_CONCURRENCY;
+  const examined: Examined[] = await mapLimit(messages, concurrency, (m) =>
+    examine(m, deps)
+      .catch((err: unknown) => unexpected(m, err, deps))
+      .finally(() => afterMessage(m.size)),
+  );
   const candidates = examined.flatMap((e) => (e.kind === 'candidate' ? [e.candidate] : []));
   const selection = select(candidates, ledgerView(deps));
   const handled: Array<Handled & { sortDate: Date | null }> = [];

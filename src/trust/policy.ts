@@ -1,5 +1,5 @@
 import { isSalesforceDomain } from '../mail/classify.js';
-import type { ParsedEmail } from '../mail/types.js';
+import type { MailHead } from '../mail/types.js';
 
 export type TrustMode = 'dkim' | 'auth-results' | 'sender';
 export const TRUST_MODES: readonly TrustMode[] = ['dkim', 'auth-results', 'sender'];
@@ -11,9 +11,9 @@ export type TrustDecision =
   /** The question could not be answered now (DNS did not reply): ask again later. */
   | { kind: 'transient'; reason: string };
 
-/** What a trust policy looks at: the parsed email and the bytes as received. */
+/** What a trust policy looks at: the header section (never the body text) and the bytes as received. */
 interface AuthenticInput {
-  email: ParsedEmail;
+  email: MailHead;
   raw: Buffer;
 }
 
