@@ -32,7 +32,7 @@ async function ingestMailbox(ctx: RunContext, mailbox: Mailbox, since: Date): Pr
   try {
     client = await connectImap(mailbox, ctx.config.imap);
     const box = await openMailbox(client, mailbox.folder);
-    const { handled } = await sweep(client, mailbox, { uidValidity: box.uidValidity, since, afterUid: 0 }, (messages) => runBatch(ctx, messages), sweepOptions(ctx));
+    const { handled } = await sweep(client, mailbox, { uidValidity: box.uidValidity, since, afterUid: 0, relook: false }, (messages) => runBatch(ctx, messages), sweepOptions(ctx));
     return exitCodeFor(handled.map((h) => h.record));
   } catch (err) {
     if (err instanceof UsageError) throw err;
@@ -46,5 +46,5 @@ async function ingestMailbox(ctx: RunContext, mailbox: Mailbox, since: Date): Pr
 
 /** How a mailbox sweep runs under this configuration; a dry run leaves the mailbox untouched. */
 export function sweepOptions(ctx: RunContext): SweepOptions {
-  return { forwarders: ctx.config.trust.forwarders, maxMessageBytes: ctx.config.maxMessageBytes, settle: !ctx.config.dryRun, log: ctx.log };
+  return { forwarders: ctx.config.trust.forwarders, maxMessageBytes: ctx.config.maxMessageBytes, settle: !ctx.config.dryRun, replicas: ctx.config.replicas, log: ctx.log };
 }

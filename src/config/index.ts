@@ -8,6 +8,7 @@ import { defaultStatePath } from '../state/ledger.js';
 import { loadAccounts, type Account } from './accounts.js';
 import { loadConfigFile, type ConfigFile } from './file.js';
 import { mailboxFromFlags, mailboxesFromFile, type Mailbox } from './mailboxes.js';
+import { newReplicaId } from './replica.js';
 import { DEFAULT_LIMITS } from './limits.js';
 import { GROUPS, OPTIONS, envName, type GroupName, type OptionKey, type Settings } from './options.js';
 
@@ -34,6 +35,12 @@ export interface LoginSettings {
   backoffBaseMs: number;
   /** Failed logins per user per hour after which no more are tried. */
   maxFailedLogins: number;
+}
+
+/** With --replicas: how this process claims messages against the others. */
+export interface ReplicaSettings {
+  replicaId: string;
+  expiryMs: number;
 }
 
 /** What bounds one IMAP connection: time per command, bytes per line and per message. */
@@ -73,6 +80,8 @@ export interface Config {
   notify: string[];
   watch: WatchSettings;
   imap: ImapLimits;
+  /** Null unless --replicas: then every message is claimed on the server before it is read. */
+  replicas: ReplicaSettings | null;
 }
 
 /** Where values come from, highest precedence first: flags, then env, then the config file. */
@@ -191,6 +200,7 @@ export async function resolveConfig({ flags, env, file, filePath = 'config file'
       health: healthPort === null ? null : { host: get('healthHost'), port: healthPort },
       firstSince: parseSince(DEFAULT_LIMITS.watchFirstSince),
     },
+    replicas: get('replicas') ? { replicaId: newReplicaId(), expiryMs: get('claimExpiry') * 1000 } : null,
     imap: { idleRestartMs: get('idleRestart') * 1000, commandTimeoutMs: get('imapTimeout') * 1000, maxMessageBytes: get('maxMessageBytes') },
   };
 }

@@ -27,6 +27,9 @@ export const DEFAULT_LIMITS = {
   // A SEARCH over a large mailbox or a 2 MiB FETCH over a slow link takes seconds; a minute
   // without the tagged answer means the server is stuck, whatever keep-alives it sends.
   imapCommandSeconds: 60,
+  // Longer than a message can take with its claim held (a login with its retries, the writes),
+  // short enough that a token behind a replica that died is stored within minutes.
+  claimExpirySeconds: 300,
   // Parsing, checking and reading a 2 MiB message takes well under a second here.
   messageBudgetMs: 5000,
   // Longer than any line a SEARCH for token emails returns (some 500,000 UIDs), far below what

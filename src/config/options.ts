@@ -34,6 +34,8 @@ export interface Settings {
   heartbeat: number;
   idleRestart: number;
   imapTimeout: number;
+  replicas: boolean;
+  claimExpiry: number;
   healthPort: number | null;
   healthHost: string;
   login: boolean;
@@ -147,6 +149,8 @@ export const OPTIONS: { readonly [K in OptionKey]: Option<Settings[K]> } = {
   since: maybeText('since', 'how far back to look: ISO date, or 30m / 36h / 7d', `ingest: required; watch: ${L.watchFirstSince} on a first start`),
   heartbeat: number('heartbeat', 'seconds between heartbeat lines and IMAP round trips', L.heartbeatSeconds),
   idleRestart: number('idle-restart', 'seconds after which IDLE is renewed', L.idleRestartSeconds),
+  replicas: bool('replicas', 'other watchers may watch the same mailboxes: claim each message on the server first (needs CONDSTORE)', false),
+  claimExpiry: number('claim-expiry', 'with --replicas: seconds after which a claim left by a replica that died is taken over', L.claimExpirySeconds),
   imapTimeout: number('imap-timeout', 'seconds an IMAP command may take before the connection is dropped and made again', L.imapCommandSeconds),
   healthPort: maybeWhole('health-port', 'serve /healthz and /metrics on this port', 'off'),
   healthHost: text('health-host', 'address for the health server (0.0.0.0 in a container)', '127.0.0.1'),
@@ -158,7 +162,7 @@ export const OPTIONS: { readonly [K in OptionKey]: Option<Settings[K]> } = {
 export const GROUPS = {
   common: { title: 'Common options:', keys: ['store', 'state', 'trust', 'dkimKeys', 'authservId', 'dryRun', 'verify', 'json', 'logLevel', 'maxMessageBytes', 'helperTimeout'] },
   login: { title: 'Test login:', keys: ['loginUrl', 'apiVersion', 'loginTimeout', 'loginRetries', 'loginBackoff', 'maxFailedLogins'] },
-  mailbox: { title: 'Mailbox:', keys: ['imapHost', 'imapPort', 'imapUser', 'imapTls', 'mailbox', 'after', 'imapAccessTokenCommand', 'since', 'imapTimeout'] },
+  mailbox: { title: 'Mailbox:', keys: ['imapHost', 'imapPort', 'imapUser', 'imapTls', 'mailbox', 'after', 'imapAccessTokenCommand', 'since', 'imapTimeout', 'replicas', 'claimExpiry'] },
   watch: { title: 'Watch:', keys: ['heartbeat', 'idleRestart', 'healthPort', 'healthHost'] },
   report: { title: 'Options:', keys: ['state', 'json'] },
   check: { title: 'Check:', keys: ['login'] },

@@ -1,14 +1,18 @@
 import type { ImapFlow } from 'imapflow';
-import type { Mailbox } from '../../config/index.js';
+import type { Mailbox, ReplicaSettings } from '../../config/index.js';
 import type { BatchHandler, Handled } from '../../pipeline/types.js';
 import type { Logger } from '../../util/log.js';
-import { findCandidates } from './search.js';
+import { claim, release, requireCondstore } from './claim.js';
+import { within } from './deadline.js';
+import { HANDLED_KEYWORD, findCandidates, uidSet } from './search.js';
 import { settle, toSettle } from './settle.js';
 
 interface SweepScope {
   uidValidity: string;
   since: Date | null;
   afterUid: number;
+  /** Credentials or trust settings changed: refused mail is looked at again, even another replica's. */
+  relook: boolean;
 }
 
 export interface SweepOptions {
@@ -16,29 +20,47 @@ export interface SweepOptions {
   maxMessageBytes: number;
   /** False in a dry run: what was found is reported, and the mailbox is left as it is. */
   settle: boolean;
+  /** With --replicas: each candidate is claimed on the server before it is read. */
+  replicas: ReplicaSettings | null;
   log: Logger;
+}
+
+interface SweepResult {
+  handled: Handled[];
+  highestUid: number;
+  /** Candidates another replica holds now: to be looked at again until it lets them go. */
+  held: number[];
 }
 
 /**
  * Searches one open mailbox, hands the candidates to the pipeline as one batch and settles what
  * reached a final outcome. Shared by ingest and by every catch-up of watch.
  */
-export async function sweep(
-  client: ImapFlow,
-  mailbox: Mailbox,
-  scope: SweepScope,
-  handle: BatchHandler,
-  options: SweepOptions,
-): Promise<{ handled: Handled[]; highestUid: number }> {
+export async function sweep(client: ImapFlow, mailbox: Mailbox, scope: SweepScope, handle: BatchHandler, options: SweepOptions): Promise<SweepResult> {
+  const claims = options.settle ? options.replicas : null;
+  if (claims) requireCondstore(client, mailbox.name);
   const { messages, highestUid } = await findCandidates(client, {
     ...scope,
     mailbox: mailbox.name,
     forwarders: options.forwarders,
-    skipHandled: mailbox.after.kind === 'flag',
+    // Replicas need a mark on settled mail whatever --after says: it is what tells the others.
+    skipHandled: mailbox.after.kind === 'flag' || claims !== null,
     maxMessageBytes: options.maxMessageBytes,
   });
   options.log.debug('mailbox searched', { mailbox: mailbox.name, candidates: messages.length, highestUid });
-  const handled = messages.length ? await handle(messages) : [];
-  if (options.settle) await settle(client, toSettle(handled), mailbox.after, options.log);
-  return { handled, highestUid };
+  if (messages.length === 0) return { handled: [], highestUid, held: [] };
+  const claimed = claims ? await claim(client, messages.map((m) => m.sequence), claims, { relook: scope.relook }) : null;
+  if (claimed && claimed.held.length) options.log.info('held by another replica', { mailbox: mailbox.name, uids: uidSet(claimed.held) });
+  const mine = claimed ? messages.filter((m) => claimed.owned.has(m.sequence)) : messages;
+  const handled = mine.length ? await handle(mine) : [];
+  if (options.settle) {
+    const safe = toSettle(handled);
+    if (claimed) {
+      if (safe.length) await within(client, 'STORE', () => client.messageFlagsAdd(uidSet(safe), [HANDLED_KEYWORD], { uid: true }));
+      const refused = handled.filter((h) => h.tokenEmail && h.record.outcome === 'rejected').map((h) => h.message.sequence);
+      await release(client, claimed.owned, refused);
+    }
+    await settle(client, safe, mailbox.after, options.log);
+  }
+  return { handled, highestUid, held: claimed?.held ?? [] };
 }

@@ -109,22 +109,26 @@ async function session(options: WatcherOptions, client: ImapFlow, isStopping: ()
   }
   let afterUid = mark?.lastUid ?? 0;
   let since: Date | null = mark ? null : (mailbox.since ?? options.firstSince);
+  let relook = false;
   if (mark && mark.settings !== options.settings) {
     log.info('settings changed: looking again at the token emails left in the mailbox', { mailbox: mailbox.name });
     afterUid = 0;
     since = mailbox.since ?? options.firstSince;
+    relook = true;
   }
   let retryPending = false;
   events.connected(mailbox.name);
   log.info('watching', { mailbox: mailbox.name, host: mailbox.host, afterUid, since: since?.toISOString() ?? null });
 
   const catchUp = async (): Promise<void> => {
-    const { handled, highestUid } = await sweep(client, mailbox, { uidValidity: box.uidValidity, since, afterUid }, options.handle, sweepOptions);
-    // A failed message must be seen again: the mark stops just before the first one.
-    const failed = handled.filter((h) => h.record.outcome === 'failed').map((h) => h.message.sequence);
-    afterUid = failed.length ? Math.min(...failed) - 1 : highestUid;
+    const { handled, highestUid, held } = await sweep(client, mailbox, { uidValidity: box.uidValidity, since, afterUid, relook }, options.handle, sweepOptions);
+    // A failed message, or one another replica holds, must be seen again: the mark stops just
+    // before the first one.
+    const pending = [...handled.filter((h) => h.record.outcome === 'failed').map((h) => h.message.sequence), ...held];
+    afterUid = pending.length ? Math.min(...pending) - 1 : highestUid;
     since = null;
-    retryPending = failed.length > 0;
+    relook = false;
+    retryPending = pending.length > 0;
     events.handled(mailbox.name, handled.map((h) => h.record));
     marks.recordMailbox(key, { uidValidity: box.uidValidity, lastUid: afterUid, settings: options.settings, lastContact: new Date().toISOString(), name: mailbox.name });
     await options.checkpoint();
