@@ -113,3 +113,12 @@ test('garbage instead of IMAP: one line, a reconnect with backoff, no crash', as
   assert.doesNotMatch(w.stderr, /^\s+at /m, 'no stack trace');
   assert.equal((await w.stop()).code, 0);
 });
+
+test('--replicas against a server without CONDSTORE: refused by name, never run unsafe', async () => {
+  const { server, sf, w } = await against({ messages: [await token()] }, ['--replicas']);
+  const error = await w.log('mailbox unavailable', 15_000);
+  assert.match(String(error.error), /does not offer CONDSTORE, so replicas cannot claim messages safely/);
+  assert.ok(!server.commands.includes('UID FETCH'), 'no message was read');
+  assert.equal(sf.attempts.length, 0);
+  assert.equal((await w.stop()).code, 0);
+});

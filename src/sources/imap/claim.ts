@@ -48,8 +48,10 @@ type Seen = { uid: number; flags: Set<string>; modseq: bigint | undefined };
 async function flagsOf(client: ImapFlow, uids: readonly number[]): Promise<Seen[]> {
   if (uids.length === 0) return [];
   return within(client, 'FETCH of flags', async () => {
+    const wanted = new Set(uids);
     const out: Seen[] = [];
-    for await (const m of client.fetch(uidSet(uids), { uid: true, flags: true }, { uid: true })) out.push({ uid: m.uid, flags: m.flags ?? new Set(), modseq: m.modseq });
+    // Another replica's STORE may show up as an unsolicited FETCH without a UID: not an answer.
+    for await (const m of client.fetch(uidSet(uids), { uid: true, flags: true }, { uid: true })) if (wanted.has(m.uid)) out.push({ uid: m.uid, flags: m.flags ?? new Set(), modseq: m.modseq });
     return out;
   });
 }

@@ -4,6 +4,7 @@ import type { BatchHandler, MessageRecord } from '../../pipeline/types.js';
 import type { MailboxMarks } from '../../state/ledger.js';
 import { backoffAtLeastMs, backoffMs } from '../../util/backoff.js';
 import { TransientError, UsageError } from '../../util/errors.js';
+import { requireCondstore } from './claim.js';
 import { ImapLoginRefused, connectImap, imapError, openMailbox } from './connect.js';
 import { sweep, type SweepOptions } from './sweep.js';
 
@@ -102,6 +103,8 @@ async function session(options: WatcherOptions, client: ImapFlow, isStopping: ()
   const { log } = sweepOptions;
   const key = mailboxKey(mailbox);
   const box = await openMailbox(client, mailbox.folder);
+  // Named before anything is read, and retried like a missing mailbox: the others go on.
+  if (sweepOptions.replicas && sweepOptions.settle) requireCondstore(client, mailbox.name);
   let mark = marks.mailbox(key);
   if (mark && mark.uidValidity !== box.uidValidity) {
     log.warn('UIDVALIDITY changed: reading the mailbox again from --since', { mailbox: mailbox.name, was: mark.uidValidity, now: box.uidValidity });
