@@ -184,6 +184,9 @@ type Change = (data: LedgerData) => void;
  */
 export class Ledger {
   private pending: Change[] = [];
+  /** The save writing now, and the one that will follow it for everyone who asked meanwhile. */
+  private writing: Promise<void> | null = null;
+  private next: Promise<void> | null = null;
 
   private constructor(
     readonly path: string,
@@ -318,8 +321,29 @@ export class Ledger {
     return structuredClone(this.data);
   }
 
+  /**
+   * Makes every change made so far durable. Saves of one process take turns, and all that ask
+   * while one is writing share the next one: it covers each of their changes, and a watcher of
+   * many mailboxes neither queues at its own file lock nor writes once per caller.
+   */
+  save(): Promise<void> {
+    if (!this.writing) return this.write();
+    return (this.next ??= this.writing.catch(() => undefined).then(() => {
+      this.next = null;
+      return this.write();
+    }));
+  }
+
+  private write(): Promise<void> {
+    const writing = this.writeNow().finally(() => {
+      if (this.writing === writing) this.writing = null;
+    });
+    this.writing = writing;
+    return writing;
+  }
+
   /** Writes this process's changes on top of what is on disk now, under the file's lock. */
-  async save(): Promise<void> {
+  private async writeNow(): Promise<void> {
     const steps = this.pending;
     this.pending = [];
     try {

@@ -63,3 +63,19 @@ test('applying a token clears what was pending for it: a verified mark and a ret
   assert.equal(ledger.verified(fp), undefined);
   assert.equal(ledger.pendingRetry(fp), undefined);
 });
+
+test('many saves at once from one process all land, each with what was changed before it, and none is told the file is locked', async () => {
+  // A watcher over hundreds of mailboxes saves after each one's first sweep, all at the same
+  // moment. Taking turns at the file lock, the last of 600 would wait past its 15 s limit.
+  const path = join(await tempDir(), 's.json');
+  const ledger = await Ledger.open(path);
+  const saves = Array.from({ length: 600 }, async (_, i) => {
+    ledger.recordMailbox(`box-${i}`, { uidValidity: '1', lastUid: i, name: `box-${i}` });
+    await ledger.save();
+    const onDisk = JSON.parse(await readFile(path, 'utf8')) as { mailboxes: Record<string, { lastUid: number }> };
+    assert.equal(onDisk.mailboxes[`box-${i}`]?.lastUid, i, `box-${i} is on disk once its save is done`);
+  });
+  const failures = (await Promise.allSettled(saves)).flatMap((r) => (r.status === 'rejected' ? [String(r.reason)] : []));
+  assert.deepEqual(failures.slice(0, 3), [], `${failures.length} saves failed`);
+  assert.equal(Object.keys((await Ledger.open(path)).snapshot().mailboxes).length, 600);
+});
