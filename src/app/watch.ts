@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Server } from 'node:http';
-import { credentialFingerprint } from '../config/accounts.js';
+import { credentialsFingerprint } from '../config/accounts.js';
 import type { BatchHandler, Handled } from '../pipeline/types.js';
 import { watchMailbox } from '../sources/imap/watcher.js';
 import { UsageError, describe } from '../util/errors.js';
@@ -40,9 +40,9 @@ function oneAtATime(ctx: RunContext): BatchHandler {
 }
 
 /** The credentials and trust settings in one value: when it changes, refused mail is looked at again. */
-function settingsFingerprint(ctx: RunContext): string {
-  const credentials = ctx.config.accounts.map((a) => credentialFingerprint(a)).sort();
-  return createHash('sha256').update([ctx.deps.trustFingerprint, ...credentials].join('\u0000')).digest('hex').slice(0, 16);
+async function settingsFingerprint(ctx: RunContext): Promise<string> {
+  const credentials = await credentialsFingerprint(ctx.config.accounts);
+  return createHash('sha256').update([ctx.deps.trustFingerprint, credentials].join('\u0000')).digest('hex').slice(0, 16);
 }
 
 /** `sftoken watch`: every configured mailbox watched until a signal; the exit code. */
@@ -64,7 +64,7 @@ export async function watchMailboxes(ctx: RunContext): Promise<number> {
     });
   }
   const handle = oneAtATime(ctx);
-  const settings = settingsFingerprint(ctx);
+  const settings = await settingsFingerprint(ctx);
   try {
     const results = await Promise.allSettled(
       config.mailboxes.map((mailbox) =>

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { loadAccounts } from '../../src/config/accounts.js';
+import { credentialsFingerprint, loadAccounts, type Account } from '../../src/config/accounts.js';
 import { UsageError } from '../../src/util/errors.js';
 
 const env = { SFTOKEN_SF_USERNAME: 'Int@Acme.com', SFTOKEN_SF_PASSWORD: 'a-password' };
@@ -30,4 +30,26 @@ test('a password can be a systemd credential: {"credential": name} reads $CREDEN
   const [a] = await loadAccounts([{ username: 'a@acme.com', password: { credential: 'sf-password' } }], { CREDENTIALS_DIRECTORY: dir }, defaults('https://login.salesforce.com'));
   assert.equal(a?.password, 'from-a-credential');
   await assert.rejects(loadAccounts([{ username: 'a@acme.com', password: { credential: 'sf-password' } }], {}, defaults('https://login.salesforce.com')), /needs systemd's LoadCredential=/);
+});
+
+const account = (username: string, password: string): Account => ({ username, password, loginUrl: 'https://login.salesforce.com', apiVersion: '64.0', oauth: null, destinations: null });
+
+test('one fingerprint for all credentials: it changes with any password, not with the order of the accounts', async () => {
+  const team = Array.from({ length: 5 }, (_, i) => account(`u${i}@acme.com`, `pw-${i}`));
+  const base = await credentialsFingerprint(team);
+  assert.match(base, /^sha256:[0-9a-f]{12}$/);
+  assert.equal(await credentialsFingerprint([...team].reverse()), base);
+  assert.notEqual(await credentialsFingerprint(team.map((a, i) => (i === 3 ? { ...a, password: 'pw-3-fixed' } : a))), base);
+  assert.notEqual(await credentialsFingerprint(team.slice(1)), base);
+});
+
+test('the credentials fingerprint of 200 accounts leaves the event loop free while it is worked out', async () => {
+  let ticks = 0;
+  const ticker = setInterval(() => ticks++, 5);
+  try {
+    await credentialsFingerprint(Array.from({ length: 200 }, (_, i) => account(`u${i}@acme.com`, `pw-${i}`)));
+  } finally {
+    clearInterval(ticker);
+  }
+  assert.ok(ticks > 0, 'timers ran during the derivation');
 });
