@@ -15,6 +15,10 @@ const RECONNECT_BASE_MS = 1000;
 const RECONNECT_CAP_MS = 60_000;
 const LOGIN_REFUSED_BASE_MS = 60_000;
 const CONFIG_ERROR_CAP_MS = 15 * 60_000;
+// A quiet sweep moves nothing but the contact time that `status` shows. Writing the state file
+// for it on every heartbeat of every mailbox was most of an idle watcher's work (200 mailboxes:
+// 200 locked read-modify-writes a minute), so it is written at most this often.
+const CONTACT_SAVE_MS = 5 * 60_000;
 
 /** What the watcher tells whoever reports on its health, each under the mailbox's name. */
 export interface WatchEvents {
@@ -133,8 +137,13 @@ async function session(options: WatcherOptions, client: ImapFlow, isStopping: ()
     relook = false;
     retryPending = pending.length > 0;
     events.handled(mailbox.name, handled.map((h) => h.record));
-    marks.recordMailbox(key, { uidValidity: box.uidValidity, lastUid: afterUid, settings: options.settings, lastContact: new Date().toISOString(), name: mailbox.name });
-    await options.checkpoint();
+    const now = new Date();
+    const was = marks.mailbox(key);
+    const moved = !was || was.uidValidity !== box.uidValidity || was.lastUid !== afterUid || was.settings !== options.settings || was.name !== mailbox.name;
+    if (moved || !was.lastContact || now.getTime() - Date.parse(was.lastContact) >= CONTACT_SAVE_MS) {
+      marks.recordMailbox(key, { uidValidity: box.uidValidity, lastUid: afterUid, settings: options.settings, lastContact: now.toISOString(), name: mailbox.name });
+      await options.checkpoint();
+    }
     // A message that could not be read because the connection died is a failed sweep, not one
     // to reset the backoff for.
     if (!client.usable) throw new TransientError('the connection closed during the sweep');
