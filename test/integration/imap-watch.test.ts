@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isolatedEnv } from '../helpers/cli.js';
 import { Dovecot } from '../helpers/dovecot.js';
@@ -132,6 +133,28 @@ test('health: /healthz answers 200 while IMAP round trips succeed, /metrics coun
   assert.match(metrics, /^sftoken_token_last_stored_timestamp_seconds\{username="plain@acme.com"\} \d+\.\d+$/m);
   assert.match(metrics, /^sftoken_imap_last_success_timestamp_seconds\{mailbox="[^"]+"\} [1-9]/m);
   await w.stop();
+});
+
+test('an idle watcher sweeps at every heartbeat without rewriting its state file; new mail moves the mark at once', async () => {
+  const user = 'idle@acme.com';
+  const { dovecot, home, start } = await world(user);
+  const state = join(home, 'state.json');
+  const w = start();
+  await w.log('watching');
+  await dovecot.append(user, IMAP_PW, [await fixture('01-plain-text.eml')]);
+  await w.record((r) => r.outcome === 'stored', 'the token');
+  const beats = () => w.logs.filter((l) => l.msg === 'heartbeat').length;
+  const seen = beats();
+  await w.waitFor(() => (beats() >= seen + 1 ? true : undefined), 'a heartbeat after the token');
+  const before = await stat(state);
+  await w.waitFor(() => (beats() >= seen + 4 ? true : undefined), 'three more heartbeats');
+  assert.equal((await stat(state)).mtimeMs, before.mtimeMs, 'quiet sweeps leave the state file alone');
+  const mark = () => Object.values((JSON.parse(readFileSync(state, 'utf8')) as { mailboxes: Record<string, { lastUid: number }> }).mailboxes)[0]?.lastUid ?? 0;
+  const markBefore = mark();
+  await dovecot.append(user, IMAP_PW, [await fixture('20-two-users-a.eml')]);
+  await w.record((r) => r.username === 'team-a@acme.com', 'the second token');
+  await w.waitFor(() => (mark() > markBefore ? true : undefined), 'the mark moved past the new mail');
+  assert.equal((await w.stop()).code, 0);
 });
 
 test('a wrong IMAP password: watch says why and keeps retrying', async () => {
