@@ -77,6 +77,10 @@ async function mailboxReady(config: Config, index: number): Promise<string> {
   const client = await connectImap(mailbox, config.imap);
   try {
     await openMailbox(client, mailbox.folder);
+    if (config.replicas) {
+      const { requireCondstore } = await import('../sources/imap/claim.js');
+      requireCondstore(client, mailbox.name);
+    }
     const offers = ['IDLE', 'CONDSTORE'].filter((c) => client.capabilities.has(c));
     const missing = ['IDLE', 'CONDSTORE'].filter((c) => !client.capabilities.has(c));
     return `${mailbox.user} at ${mailbox.host}:${mailbox.port}, folder ${mailbox.folder}: login ok; offers ${offers.join(', ') || 'neither IDLE nor CONDSTORE'}${missing.includes('IDLE') ? ' (watch will poll every heartbeat)' : ''}`;

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { isolatedEnv, sftoken } from '../helpers/cli.js';
 import { Dovecot } from '../helpers/dovecot.js';
 import { fixtureIndex } from '../helpers/fixtures.js';
+import { HostileImap } from '../helpers/hostile-imap.js';
 import { leakedSecrets } from '../helpers/leaks.js';
 import { SalesforceStandIn } from '../helpers/salesforce.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -56,4 +57,22 @@ test('check --login proves the stored token with one test login', async () => {
   assert.equal(r.code, 0, r.stdout + r.stderr);
   assert.match(r.stdout, /^ok {4}login plain@acme\.com: the stored token sha256:b97bf19568ec logs in$/m);
   assert.equal(sf.attempts.length, 2, 'one login to store it, one to check it');
+});
+
+test('check --replicas says whether each mailbox can be claimed safely: Dovecot can, a server without CONDSTORE cannot', async () => {
+  const { home, base, env } = await world();
+  const store = ['--store', `file:${join(home, 'out', 'tokens.json')}`];
+  const good = await sftoken(['check', ...base, ...store, '--replicas'], env);
+  assert.equal(good.code, 0, good.stdout + good.stderr);
+  assert.match(good.stdout, /^ok {4}mailbox INBOX: .*offers IDLE, CONDSTORE$/m);
+
+  const plain = await HostileImap.start({ messages: [] });
+  const hostAt = base.indexOf('--imap-port');
+  const elsewhere = [...base.slice(0, hostAt + 1), String(plain.port), ...base.slice(hostAt + 2)];
+  const bad = await sftoken(['check', ...elsewhere, ...store, '--replicas'], env);
+  assert.equal(bad.code, 1, bad.stdout + bad.stderr);
+  assert.match(bad.stdout, /^FAIL {2}mailbox INBOX: mailbox "INBOX": the server does not offer CONDSTORE, so replicas cannot claim messages safely/m);
+  const without = await sftoken(['check', ...elsewhere, ...store], env);
+  assert.equal(without.code, 0, 'one watcher needs no CONDSTORE');
+  assert.match(without.stdout, /^ok {4}mailbox INBOX: .*login ok; offers IDLE$/m);
 });
