@@ -133,6 +133,21 @@ test('a message over the size cap is rejected without being downloaded', async (
   assert.equal(session?.bodyCount, 0);
 });
 
+test("a stranger's large mail under a token subject is refused from its headers: its body is never downloaded", async () => {
+  const user = 'spam@acme.com';
+  const { dovecot, ingest } = await world(user);
+  const spam = (i: number) =>
+    `From: "Salesforce" <alerts@lookalike.example>\r\nTo: ${user}\r\nSubject: Your new Salesforce security token\r\nDate: Mon, 23 Nov 2026 09:00:00 +0000\r\nMessage-ID: <spam-${i}@lookalike.example>\r\n\r\n` +
+    'Username: plain@acme.com Security token: AAAAAAAAAAAAAAAAAAAAAAAA\r\n'.repeat(20_000);
+  await dovecot.append(user, IMAP_PW, Array.from({ length: 5 }, (_, i) => spam(i)));
+  const r = await ingest();
+  assert.equal(r.code, 3, r.stderr);
+  assert.deepEqual(jsonLines(r.stdout).map((x) => [x.outcome, x.reason, x.messageId]), Array.from({ length: 5 }, (_, i) => ['rejected', 'untrusted-sender', `<spam-${i}@lookalike.example>`]));
+  const [session] = (await dovecot.sessions(user)).slice(-1);
+  assert.equal(session?.bodyCount, 0, 'no body fetched');
+  assert.ok((session?.out ?? Infinity) < 50_000, `${session?.out} bytes sent by the server for 5 spam mails of 1.3 MB`);
+});
+
 test('a wrong IMAP password or a missing mailbox is one line and exit 2', async () => {
   const user = 'wrong@acme.com';
   const { ingest } = await world(user);

@@ -74,6 +74,16 @@ export function plausible(envelope: FetchMessageObject['envelope'], forwarders: 
   return isSalesforceDomain(from) && from.startsWith('support@');
 }
 
+/**
+ * Whether the header section alone decides this message: mail from outside Salesforce that no
+ * listed forwarder sent can only be ignored or refused as an untrusted sender (classify and the
+ * trust policy read nothing else of it), so a stranger's 2 MiB spam costs its headers.
+ */
+function decidedByHeaders(envelope: FetchMessageObject['envelope'], forwarders: readonly string[]): boolean {
+  const from = envelope?.from?.[0]?.address?.toLowerCase() ?? '';
+  return !isSalesforceDomain(from) && !forwarders.includes(from);
+}
+
 interface SearchResult {
   messages: RawMessage[];
   /** The highest UID the search saw, whether or not it was a candidate: the new high-water mark. */
@@ -87,8 +97,8 @@ function literalTooLarge(err: unknown): boolean {
 
 /**
  * Finds the token-email candidates in the open mailbox in three steps: a server-side SEARCH,
- * envelopes for what it matched, and full source only for the plausible ones, so a mailbox full
- * of Salesforce notices costs a few KiB. A source is fetched when the pipeline reads it, one
+ * envelopes for what it matched, and full source only for the plausible ones (the header
+ * section alone where that decides), so a mailbox full of Salesforce notices or spam costs a few KiB. A source is fetched when the pipeline reads it, one
  * message at a time, so a catch-up over many large candidates holds few of them at once.
  * Messages over the size cap are listed but never downloaded; a server that reported a small
  * size and sends a larger literal is cut off at the cap, and that message is refused.
@@ -97,13 +107,13 @@ export async function findCandidates(client: ImapFlow, scope: SearchScope): Prom
   const found = (await within(client, 'SEARCH', () => client.search(serverQuery(scope), { uid: true }))) || [];
   const uids = found.filter((u) => u > scope.afterUid);
   const highestUid = uids.reduce((a, b) => Math.max(a, b), scope.afterUid);
-  const candidates: Array<{ uid: number; size: number; internalDate: Date | null }> = [];
+  const candidates: Array<{ uid: number; size: number; internalDate: Date | null; headersOnly: boolean }> = [];
   for (const part of chunks(uids, UIDS_PER_FETCH)) {
     await within(client, 'FETCH of envelopes', async () => {
       for await (const m of client.fetch(uidSet(part), { uid: true, envelope: true, size: true, internalDate: true }, { uid: true })) {
         const received = m.internalDate ? new Date(m.internalDate) : null;
         if (scope.since && received && received < scope.since) continue;
-        if (plausible(m.envelope, scope.forwarders)) candidates.push({ uid: m.uid, size: m.size ?? 0, internalDate: received });
+        if (plausible(m.envelope, scope.forwarders)) candidates.push({ uid: m.uid, size: m.size ?? 0, internalDate: received, headersOnly: decidedByHeaders(m.envelope, scope.forwarders) });
       }
     });
   }
@@ -116,13 +126,14 @@ export async function findCandidates(client: ImapFlow, scope: SearchScope): Prom
       load: async () => {
         let fetched: FetchMessageObject | false;
         try {
-          fetched = await within(client, `FETCH of message ${c.uid}`, () => client.fetchOne(String(c.uid), { uid: true, source: true }, { uid: true }));
+          fetched = await within(client, `FETCH of message ${c.uid}`, () => client.fetchOne(String(c.uid), c.headersOnly ? { uid: true, headers: true } : { uid: true, source: true }, { uid: true }));
         } catch (err) {
           if (literalTooLarge(err)) throw new TooLarge(`the server sent more than ${scope.maxMessageBytes} bytes for a message it said was ${c.size}`);
           throw err;
         }
-        if (!fetched || !fetched.source) throw Object.assign(new Error(`message ${c.uid} vanished before it could be read`), { code: 'EGONE' });
-        return fetched.source;
+        const bytes = fetched ? (c.headersOnly ? fetched.headers : fetched.source) : undefined;
+        if (!bytes) throw Object.assign(new Error(`message ${c.uid} vanished before it could be read`), { code: 'EGONE' });
+        return bytes;
       },
     }),
   );
