@@ -1,38 +1,47 @@
 import type { ImapFlow } from 'imapflow';
 import type { Mailbox } from '../config/index.js';
+import type { BatchSlot } from '../pipeline/types.js';
 import { connectImap, imapError, openMailbox } from '../sources/imap/connect.js';
 import { sweep, type SweepOptions } from '../sources/imap/sweep.js';
 import { TransientError, UsageError, describe } from '../util/errors.js';
 import { exitCodeFor, runBatch } from './batch.js';
+import { jointBatches } from './joint-batches.js';
 import type { RunContext } from './context.js';
 
 /**
- * Every mailbox searched in turn; one that fails (a refused login, a server down) is reported in
- * one line and the others still run. The exit code is the most urgent one: a configuration
- * error (2), a refused token email (3), a failure to retry (1), else 0.
+ * Every mailbox searched at once, their token emails judged as one batch (of two for one user
+ * in different mailboxes, only the newer is tried); one mailbox that fails (a refused login, a
+ * server down) is reported in one line and the others still run. The exit code is the most
+ * urgent one: a configuration error (2), a refused token email (3), a failure to retry (1), else 0.
  */
 export async function ingestMailboxes(ctx: RunContext): Promise<number> {
+  // The batch waits for every mailbox: each connect and command has its own deadline.
+  const joinBatch = jointBatches((messages) => runBatch(ctx, messages), Infinity);
+  const { mailboxes } = ctx.config;
+  // Every slot is taken before any mailbox connects, so none is left out of the batch.
+  const jobs = mailboxes.map((mailbox) => ({ mailbox, slot: joinBatch() }));
+  const results = await Promise.allSettled(jobs.map(({ mailbox, slot }) => ingestMailbox(ctx, mailbox, mailbox.since ?? ctx.config.watch.firstSince, slot)));
   const codes: number[] = [];
-  for (const mailbox of ctx.config.mailboxes) {
-    try {
-      codes.push(await ingestMailbox(ctx, mailbox, mailbox.since ?? ctx.config.watch.firstSince));
-    } catch (err) {
-      if (!(err instanceof UsageError) || ctx.config.mailboxes.length === 1) throw err;
-      ctx.io.stderr(`sftoken: mailbox ${mailbox.name}: ${err.message}\n`);
-      codes.push(2);
+  for (const [i, r] of results.entries()) {
+    if (r.status === 'fulfilled') {
+      codes.push(r.value);
+      continue;
     }
+    if (!(r.reason instanceof UsageError) || mailboxes.length === 1) throw r.reason;
+    ctx.io.stderr(`sftoken: mailbox ${jobs[i]?.mailbox.name}: ${r.reason.message}\n`);
+    codes.push(2);
   }
   await ctx.notifier?.flush();
   return [2, 3, 1].find((c) => codes.includes(c)) ?? 0;
 }
 
-/** One search of one mailbox, one batch, settled; returns the exit code. */
-async function ingestMailbox(ctx: RunContext, mailbox: Mailbox, since: Date): Promise<number> {
+/** One search of one mailbox, its share of the batch, settled; returns the exit code. */
+async function ingestMailbox(ctx: RunContext, mailbox: Mailbox, since: Date, slot: BatchSlot): Promise<number> {
   let client: ImapFlow | undefined;
   try {
     client = await connectImap(mailbox, ctx.config.imap);
     const box = await openMailbox(client, mailbox.folder);
-    const { handled } = await sweep(client, mailbox, { uidValidity: box.uidValidity, since, afterUid: 0, relook: false }, (messages) => runBatch(ctx, messages), sweepOptions(ctx));
+    const { handled } = await sweep(client, mailbox, { uidValidity: box.uidValidity, since, afterUid: 0, relook: false }, slot, sweepOptions(ctx));
     return exitCodeFor(handled.map((h) => h.record));
   } catch (err) {
     if (err instanceof UsageError) throw err;
@@ -40,6 +49,7 @@ async function ingestMailbox(ctx: RunContext, mailbox: Mailbox, since: Date): Pr
     ctx.io.stderr(`sftoken: ${err instanceof TransientError ? describe(err) : `IMAP error: ${imapError(err)}`}\n`);
     return 1;
   } finally {
+    slot.leave();
     await client?.logout().catch(() => client?.close());
   }
 }

@@ -1,16 +1,20 @@
 import { createHash } from 'node:crypto';
 import type { Server } from 'node:http';
 import { credentialsFingerprint } from '../config/accounts.js';
-import type { BatchHandler, Handled } from '../pipeline/types.js';
 import { watchMailbox } from '../sources/imap/watcher.js';
 import { UsageError, describe } from '../util/errors.js';
 import { runBatch } from './batch.js';
+import { jointBatches } from './joint-batches.js';
 import type { RunContext } from './context.js';
 import { Liveness, serveHealth } from './health.js';
 import { sweepOptions } from './ingest.js';
 
 // systemd and container runtimes give 10 s before SIGKILL; leave room to exit cleanly.
 const SHUTDOWN_DEADLINE_MS = 9000;
+// How long a batch of mail from some mailboxes waits for others still connecting or searching,
+// so that a user's token emails in several mailboxes are judged together (only the newest is
+// tried). A healthy server answers in well under a second; a slow one holds the rest up no longer.
+const JOINT_BATCH_GRACE_MS = 10_000;
 
 /** Resolves on the first SIGTERM or SIGINT; past the deadline the process exits regardless. */
 function stopSignal(ctx: RunContext): Promise<void> {
@@ -27,16 +31,6 @@ function stopSignal(ctx: RunContext): Promise<void> {
     process.once('SIGTERM', onTerm);
     process.once('SIGINT', onInt);
   });
-}
-
-/** Batches from several mailboxes run one at a time: selection and the ledger see each whole. */
-function oneAtATime(ctx: RunContext): BatchHandler {
-  let tail: Promise<unknown> = Promise.resolve();
-  return (messages) => {
-    const run: Promise<Handled[]> = tail.then(() => runBatch(ctx, messages));
-    tail = run.catch(() => undefined);
-    return run;
-  };
 }
 
 /** The credentials and trust settings in one value: when it changes, refused mail is looked at again. */
@@ -63,7 +57,7 @@ export async function watchMailboxes(ctx: RunContext): Promise<number> {
       throw new UsageError(`cannot serve health on ${host}:${port}: ${describe(err)}`);
     });
   }
-  const handle = oneAtATime(ctx);
+  const joinBatch = jointBatches((messages) => runBatch(ctx, messages), JOINT_BATCH_GRACE_MS);
   const settings = await settingsFingerprint(ctx);
   try {
     const results = await Promise.allSettled(
@@ -74,7 +68,7 @@ export async function watchMailboxes(ctx: RunContext): Promise<number> {
           imap: config.imap,
           firstSince: config.watch.firstSince,
           settings,
-          handle,
+          joinBatch,
           sweep: sweepOptions(ctx),
           marks: ctx.marks,
           checkpoint: ctx.checkpoint,

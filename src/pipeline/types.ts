@@ -59,8 +59,23 @@ export interface Handled {
   tokenEmail: boolean;
 }
 
-/** Runs messages through the pipeline and reports them: what a source hands its batches to. */
+/** Runs messages through the pipeline and reports them. */
 export type BatchHandler = (messages: readonly RawMessage[]) => Promise<Handled[]>;
+
+/**
+ * A source's place in the next batch, taken before it connects or searches: the batch waits
+ * (for a bounded time) for the sources still searching, so selection sees every mailbox's token
+ * emails for a user at once and never tries an older one first.
+ */
+export interface BatchSlot {
+  /** Hands over what the source found; resolves with what became of each message. */
+  handle(messages: readonly RawMessage[]): Promise<Handled[]>;
+  /** Nothing (more) to hand over: the batch need not wait for this source. Safe to repeat. */
+  leave(): void;
+}
+
+/** Takes a place in the next batch. */
+export type JoinBatch = () => BatchSlot;
 
 /** The answer of a test login, as the pipeline needs it (verify/ classifies the details). */
 export type Verdict =

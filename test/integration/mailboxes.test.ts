@@ -21,13 +21,15 @@ async function world(passwordOfB: string = BOXES['team-b'][1]) {
   const sf = await SalesforceStandIn.start();
   sf.addUser({ username: 'team-a@acme.com', password: SF_PW, tokenFingerprint: fp('20-two-users-a.eml') });
   sf.addUser({ username: 'team-b@acme.com', password: SF_PW, tokenFingerprint: fp('20-two-users-b.eml') });
+  // Reset twice: only the newer token works.
+  sf.addUser({ username: 'multi@acme.com', password: SF_PW, tokenFingerprint: fp('19-same-user-3.eml') });
   const home = await tempDir();
   for (const [name, [, pw]] of Object.entries(BOXES)) await writeFile(join(home, `${name}.pw`), name === 'team-b' ? passwordOfB : pw);
   const config = join(home, 'config.json');
   await writeFile(
     config,
     JSON.stringify({
-      accounts: ['team-a@acme.com', 'team-b@acme.com'].map((username) => ({ username, password: { env: 'SF_PW' } })),
+      accounts: ['team-a@acme.com', 'team-b@acme.com', 'multi@acme.com'].map((username) => ({ username, password: { env: 'SF_PW' } })),
       mailboxes: Object.entries(BOXES).map(([name, [user]]) => ({ name, imapHost: '127.0.0.1', imapPort: dovecot.port, imapUser: user, imapTls: false, imapPassword: { file: join(home, `${name}.pw`) }, since: '1d' })),
     }),
   );
@@ -70,3 +72,30 @@ test('a mailbox whose password is wrong stalls neither watch nor ingest for the 
   assert.equal((await w.stop()).code, 0);
   assert.deepEqual(leakedSecrets(w.stderr + once.stderr, [SF_PW, 'not-the-password', BOXES['team-a'][1]]), []);
 });
+
+// The older token email for a user in the first mailbox, the newer in the second: tried in
+// mailbox order, the dead token would cost a failed login and raise a false alarm.
+for (const command of ['ingest', 'watch'] as const) {
+  test(`${command}: of two token emails for one user in two mailboxes, only the newer is tried`, async () => {
+    const { sf, args, env, deliver, stored } = await world();
+    await deliver('team-a', '19-same-user-1.eml');
+    await deliver('team-b', '19-same-user-3.eml');
+    let records: Array<Record<string, unknown>>;
+    if (command === 'ingest') {
+      const r = await sftoken(['ingest', '--json', ...args], env);
+      assert.equal(r.code, 0, r.stderr);
+      records = jsonLines(r.stdout);
+    } else {
+      const w = Watcher.start([...args, '--heartbeat', '1'], env);
+      await w.waitFor(() => (w.records.length >= 2 ? true : undefined), 'both token emails handled');
+      assert.equal((await w.stop()).code, 0);
+      records = w.records;
+    }
+    assert.deepEqual(
+      records.map((r) => [String(r.source).split('/')[0], r.outcome, r.reason]).sort(),
+      [['imap:team-a', 'superseded', 'newer-token'], ['imap:team-b', 'stored', 'sender:salesforce.com']],
+    );
+    assert.equal(sf.attempts.length, 1, 'one login, with the newer token');
+    assert.equal((await stored())['multi@acme.com']?.fingerprint, fp('19-same-user-3.eml'));
+  });
+}

@@ -1,6 +1,6 @@
 import type { ImapFlow } from 'imapflow';
 import type { Mailbox, ReplicaSettings } from '../../config/index.js';
-import type { BatchHandler, Handled } from '../../pipeline/types.js';
+import type { BatchSlot, Handled } from '../../pipeline/types.js';
 import type { Logger } from '../../util/log.js';
 import { claim, release, requireCondstore } from './claim.js';
 import { within } from './deadline.js';
@@ -33,10 +33,19 @@ interface SweepResult {
 }
 
 /**
- * Searches one open mailbox, hands the candidates to the pipeline as one batch and settles what
- * reached a final outcome. Shared by ingest and by every catch-up of watch.
+ * Searches one open mailbox, hands the candidates to the pipeline in the batch `slot` holds a
+ * place in (shared with other mailboxes) and settles what reached a final outcome. Shared by
+ * ingest and by every catch-up of watch. The slot is let go however the sweep ends.
  */
-export async function sweep(client: ImapFlow, mailbox: Mailbox, scope: SweepScope, handle: BatchHandler, options: SweepOptions): Promise<SweepResult> {
+export async function sweep(client: ImapFlow, mailbox: Mailbox, scope: SweepScope, slot: BatchSlot, options: SweepOptions): Promise<SweepResult> {
+  try {
+    return await sweepWith(client, mailbox, scope, slot, options);
+  } finally {
+    slot.leave();
+  }
+}
+
+async function sweepWith(client: ImapFlow, mailbox: Mailbox, scope: SweepScope, slot: BatchSlot, options: SweepOptions): Promise<SweepResult> {
   const claims = options.settle ? options.replicas : null;
   if (claims) requireCondstore(client, mailbox.name);
   const { messages, highestUid } = await findCandidates(client, {
@@ -52,7 +61,7 @@ export async function sweep(client: ImapFlow, mailbox: Mailbox, scope: SweepScop
   const claimed = claims ? await claim(client, messages.map((m) => m.sequence), claims, { relook: scope.relook }) : null;
   if (claimed && claimed.held.length) options.log.info('held by another replica', { mailbox: mailbox.name, uids: uidSet(claimed.held) });
   const mine = claimed ? messages.filter((m) => claimed.owned.has(m.sequence)) : messages;
-  const handled = mine.length ? await handle(mine) : [];
+  const handled = mine.length ? await slot.handle(mine) : [];
   if (options.settle) {
     const safe = toSettle(handled);
     if (claimed) {

@@ -1,6 +1,6 @@
 import type { ImapFlow } from 'imapflow';
 import { mailboxKey, type ImapLimits, type Mailbox } from '../../config/index.js';
-import type { BatchHandler, MessageRecord } from '../../pipeline/types.js';
+import type { BatchSlot, JoinBatch, MessageRecord } from '../../pipeline/types.js';
 import type { MailboxMarks } from '../../state/ledger.js';
 import { backoffAtLeastMs, backoffMs } from '../../util/backoff.js';
 import { TransientError, UsageError } from '../../util/errors.js';
@@ -42,7 +42,8 @@ interface WatcherOptions {
    * password gives a refused token its one more try, new trust settings a refused email.
    */
   settings: string;
-  handle: BatchHandler;
+  /** A place in the next batch, shared with the other mailboxes' sweeps. */
+  joinBatch: JoinBatch;
   sweep: SweepOptions;
   marks: MailboxMarks;
   /** Makes the moved mark durable; the caller owns the state file. */
@@ -79,15 +80,19 @@ export async function watchMailbox(options: WatcherOptions): Promise<void> {
   while (!stopping) {
     let client: ImapFlow | null = null;
     let wait = (n: number): number => backoffMs(n, RECONNECT_BASE_MS, RECONNECT_CAP_MS);
+    // Taken before connecting: the catch-up batch after a (re)start waits for every mailbox
+    // still connecting, so that it sees each one's token emails together.
+    const firstSlot = options.joinBatch();
     try {
       client = await connectImap(mailbox, options.imap);
-      await session(options, client, () => stopping, () => (attempt = 0));
+      await session(options, client, firstSlot, () => stopping, () => (attempt = 0));
     } catch (err) {
       if (err instanceof Fatal) throw err.error;
       if (err instanceof ImapLoginRefused) wait = (n) => backoffAtLeastMs(n, LOGIN_REFUSED_BASE_MS, CONFIG_ERROR_CAP_MS);
       else if (err instanceof UsageError) wait = (n) => backoffMs(n, RECONNECT_BASE_MS, CONFIG_ERROR_CAP_MS);
       log.error('mailbox unavailable', { mailbox: mailbox.name, error: imapError(err) });
     } finally {
+      firstSlot.leave();
       if (client) await (stopping ? client.logout().catch(() => client?.close()) : Promise.resolve(client.close()));
     }
     if (stopping) break;
@@ -102,7 +107,7 @@ export async function watchMailbox(options: WatcherOptions): Promise<void> {
  * One connection's life: catch up from the high-water mark, then IDLE, catching up again on
  * every EXISTS and on every heartbeat. Returns when the connection closes or the watcher stops.
  */
-async function session(options: WatcherOptions, client: ImapFlow, isStopping: () => boolean, onSwept: () => void): Promise<void> {
+async function session(options: WatcherOptions, client: ImapFlow, firstSlot: BatchSlot, isStopping: () => boolean, onSwept: () => void): Promise<void> {
   const { mailbox, marks, events, sweep: sweepOptions } = options;
   const { log } = sweepOptions;
   const key = mailboxKey(mailbox);
@@ -127,8 +132,11 @@ async function session(options: WatcherOptions, client: ImapFlow, isStopping: ()
   events.connected(mailbox.name);
   log.info('watching', { mailbox: mailbox.name, host: mailbox.host, afterUid, since: since?.toISOString() ?? null });
 
+  let slot: BatchSlot | null = firstSlot;
   const catchUp = async (): Promise<void> => {
-    const { handled, highestUid, held } = await sweep(client, mailbox, { uidValidity: box.uidValidity, since, afterUid, relook }, options.handle, sweepOptions);
+    const mine = slot ?? options.joinBatch();
+    slot = null;
+    const { handled, highestUid, held } = await sweep(client, mailbox, { uidValidity: box.uidValidity, since, afterUid, relook }, mine, sweepOptions);
     // A failed message, or one another replica holds, must be seen again: the mark stops just
     // before the first one.
     const pending = [...handled.filter((h) => h.record.outcome === 'failed').map((h) => h.message.sequence), ...held];
