@@ -39,18 +39,24 @@ export function parseAuthResults(value: string): AuthResultsHeader | null {
   return { authservId, results };
 }
 
+// Final delivery into the mailbox (Dovecot's or Cyrus's LMTP) adds a Received line above the
+// verdict its MTA wrote. Only the mail system itself can put a line at the top, so leading ones
+// are passed over; the first other Received line is the hop that took the mail in.
+const LOCAL_DELIVERY = /\bwith\s+LMTPS?A?\b/i;
+
 /**
  * The Authentication-Results headers that the named receiving server added: those with its
- * authserv-id above the topmost Received line. Everything below that line was in the message
- * before the last hop took it, so the sender could have written it, forged Received lines
- * naming the server included; a search for the server's "own" Received line would find those.
+ * authserv-id above the topmost Received line that is not a local delivery (the hop that took
+ * the mail in). Everything below that line was in the message before, so the sender could
+ * have written it, forged Received lines naming the server included; a search for the
+ * server's "own" Received line would find those.
  */
 export function trustedAuthResults(headerLines: ReadonlyArray<{ key: string; line: string }>, authservId: string): AuthResultsHeader[] {
   const id = authservId.toLowerCase();
   const value = (line: string) => line.slice(line.indexOf(':') + 1);
-  const top = headerLines.findIndex((h) => h.key === 'received');
+  const border = headerLines.findIndex((h) => h.key === 'received' && !LOCAL_DELIVERY.test(h.line));
   return headerLines
-    .slice(0, top < 0 ? headerLines.length : top)
+    .slice(0, border < 0 ? headerLines.length : border)
     .filter((h) => h.key === 'authentication-results')
     .map((h) => parseAuthResults(value(h.line)))
     .filter((r): r is AuthResultsHeader => r !== null && r.authservId === id);

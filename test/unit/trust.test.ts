@@ -95,6 +95,17 @@ test('a forged Received line naming the server cannot make a sender-written Auth
   assert.deepEqual(await decide(email, policy), { kind: 'untrusted', reason: 'auth-results-missing' });
 });
 
+test('delivery by LMTP (Dovecot adds its own Received line on top) keeps the MTA\'s verdict; a sender-written one still does not count', async () => {
+  const lmtp = 'Received: from mx.acme.com ([127.0.0.1]) by mail.acme.com with LMTP id Xy12; Mon, 02 Nov 2026 09:15:03 +0000\r\n';
+  const border = 'Received: from mail.salesforce.com by mx.acme.com (Postfix) with ESMTPS id 1; Mon, 02 Nov 2026 09:15:01 +0000\r\n';
+  const verdict = 'Authentication-Results: mx.acme.com; dkim=pass header.d=salesforce.com\r\n';
+  const policy = trustPolicy({ prover: authResultsProver('mx.acme.com'), trustedForwarders: [] });
+  const email = (headers: string) => tokenEmail({ from: 'support@salesforce.com', username: 'u@acme.com', token: 'aB3dE5fG7hJ9kL1mN2pQ4rS6', date: DATE, extraHeaders: headers });
+  assert.deepEqual(await decide(email(lmtp + verdict + border), policy), { kind: 'trusted', via: 'auth-results:mx.acme.com:dkim' });
+  // Below the border hop, a verdict and an LMTP line of the sender's own making change nothing.
+  assert.deepEqual(await decide(email(lmtp + border + lmtp + verdict), policy), { kind: 'untrusted', reason: 'auth-results-missing' });
+});
+
 test('the sender prover trusts a Salesforce From and a listed forwarder, nobody else', async () => {
   const policy = trustPolicy({ prover: senderProver, trustedForwarders: ['Pat.Admin@acme.com'] });
   assert.deepEqual(await decide(mail(), policy), { kind: 'trusted', via: 'sender:salesforce.com' });
