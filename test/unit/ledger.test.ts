@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Ledger, MAX_PROCESSED, MAX_REJECTED } from '../../src/state/ledger.js';
 import { UsageError } from '../../src/util/errors.js';
@@ -78,4 +78,24 @@ test('many saves at once from one process all land, each with what was changed b
   const failures = (await Promise.allSettled(saves)).flatMap((r) => (r.status === 'rejected' ? [String(r.reason)] : []));
   assert.deepEqual(failures.slice(0, 3), [], `${failures.length} saves failed`);
   assert.equal(Object.keys((await Ledger.open(path)).snapshot().mailboxes).length, 600);
+});
+
+test('when a shared save fails, every caller hears of it and the changes wait for the next save', async () => {
+  const dir = join(await tempDir(), 'state');
+  await mkdir(dir);
+  const path = join(dir, 's.json');
+  const ledger = await Ledger.open(path);
+  // The state folder replaced by a file: no save can be written until it is put back.
+  await rm(dir, { recursive: true });
+  await writeFile(dir, 'not a folder');
+  const saves = [0, 1, 2].map((i) => {
+    ledger.recordMailbox(`box-${i}`, { uidValidity: '1', lastUid: i });
+    return ledger.save();
+  });
+  const outcomes = await Promise.allSettled(saves);
+  assert.deepEqual(outcomes.map((o) => o.status), ['rejected', 'rejected', 'rejected']);
+  await rm(dir);
+  await mkdir(dir);
+  await ledger.save();
+  assert.deepEqual(Object.keys((await Ledger.open(path)).snapshot().mailboxes).sort(), ['box-0', 'box-1', 'box-2']);
 });
