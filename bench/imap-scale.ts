@@ -43,7 +43,14 @@ const quantile = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math
 // for ours. A mail server for this many users raises the limit; so does the bench, for its run.
 const INOTIFY_LIMIT = '/proc/sys/fs/inotify/max_user_instances';
 const inotifyBefore = readFileSync(INOTIFY_LIMIT, 'utf8').trim();
-if (Number(inotifyBefore) < 2 * MAILBOXES + 64) writeFileSync(INOTIFY_LIMIT, String(2 * MAILBOXES + 64));
+if (Number(inotifyBefore) < 2 * MAILBOXES + 64) {
+  try {
+    writeFileSync(INOTIFY_LIMIT, String(2 * MAILBOXES + 64));
+  } catch {
+    console.error(`bench/imap-scale: cannot raise ${INOTIFY_LIMIT} (${inotifyBefore}) to ${2 * MAILBOXES + 64}; run as root`);
+    process.exit(2);
+  }
+}
 
 try {
   const users: Record<string, string> = {};
