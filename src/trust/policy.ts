@@ -47,6 +47,15 @@ export function aligned(signing: string, from: string): boolean {
 export const senderProver: Prover = async (_input, fromDomain, accepts) =>
   accepts(fromDomain) ? { kind: 'trusted', via: `sender:${fromDomain}` } : { kind: 'untrusted', reason: 'untrusted-sender' };
 
+/**
+ * Whether mail from this address could pass any policy at all: a Salesforce address, or a listed
+ * forwarder (lower-case). Anything else is an untrusted sender, whatever the message holds, so
+ * a source may judge it by its headers alone.
+ */
+export function canBeTrusted(address: string, forwarders: readonly string[]): boolean {
+  return isSalesforceDomain(address) || forwarders.includes(address);
+}
+
 interface PolicyParts {
   prover: Prover;
   /** Addresses whose hand-forwarded token emails are trusted when their own mail proves itself. */
@@ -60,7 +69,7 @@ interface PolicyParts {
  * disagree on which one they show.
  */
 export function trustPolicy({ prover, trustedForwarders }: PolicyParts): TrustPolicy {
-  const forwarders = new Set(trustedForwarders.map((a) => a.toLowerCase()));
+  const forwarders = trustedForwarders.map((a) => a.toLowerCase());
   return async (input) => {
     const { email } = input;
     const fromFields = email.headerLines.filter((h) => h.key === 'from').length;
@@ -75,7 +84,7 @@ export function trustPolicy({ prover, trustedForwarders }: PolicyParts): TrustPo
       if (decision.kind === 'trusted' && !TOKEN_NOTICE_SENDERS.includes(local)) return { kind: 'untrusted', reason: 'unexpected-sender' };
       return decision;
     }
-    if (!forwarders.has(email.from.address)) return { kind: 'untrusted', reason: 'untrusted-sender' };
+    if (!canBeTrusted(email.from.address, forwarders)) return { kind: 'untrusted', reason: 'untrusted-sender' };
     const decision = await prover(input, fromDomain, (d) => aligned(d, fromDomain));
     return decision.kind === 'trusted' ? { kind: 'trusted', via: `forwarder:${email.from.address}+${decision.via}` } : decision;
   };

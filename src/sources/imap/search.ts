@@ -2,6 +2,7 @@ import type { FetchMessageObject, ImapFlow, SearchObject } from 'imapflow';
 import { isSalesforceDomain, normalizeSubject } from '../../mail/classify.js';
 import { isTokenSubject, subjectSearchTerms } from '../../mail/locales.js';
 import { TooLarge, type RawMessage } from '../../pipeline/types.js';
+import { canBeTrusted } from '../../trust/policy.js';
 import { within } from './deadline.js';
 
 // Dovecot refuses very long command lines ("Too long argument"): UID sets go in chunks.
@@ -69,19 +70,13 @@ export function serverQuery(scope: SearchScope): SearchObject {
 export function plausible(envelope: FetchMessageObject['envelope'], forwarders: readonly string[]): boolean {
   const subject = normalizeSubject(envelope?.subject ?? '');
   if (isTokenSubject(subject)) return true;
-  const from = envelope?.from?.[0]?.address?.toLowerCase() ?? '';
+  const from = senderOf(envelope);
   if (forwarders.includes(from)) return true;
   return isSalesforceDomain(from) && from.startsWith('support@');
 }
 
-/**
- * Whether the header section alone decides this message: mail from outside Salesforce that no
- * listed forwarder sent can only be ignored or refused as an untrusted sender (classify and the
- * trust policy read nothing else of it), so a stranger's 2 MiB spam costs its headers.
- */
-function decidedByHeaders(envelope: FetchMessageObject['envelope'], forwarders: readonly string[]): boolean {
-  const from = envelope?.from?.[0]?.address?.toLowerCase() ?? '';
-  return !isSalesforceDomain(from) && !forwarders.includes(from);
+function senderOf(envelope: FetchMessageObject['envelope']): string {
+  return envelope?.from?.[0]?.address?.toLowerCase() ?? '';
 }
 
 interface SearchResult {
@@ -97,9 +92,11 @@ function literalTooLarge(err: unknown): boolean {
 
 /**
  * Finds the token-email candidates in the open mailbox in three steps: a server-side SEARCH,
- * envelopes for what it matched, and full source only for the plausible ones (the header
- * section alone where that decides), so a mailbox full of Salesforce notices or spam costs a few KiB. A source is fetched when the pipeline reads it, one
- * message at a time, so a catch-up over many large candidates holds few of them at once.
+ * envelopes for what it matched, and full source only for the plausible ones, so a mailbox full
+ * of Salesforce notices costs a few KiB. A sender no policy can trust is judged by the header
+ * section alone (classify and the policy read nothing else of it), so a stranger's 2 MiB spam
+ * costs its headers. A source is fetched when the pipeline reads it, one message at a time, so
+ * a catch-up over many large candidates holds few of them at once.
  * Messages over the size cap are listed but never downloaded; a server that reported a small
  * size and sends a larger literal is cut off at the cap, and that message is refused.
  */
@@ -113,7 +110,7 @@ export async function findCandidates(client: ImapFlow, scope: SearchScope): Prom
       for await (const m of client.fetch(uidSet(part), { uid: true, envelope: true, size: true, internalDate: true }, { uid: true })) {
         const received = m.internalDate ? new Date(m.internalDate) : null;
         if (scope.since && received && received < scope.since) continue;
-        if (plausible(m.envelope, scope.forwarders)) candidates.push({ uid: m.uid, size: m.size ?? 0, internalDate: received, headersOnly: decidedByHeaders(m.envelope, scope.forwarders) });
+        if (plausible(m.envelope, scope.forwarders)) candidates.push({ uid: m.uid, size: m.size ?? 0, internalDate: received, headersOnly: !canBeTrusted(senderOf(m.envelope), scope.forwarders) });
       }
     });
   }
