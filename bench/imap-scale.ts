@@ -10,7 +10,7 @@ import { Dovecot } from '../test/helpers/dovecot.js';
 import { SalesforceStandIn } from '../test/helpers/salesforce.js';
 import { tempDir } from '../test/helpers/tmp.js';
 import { Watcher } from '../test/helpers/watcher.js';
-import { report } from './measure.js';
+import { cpuSeconds, report, rssMiB } from './measure.js';
 
 // Targets (issue #15): one watcher over 200 mailboxes on one Dovecot: RSS under 250 MiB after
 // start and after 200 deliveries (one per mailbox); APPEND → stored median within 1.2× of a bare
@@ -27,13 +27,6 @@ const SF_PW = 'scale-sf';
 const name = (i: number) => `box-${String(i).padStart(3, '0')}`;
 const user = (i: number) => `scale-${i}@acme.com`;
 const tokenOf = (i: number) => `zY8xW7vU6tS5rQ4pO3n${String(i).padStart(5, '0')}`;
-
-function proc(pid: number): { rssMiB: number; cpuSeconds: number } {
-  const rss = Number(/^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
-  // Fields 14 and 15 of /proc/<pid>/stat: user and system time in clock ticks (100 per second here).
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-  return { rssMiB: rss, cpuSeconds: (Number(fields[11]) + Number(fields[12])) / 100 };
-}
 
 const quantile = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length * q)] as number;
 
@@ -76,7 +69,7 @@ try {
   await w.waitFor(() => (w.logs.filter((l) => l.msg === 'watching').length >= MAILBOXES ? true : undefined), `all ${MAILBOXES} mailboxes watched`, 120_000);
   const startMs = Date.now() - startedAt;
   await new Promise((r) => setTimeout(r, 2000));
-  const afterStart = proc(pid).rssMiB;
+  const afterStart = rssMiB(pid);
 
   // The floor: a bare imapflow client IDLE on the same mailbox, told of the same APPEND.
   const ours: number[] = [];
@@ -96,11 +89,11 @@ try {
     floor.push((await floorSeen) - t0);
     await bare.logout();
   }
-  const afterDeliveries = proc(pid).rssMiB;
+  const afterDeliveries = rssMiB(pid);
 
-  const before = proc(pid).cpuSeconds;
+  const before = cpuSeconds(pid);
   await new Promise((r) => setTimeout(r, IDLE_SECONDS * 1000));
-  const idleCpu = (proc(pid).cpuSeconds - before) / IDLE_SECONDS;
+  const idleCpu = (cpuSeconds(pid) - before) / IDLE_SECONDS;
   const median = quantile(ours, 0.5);
   const floorMedian = quantile(floor, 0.5);
   report(

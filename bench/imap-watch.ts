@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runCleanups } from '../test/helpers/cleanup.js';
@@ -9,7 +8,7 @@ import { Dovecot } from '../test/helpers/dovecot.js';
 import { SalesforceStandIn } from '../test/helpers/salesforce.js';
 import { tempDir } from '../test/helpers/tmp.js';
 import { Watcher } from '../test/helpers/watcher.js';
-import { report } from './measure.js';
+import { report, rssMiB } from './measure.js';
 
 // Targets (issue #4): APPEND → token stored, median under 1 s on loopback Dovecot with the login
 // stand-in; watcher RSS under 120 MiB and flat across 500 deliveries and 20 reconnects.
@@ -33,11 +32,6 @@ function nextEmail(): { raw: string; messageId: string } {
   n++;
   const raw = tokenEmail({ from: 'Salesforce <support@salesforce.com>', username: SF_USER, token: token(), date: new Date(Date.UTC(2026, 10, 1) + n * 60_000).toUTCString().replace('GMT', '+0000') });
   return { raw, messageId: /^Message-ID: (<[^>]+>)/m.exec(raw)?.[1] as string };
-}
-
-function rssMiB(pid: number): number {
-  const kb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]);
-  return kb / 1024;
 }
 
 try {

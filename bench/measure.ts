@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 
 export interface Command {
   command: string;
@@ -34,4 +35,15 @@ export function report(name: string, figures: Record<string, string | number>, o
   const parts = Object.entries(figures).map(([k, v]) => `${k}=${typeof v === 'number' ? v.toFixed(2) : v}`);
   console.log(`${ok ? 'PASS' : 'FAIL'} ${name}: ${parts.join(' ')}`);
   if (!ok) process.exitCode = 1;
+}
+
+/** A process's resident memory now, in MiB, from the kernel. */
+export function rssMiB(pid: number): number {
+  return Number(/^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
+}
+
+/** CPU seconds a process has used, user and system: fields 14 and 15 of /proc/<pid>/stat, in ticks of 1/100 s. */
+export function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
