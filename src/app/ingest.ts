@@ -49,6 +49,7 @@ async function ingestMailbox(ctx: RunContext, mailbox: Mailbox, since: Date, slo
     ctx.io.stderr(`sftoken: ${err instanceof TransientError ? describe(err) : `IMAP error: ${imapError(err)}`}\n`);
     return 1;
   } finally {
+    // A mailbox that could not even be searched must not hold up the others' batch.
     slot.leave();
     await client?.logout().catch(() => client?.close());
   }
