@@ -61,6 +61,16 @@ export interface SessionBytes {
 }
 
 /**
+ * Dovecot clears its children's environment, so a suite run under faketime (to prove it passes
+ * on any date) would leave the server on the real clock: INTERNALDATE and SEARCH SINCE would then
+ * disagree with the tool's. The faked clock is passed on when there is one.
+ */
+function fakedClock(): string {
+  if (!process.env.FAKETIME || !process.env.LD_PRELOAD) return '';
+  return 'import_environment = TZ CORE_OUTOFMEM CORE_ERROR LISTEN_PID LISTEN_FDS NOTIFY_SOCKET LD_PRELOAD FAKETIME';
+}
+
+/**
  * A private Dovecot (Debian's dovecot-imapd) started for one test file: its own config, state,
  * log and maildirs in a temp dir, plaintext IMAP on a free loopback port. Runs as root, as CI does.
  */
@@ -97,6 +107,7 @@ auth_failure_delay = 0
 shutdown_clients = yes
 mail_location = maildir:${dir}/mail/%u
 first_valid_uid = 1
+${fakedClock()}
 passdb {
   driver = passwd-file
   args = scheme=PLAIN username_format=%u ${dir}/passwd

@@ -1,6 +1,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { onCleanup } from './cleanup.js';
+import { imapDate, minutesAgo, rfc5322 } from './dates.js';
 
 /** A message the scripted server holds: its bytes, and the size it claims for them. */
 export interface HostileMessage {
@@ -121,8 +122,10 @@ export class HostileImap {
       }
     };
     const uids = this.script.messages.map((_m, i) => i + 1);
+    // An hour ago, as a real server would say of mail that just came in: within any look-back.
+    const received = minutesAgo(60);
     const envelope = (m: HostileMessage): string =>
-      `(${quote('Wed, 25 Nov 2026 10:00:00 +0000')} ${quote(m.subject ?? 'Your new Salesforce security token')} ((NIL NIL ${quote((m.from ?? 'support@salesforce.com').split('@')[0] ?? '')} ${quote((m.from ?? 'support@salesforce.com').split('@')[1] ?? '')})) NIL NIL NIL NIL NIL NIL NIL)`;
+      `(${quote(rfc5322(received))} ${quote(m.subject ?? 'Your new Salesforce security token')} ((NIL NIL ${quote((m.from ?? 'support@salesforce.com').split('@')[0] ?? '')} ${quote((m.from ?? 'support@salesforce.com').split('@')[1] ?? '')})) NIL NIL NIL NIL NIL NIL NIL)`;
     const onCommand = (line: string): void => {
       const [tag = '*', ...rest] = line.split(' ');
       const words = rest.map((w) => w.toUpperCase());
@@ -161,7 +164,7 @@ export class HostileImap {
           }
           for (const uid of picked) {
             const m = this.script.messages[uid - 1];
-            if (m) send(`* ${uid} FETCH (UID ${uid} RFC822.SIZE ${m.reportedSize ?? m.source.length} INTERNALDATE "25-Nov-2026 10:00:00 +0000" ENVELOPE ${envelope(m)})\r\n`);
+            if (m) send(`* ${uid} FETCH (UID ${uid} RFC822.SIZE ${m.reportedSize ?? m.source.length} INTERNALDATE "${imapDate(received)}" ENVELOPE ${envelope(m)})\r\n`);
           }
           return ok('FETCH');
         }
