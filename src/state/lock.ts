@@ -1,4 +1,5 @@
-import { mkdir, open, readFile, stat, unlink } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { link, mkdir, readFile, stat, unlink, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { TransientError, errnoCode } from '../util/errors.js';
 
@@ -20,21 +21,40 @@ function alive(pid: number): boolean {
 }
 
 /**
- * The pid in the lock when it was left by a process that is gone, or is older than any real
- * holder; null while it belongs to a live holder (or has just been released).
+ * The lock's text when it was left by a process that is gone, or is older than any real holder;
+ * null while it belongs to a live holder (or has just been released). Its age is read from the
+ * time its holder wrote into it, not from the file's mtime: a file system's clock (NFS, or a
+ * test's faked clock) need not agree with this process's.
  */
 async function staleOwner(lockPath: string): Promise<string | null> {
   try {
-    const [text, info] = await Promise.all([readFile(lockPath, 'utf8'), stat(lockPath)]);
-    const pid = Number.parseInt(text, 10);
+    const text = await readFile(lockPath, 'utf8');
+    const [pidText = '', takenText = ''] = text.split(' ');
+    const pid = Number.parseInt(pidText, 10);
     if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && !alive(pid)) return text;
-    // A holder writes its pid the moment it creates the lock; an empty one a while later was
-    // left by a process killed in between.
-    const age = Date.now() - info.mtimeMs;
+    const taken = Number.parseInt(takenText, 10);
+    if (Number.isInteger(taken)) return Date.now() - taken > STALE_MS ? text : null;
+    // A lock without a time was written by an older version, which created the file first and
+    // filled it after: an empty one a while later was left by a process killed in between.
+    const age = Date.now() - (await stat(lockPath)).mtimeMs;
     if (text === '' && age > EMPTY_LOCK_GRACE_MS) return text;
     return age > STALE_MS ? text : null;
   } catch {
     return null;
+  }
+}
+
+/**
+ * Creates the lock with its holder's pid and time already in it: written to a private file first,
+ * then linked into place, which fails if a lock exists. No other process ever sees it half made.
+ */
+async function create(lockPath: string): Promise<void> {
+  const draft = `${lockPath}.${randomBytes(6).toString('hex')}`;
+  await writeFile(draft, `${process.pid} ${Date.now()}`, { mode: 0o600 });
+  try {
+    await link(draft, lockPath);
+  } finally {
+    await unlink(draft).catch(() => undefined);
   }
 }
 
@@ -56,12 +76,7 @@ export async function withFileLock<T>(path: string, fn: () => Promise<T>): Promi
   const deadline = Date.now() + WAIT_MS;
   for (let wait = 5; ; wait = Math.min(wait * 2, 100)) {
     try {
-      const handle = await open(lockPath, 'wx', 0o600);
-      try {
-        await handle.writeFile(String(process.pid));
-      } finally {
-        await handle.close();
-      }
+      await create(lockPath);
       break;
     } catch (err) {
       if (errnoCode(err) !== 'EEXIST') throw err;
