@@ -1,5 +1,5 @@
 import { processBatch } from '../pipeline/index.js';
-import { isFinal, type Handled, type MessageRecord, type RawMessage } from '../pipeline/types.js';
+import type { Handled, MessageRecord, RawMessage } from '../pipeline/types.js';
 import type { RunContext } from './context.js';
 import { redact } from '../util/redact.js';
 import { summarize, toJson, toText } from './report.js';
@@ -27,14 +27,4 @@ export async function runBatch(ctx: RunContext, messages: readonly RawMessage[])
   ctx.notifier?.handled(records);
   ctx.log.info('batch done', { messages: records.length, ...summarize(records) });
   return handled;
-}
-
-/**
- * DESIGN §2: 3 when a token email was refused and a person must look (a refusal already
- * reported by an earlier run does not count again), else 1 when one failed and will be retried,
- * else 0: every token went where it should.
- */
-export function exitCodeFor(records: readonly MessageRecord[]): 0 | 1 | 3 {
-  if (records.some((r) => r.outcome === 'rejected' && r.reason !== 'already-rejected')) return 3;
-  return records.every((r) => isFinal(r.outcome)) ? 0 : 1;
 }

@@ -1,12 +1,9 @@
 import type { Config } from '../config/index.js';
+import { meaning } from '../pipeline/outcomes.js';
 import { stdinMessage } from '../sources/stdin.js';
 import { runBatch } from './batch.js';
 import { buildContext } from './context.js';
 import type { Io } from './io.js';
-
-/** sysexits(3): what a mail server understands. */
-const EX_OK = 0;
-const EX_TEMPFAIL = 75;
 
 /**
  * One message from a mail server (Postfix pipe or mailbox_command, procmail, a Sieve pipe). Every
@@ -19,5 +16,5 @@ export async function deliverOne(config: Config, io: Io, input: NodeJS.ReadableS
   const message = await stdinMessage(input, config.maxMessageBytes);
   const [handled] = await runBatch(ctx, [message]);
   await ctx.notifier?.flush();
-  return handled?.record.outcome === 'failed' ? EX_TEMPFAIL : EX_OK;
+  return handled ? meaning(handled.record.outcome, handled.record.reason).deliver : 0;
 }

@@ -1,8 +1,7 @@
 import { createServer, type Server } from 'node:http';
-import type { MessageRecord, OutcomeKind } from '../pipeline/types.js';
+import { OUTCOMES, meaning, type Outcome } from '../pipeline/outcomes.js';
+import type { MessageRecord } from '../pipeline/types.js';
 import type { WatchEvents } from '../sources/imap/watcher.js';
-
-const OUTCOMES: readonly OutcomeKind[] = ['stored', 'would-store', 'superseded', 'ignored', 'rejected', 'failed'];
 
 function label(value: string): string {
   return value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
@@ -10,7 +9,7 @@ function label(value: string): string {
 
 /** What happened last to a user's token: what an alert on a refused or failed token reads. */
 interface UserState {
-  outcome: OutcomeKind;
+  outcome: Outcome;
   reason: string | null;
   fingerprint: string | null;
   at: Date;
@@ -23,7 +22,7 @@ interface MailboxState {
   /** When a sweep (a search and what it found, handled) last succeeded. */
   lastSweep: Date | null;
   reconnects: number;
-  outcomes: Map<OutcomeKind, number>;
+  outcomes: Map<Outcome, number>;
 }
 
 /** What the watcher knows about its own health, for the heartbeat, /healthz, /status and /metrics. */
@@ -67,14 +66,14 @@ export class Liveness implements WatchEvents {
     const { outcomes } = this.box(mailbox);
     for (const r of records) {
       outcomes.set(r.outcome, (outcomes.get(r.outcome) ?? 0) + 1);
-      if (!r.username || !['stored', 'rejected', 'failed'].includes(r.outcome)) continue;
+      if (!r.username || !meaning(r.outcome, r.reason).current) continue;
       const before = this.users.get(r.username);
       this.users.set(r.username, {
         outcome: r.outcome,
         reason: r.reason ?? null,
         fingerprint: r.fingerprint ?? null,
         at,
-        lastStoredAt: r.outcome === 'stored' ? at : (before?.lastStoredAt ?? null),
+        lastStoredAt: meaning(r.outcome, r.reason).delivered ? at : (before?.lastStoredAt ?? null),
       });
     }
   }

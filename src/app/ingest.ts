@@ -4,7 +4,8 @@ import type { BatchSlot } from '../pipeline/types.js';
 import { connectImap, imapError, openMailbox } from '../sources/imap/connect.js';
 import { sweep, type SweepOptions } from '../sources/imap/sweep.js';
 import { TransientError, UsageError, describe } from '../util/errors.js';
-import { exitCodeFor, runBatch } from './batch.js';
+import { exitCodeFor } from '../pipeline/outcomes.js';
+import { runBatch } from './batch.js';
 import { jointBatches } from './joint-batches.js';
 import type { RunContext } from './context.js';
 

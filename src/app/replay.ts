@@ -1,6 +1,7 @@
 import type { Config } from '../config/index.js';
 import { listFiles } from '../sources/files.js';
-import { exitCodeFor, runBatch } from './batch.js';
+import { exitCodeFor } from '../pipeline/outcomes.js';
+import { runBatch } from './batch.js';
 import { buildContext } from './context.js';
 import type { Io } from './io.js';
 

@@ -1,4 +1,5 @@
-import type { MessageRecord, OutcomeKind } from '../pipeline/types.js';
+import type { Outcome } from '../pipeline/outcomes.js';
+import type { MessageRecord } from '../pipeline/types.js';
 
 /**
  * The NDJSON contract of DESIGN §2, these keys in this order, plus `verified` on stored records
@@ -18,8 +19,8 @@ export function toText(r: MessageRecord): string {
   return [r.outcome.padEnd(OUTCOME_WIDTH), r.source, who, why ? `(${why})` : ''].filter(Boolean).join('  ');
 }
 
-export function summarize(records: readonly MessageRecord[]): Partial<Record<OutcomeKind, number>> {
-  const counts: Partial<Record<OutcomeKind, number>> = {};
+export function summarize(records: readonly MessageRecord[]): Partial<Record<Outcome, number>> {
+  const counts: Partial<Record<Outcome, number>> = {};
   for (const r of records) counts[r.outcome] = (counts[r.outcome] ?? 0) + 1;
   return counts;
 }

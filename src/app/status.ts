@@ -1,16 +1,7 @@
 import type { Config } from '../config/index.js';
+import { adviceFor } from '../pipeline/outcomes.js';
 import { Ledger, type LedgerSnapshot } from '../state/ledger.js';
 import type { Io } from './io.js';
-
-/** What a person does about a refusal or failure, by its reason: the README's table, in short. */
-function advice(reason: string): string {
-  if (reason.startsWith('login-rejected')) return 'fix the configured password and run again (one more try), or reset the token in Salesforce';
-  if (reason === 'login-interrupted') return 'find why the process was killed; then change the password or reset the token';
-  if (reason.startsWith('password-expired')) return "change the user's password in Salesforce and in the configuration";
-  if (reason.startsWith('verification-unavailable')) return 'allow the login API for this user, or configure an OAuth client';
-  if (reason.startsWith('salesforce-unreachable') || reason === 'lockout-guard' || reason === 'retry-backoff') return 'nothing: retried by itself';
-  return 'look at the email';
-}
 
 interface UserStatus {
   kind: 'user';
@@ -53,7 +44,7 @@ function describeState(data: LedgerSnapshot, now: Date): Array<UserStatus | Mail
       verified: applied?.verified ?? null,
       destinations: applied?.destinations ?? [],
       pending: pending ? { fingerprint: pending[0], since: pending[1].at, destinationsDone: [...(Object.entries(data.delivered).find(([fp]) => fp === pending[0])?.[1] ?? [])] } : null,
-      lastRefusal: latest && newerThanApplied ? { fingerprint: latest[0], reason: latest[1].reason, at: latest[1].at, todo: advice(latest[1].reason) } : null,
+      lastRefusal: latest && newerThanApplied ? { fingerprint: latest[0], reason: latest[1].reason, at: latest[1].at, todo: adviceFor(latest[1].reason) } : null,
       failedLoginsLastHour: (data.failedLogins[username] ?? []).filter((t) => now.getTime() - new Date(t).getTime() < 3_600_000).length,
     };
   });

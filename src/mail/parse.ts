@@ -5,7 +5,7 @@ import type { MailHead, ParsedEmail } from './types.js';
 // How much of the start of a message is inspected to tell mail from a binary file.
 const SNIFF_BYTES = 8192;
 
-type Refusal = { ok: false; outcome: 'ignored' | 'rejected'; reason: 'empty' | 'not-an-email' | 'too-large' | 'unparseable' };
+type Refusal = { ok: false; reason: 'empty' | 'not-an-email' | 'too-large' | 'unparseable' };
 type ParseResult = { ok: true; email: ParsedEmail } | Refusal;
 
 /** Whether the bytes are all whitespace, without copying a large message into a string. */
@@ -16,14 +16,14 @@ function isBlank(raw: Buffer): boolean {
 
 /** A cheap look at the bytes, before anything is parsed: is this worth handing to mailparser? */
 export function precheck(raw: Buffer, maxBytes: number): Refusal | null {
-  if (raw.length > maxBytes) return { ok: false, outcome: 'rejected', reason: 'too-large' };
-  if (isBlank(raw)) return { ok: false, outcome: 'ignored', reason: 'empty' };
+  if (raw.length > maxBytes) return { ok: false, reason: 'too-large' };
+  if (isBlank(raw)) return { ok: false, reason: 'empty' };
   const head = raw.subarray(0, SNIFF_BYTES);
   // RFC 5322 mail is text that opens with a header field; a NUL byte or a first line that is
   // not "Name: value" (or an mbox "From " line) means an image, an archive, a PDF.
   const firstLine = head.toString('latin1').split(/\r?\n/, 1)[0] ?? '';
   if (head.includes(0) || !/^(?:[!-9;-~]+:|From )/.test(firstLine)) {
-    return { ok: false, outcome: 'ignored', reason: 'not-an-email' };
+    return { ok: false, reason: 'not-an-email' };
   }
   return null;
 }
@@ -65,7 +65,7 @@ export async function parseHead(raw: Buffer, maxBytes: number): Promise<{ ok: tr
   try {
     return { ok: true, head: headOf(await simpleParser(raw.subarray(0, headerEnd(raw)), { skipHtmlToText: true, skipTextToHtml: true, skipImageLinks: true })) };
   } catch {
-    return { ok: false, outcome: 'ignored', reason: 'unparseable' };
+    return { ok: false, reason: 'unparseable' };
   }
 }
 
@@ -76,7 +76,7 @@ export async function parseEmail(raw: Buffer, maxBytes: number): Promise<ParseRe
   try {
     parsed = await simpleParser(raw, { skipHtmlToText: true, skipTextToHtml: true, skipImageLinks: true });
   } catch {
-    return { ok: false, outcome: 'ignored', reason: 'unparseable' };
+    return { ok: false, reason: 'unparseable' };
   }
   const html = typeof parsed.html === 'string' ? parsed.html : '';
   const plain = parsed.text?.trim() ? parsed.text : '';

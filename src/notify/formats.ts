@@ -1,3 +1,4 @@
+import { meaning } from '../pipeline/outcomes.js';
 import type { MessageRecord } from '../pipeline/types.js';
 
 /** What a notification says: never a token or password, only what the record already shows. */
@@ -15,12 +16,12 @@ export interface NotificationEvent {
 function sentence(e: NotificationEvent): string {
   const token = e.fingerprint ? ` (${e.fingerprint})` : '';
   const email = e.username ? `a token email for ${e.username}${token}` : 'a token email';
-  const head =
-    e.outcome === 'stored'
-      ? `sftoken: the new security token of ${e.username ?? 'a user'}${token} is stored`
-      : e.outcome === 'rejected'
-        ? `sftoken: ${email} was refused: ${e.reason ?? 'unknown reason'}`
-        : `sftoken: ${email} could not be handled yet: ${e.reason ?? 'unknown reason'}`;
+  const m = meaning(e.outcome, e.reason ?? undefined);
+  const head = m.delivered
+    ? `sftoken: the new security token of ${e.username ?? 'a user'}${token} is stored`
+    : m.refused
+      ? `sftoken: ${email} was refused: ${e.reason ?? 'unknown reason'}`
+      : `sftoken: ${email} could not be handled yet: ${e.reason ?? 'unknown reason'}`;
   return [head, e.note ? `What to do: ${e.note}` : null, `Source: ${e.source}, ${e.at}`].filter(Boolean).join('\n');
 }
 

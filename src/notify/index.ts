@@ -1,4 +1,5 @@
 import type { MessageRecord } from '../pipeline/types.js';
+import { meaning } from '../pipeline/outcomes.js';
 import { backoffMs } from '../util/backoff.js';
 import { UsageError, describe } from '../util/errors.js';
 import type { Logger } from '../util/log.js';
@@ -52,10 +53,6 @@ export interface Notifier {
   readonly failures: number;
 }
 
-function worthTelling(r: MessageRecord): boolean {
-  return r.outcome === 'stored' || r.outcome === 'failed' || (r.outcome === 'rejected' && r.reason !== 'already-rejected');
-}
-
 export function createNotifier(specs: readonly string[], log: Logger): Notifier | null {
   if (specs.length === 0) return null;
   const targets = specs.map(parseTarget);
@@ -100,8 +97,8 @@ export function createNotifier(specs: readonly string[], log: Logger): Notifier 
       return failures;
     },
     handled(records) {
-      for (const r of records.filter(worthTelling)) {
-        if (r.outcome === 'failed') {
+      for (const r of records.filter((r) => meaning(r.outcome, r.reason).notify)) {
+        if (!meaning(r.outcome, r.reason).final) {
           const key = `${r.fingerprint ?? r.source}|${r.reason ?? ''}`;
           if (toldFailures.has(key)) continue;
           toldFailures.add(key);

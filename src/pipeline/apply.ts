@@ -1,5 +1,6 @@
 import { UsageError, describe } from '../util/errors.js';
 import { baseRecord, type TokenCandidate } from './examine.js';
+import { outcomeOf } from './outcomes.js';
 import type { MessageRecord, PipelineDeps } from './types.js';
 
 /**
@@ -26,11 +27,11 @@ export async function apply(c: TokenCandidate, deps: PipelineDeps): Promise<Mess
         await deps.checkpoint();
       }
       deps.log.warn('token refused by Salesforce', { ...fields, reason: verdict.reason });
-      return { outcome: 'rejected', reason: verdict.reason, ...base, ...(verdict.note ? { note: verdict.note } : {}) };
+      return { outcome: outcomeOf(verdict.reason), reason: verdict.reason, ...base, ...(verdict.note ? { note: verdict.note } : {}) };
     }
     if (verdict.verdict === 'transient') {
       deps.log.warn('test login did not complete; will retry', { ...fields, reason: verdict.reason });
-      return { outcome: 'failed', reason: verdict.reason, ...base, ...(verdict.note ? { note: verdict.note } : {}) };
+      return { outcome: outcomeOf(verdict.reason), reason: verdict.reason, ...base, ...(verdict.note ? { note: verdict.note } : {}) };
     }
   } else {
     note = 'not verified (--no-verify)';

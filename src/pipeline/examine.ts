@@ -6,6 +6,7 @@ import type { ParsedEmail } from '../mail/types.js';
 import { describe, errnoCode } from '../util/errors.js';
 import { fingerprint } from '../util/fingerprint.js';
 import { registerSecret } from '../util/redact.js';
+import { meaning, outcomeOf, type Reason, type ReasonOf, type TrustedVia } from './outcomes.js';
 import type { Contender } from './select.js';
 import { TooLarge, type MessageRecord, type PipelineDeps, type RawMessage } from './types.js';
 
@@ -14,7 +15,7 @@ export interface TokenCandidate extends Contender {
   message: RawMessage;
   token: string;
   messageId: string | null;
-  trustedVia: string;
+  trustedVia: TrustedVia;
 }
 
 export type Examined =
@@ -28,17 +29,20 @@ export function baseRecord(message: RawMessage, date: Date | null, messageId: st
 /** Everything up to select: pure but for reading the message and asking the trust policy. */
 export async function examine(message: RawMessage, deps: PipelineDeps): Promise<Examined> {
   let tokenEmail = false;
-  const done = (outcome: MessageRecord['outcome'], reason: string, date: Date | null = message.receivedAt, messageId: string | null = null, extra: Partial<MessageRecord> = {}): Examined => ({
+  const done = (reason: Reason, date: Date | null = message.receivedAt, messageId: string | null = null, extra: Partial<MessageRecord> = {}): Examined => ({
     kind: 'done',
     message,
     tokenEmail,
     sortDate: date,
-    record: { outcome, reason, ...baseRecord(message, date, messageId), ...extra },
+    record: { outcome: outcomeOf(reason), reason, ...baseRecord(message, date, messageId), ...extra },
   });
-  if (message.size !== null && message.size > deps.maxMessageBytes) return done('rejected', 'too-large');
+  // A refusal says what a person can do about it.
+  const refuse = (reason: ReasonOf<'rejected'>, date: Date | null, messageId: string | null, extra: Partial<MessageRecord> = {}): Examined =>
+    done(reason, date, messageId, { note: meaning('rejected', reason).advice, ...extra });
+  if (message.size !== null && message.size > deps.maxMessageBytes) return done('too-large');
   // A message found too large only while reading it is known by where it is, not by its ID.
   const cutOff = deps.ledger.refusal(message.source);
-  if (cutOff?.reason === 'too-large') return done('rejected', 'already-rejected', message.receivedAt, null, { note: 'refused before: too-large' });
+  if (cutOff?.reason === 'too-large') return done('already-rejected', message.receivedAt, null, { note: 'refused before: too-large' });
   let raw: Buffer;
   try {
     raw = await message.load();
@@ -46,27 +50,27 @@ export async function examine(message: RawMessage, deps: PipelineDeps): Promise<
     if (err instanceof TooLarge) {
       deps.log.warn('message larger than it said: refused unread', { source: message.source, error: err.message });
       deps.ledger.recordRefused(message.source, { reason: 'too-large', trust: deps.trustFingerprint, at: new Date().toISOString() });
-      return done('rejected', 'too-large');
+      return done('too-large');
     }
     deps.log.warn('cannot read message', { source: message.source, error: describe(err) });
-    return done('failed', `read-error:${errnoCode(err) ?? 'unknown'}`);
+    return done(`read-error:${errnoCode(err) ?? 'unknown'}`);
   }
   const started = performance.now();
   const overBudget = (): boolean => performance.now() - started > deps.messageBudgetMs;
   const tooComplex = (date: Date | null, messageId: string | null): Examined => {
     deps.log.warn('message took too long to read: refused and left in place', { source: message.source, budgetMs: deps.messageBudgetMs });
     deps.ledger.recordRefused(messageId ?? message.source, { reason: 'too-complex', trust: deps.trustFingerprint, at: new Date().toISOString() });
-    return done('rejected', 'too-complex', date, messageId, { note: 'the message took too long to read; it is left in place for a person to look at' });
+    return refuse('too-complex', date, messageId);
   };
   // The headers first: a stranger's mail is classified and judged by them, its body never parsed.
   const parsedHead = await parseHead(raw, deps.maxMessageBytes);
-  if (!parsedHead.ok) return done(parsedHead.outcome, parsedHead.reason);
+  if (!parsedHead.ok) return done(parsedHead.reason);
   const { head } = parsedHead;
   const date = head.date ?? message.receivedAt;
   let email: ParsedEmail | null = null;
   const parseBody = async (): Promise<ParsedEmail | Examined> => {
     const parsed = await parseEmail(raw, deps.maxMessageBytes);
-    return parsed.ok ? parsed.email : done(parsed.outcome, parsed.reason, date, head.messageId);
+    return parsed.ok ? parsed.email : done(parsed.reason, date, head.messageId);
   };
   let classification = classifyHead(head);
   if (!classification) {
@@ -75,25 +79,25 @@ export async function examine(message: RawMessage, deps: PipelineDeps): Promise<
     email = body;
     classification = classify(email);
   }
-  if (classification.kind === 'other') return done('ignored', 'not-token-email', date, head.messageId);
+  if (classification.kind === 'other') return done('not-token-email', date, head.messageId);
   tokenEmail = classification.kind === 'token';
 
   // A refusal is final under the trust settings that made it: reported as such, not as new.
   const key = head.messageId ?? message.source;
   const refused = deps.ledger.refusal(key);
-  if (refused?.trust === deps.trustFingerprint) return done('rejected', 'already-rejected', date, head.messageId, { note: `refused before: ${refused.reason}` });
+  if (refused?.trust === deps.trustFingerprint) return done('already-rejected', date, head.messageId, { note: `refused before: ${refused.reason}` });
   // Trust before anything is read out of the body: a stranger's mail never reaches the extractor,
   // and an untrusted email never leads to a login.
   if (overBudget()) return tooComplex(date, head.messageId);
   const trust = await deps.trust({ email: head, raw });
-  if (trust.kind === 'transient') return done('failed', trust.reason, date, head.messageId);
+  if (trust.kind === 'transient') return done(trust.reason, date, head.messageId);
   if (trust.kind === 'untrusted') {
     // Mail from a Salesforce address in an unknown language is a token email only by its
     // structure, which an untrusted body does not get read for: it is simply not one.
-    if (!tokenEmail) return done('ignored', 'not-token-email', date, head.messageId);
+    if (!tokenEmail) return done('not-token-email', date, head.messageId);
     deps.log.warn('token email not trusted', { source: message.source, reason: trust.reason, from: head.from?.address ?? null });
     deps.ledger.recordRefused(key, { reason: trust.reason, trust: deps.trustFingerprint, at: new Date().toISOString() });
-    return done('rejected', trust.reason, date, head.messageId, { note: untrustedNote(trust.reason) });
+    return refuse(trust.reason, date, head.messageId);
   }
   if (!email) {
     const body = await parseBody();
@@ -106,7 +110,7 @@ export async function examine(message: RawMessage, deps: PipelineDeps): Promise<
   const html = (): string | null => (rendered ??= email.html === null ? null : htmlToText(email.html));
   if (!tokenEmail && !hasTokenStructure(email.text)) {
     const alternative = html();
-    if (alternative === null || !hasTokenStructure(alternative)) return done('ignored', 'not-token-email', date, email.messageId);
+    if (alternative === null || !hasTokenStructure(alternative)) return done('not-token-email', date, email.messageId);
   }
   tokenEmail = true;
   if (overBudget()) return tooComplex(date, email.messageId);
@@ -118,11 +122,11 @@ export async function examine(message: RawMessage, deps: PipelineDeps): Promise<
   deps.log.info('token email trusted', { source: message.source, via: trust.via, ...identity });
   if (!extracted.ok) {
     deps.ledger.recordRefused(key, { reason: extracted.reason, trust: deps.trustFingerprint, at: new Date().toISOString() });
-    return done('rejected', extracted.reason, date, email.messageId, { note: 'a token email from Salesforce in which no username and token could be read: look at it, and reset the token if need be' });
+    return refuse(extracted.reason, date, email.messageId);
   }
   if (refused) deps.ledger.recordRefused(key, null);
   const { username, token } = extracted.value;
-  if (deps.knownUser && !deps.knownUser(username)) return done('ignored', 'unknown-user', date, email.messageId, identity);
+  if (deps.knownUser && !deps.knownUser(username)) return done('unknown-user', date, email.messageId, identity);
   return {
     kind: 'candidate',
     candidate: {
@@ -146,16 +150,6 @@ export async function examine(message: RawMessage, deps: PipelineDeps): Promise<
 export function unexpected(message: RawMessage, err: unknown, deps: PipelineDeps): Examined {
   deps.log.error('unexpected error while examining a message', { source: message.source, error: describe(err).split('\n')[0] });
   return { kind: 'done', message, tokenEmail: false, sortDate: message.receivedAt, record: { outcome: 'failed', reason: 'internal-error', source: message.source } };
-}
-
-/** What a person can do about a refused token email, by the trust check's reason. */
-function untrustedNote(reason: string): string {
-  if (reason === 'untrusted-sender') return 'not from Salesforce (or a listed forwarder): left in the mailbox for a person to look at';
-  if (reason.startsWith('dkim-fail:body-hash')) return 'the body changed on the way (a mail gateway rewrote it): try --trust auth-results with your receiving server';
-  if (reason.startsWith('dkim-fail:no-key')) return 'DNS has no key for the signature: check DNS, or give the key with --dkim-keys';
-  if (reason.startsWith('dkim')) return 'the DKIM signature does not prove Salesforce sent it; the email is left in place';
-  if (reason.startsWith('auth-results')) return 'your receiving server did not vouch for it (Authentication-Results); the email is left in place';
-  return 'left in place for a person to look at';
 }
 
 /** The HTML part's reading when it found the token; otherwise the text part's reason stands. */

@@ -1,6 +1,7 @@
 import { afterMessage, isLarge } from '../util/memory.js';
 import { apply } from './apply.js';
 import { baseRecord, examine, unexpected, type Examined } from './examine.js';
+import { outcomeOf } from './outcomes.js';
 import { select, type LedgerView } from './select.js';
 import type { Handled, MessageRecord, PipelineDeps, RawMessage } from './types.js';
 
@@ -67,7 +68,7 @@ export async function processBatch(messages: readonly RawMessage[], deps: Pipeli
     let record: MessageRecord;
     if (!chosen || chosen.decision === 'apply') record = await apply(c, deps);
     else {
-      record = { outcome: chosen.decision, reason: chosen.reason, ...baseRecord(c.message, c.date, c.messageId), username: c.username, fingerprint: c.fingerprint };
+      record = { outcome: outcomeOf(chosen.reason), reason: chosen.reason, ...baseRecord(c.message, c.date, c.messageId), username: c.username, fingerprint: c.fingerprint };
       deps.log.debug('token not applied', { username: c.username, fingerprint: c.fingerprint, reason: chosen.reason, source: c.message.source });
     }
     handled.push({ message: c.message, record, sortDate: c.date, tokenEmail: true });

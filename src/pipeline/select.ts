@@ -10,11 +10,8 @@ export interface Contender {
   sequence: number;
 }
 
-export type Selection =
-  | { decision: 'apply' }
-  | { decision: 'superseded'; reason: 'newer-token' | 'older-than-applied' }
-  | { decision: 'ignored'; reason: 'already-applied' | 'duplicate' }
-  | { decision: 'rejected'; reason: 'already-rejected' };
+/** Apply the token, or leave it for a reason the outcomes table knows. */
+export type Selection = { decision: 'apply' } | { decision: 'skip'; reason: 'newer-token' | 'older-than-applied' | 'already-applied' | 'duplicate' | 'already-rejected' };
 
 function newerFirst(a: Contender, b: Contender): number {
   return (
@@ -45,14 +42,14 @@ export function select<T extends Contender>(contenders: readonly T[], ledger: Le
     if (!newest) continue;
     const applied = ledger.applied(newest.username);
     if (applied?.fingerprint === newest.fingerprint) {
-      result.set(newest, ledger.lacksDestination?.(newest.username) ? { decision: 'apply' } : { decision: 'ignored', reason: 'already-applied' });
+      result.set(newest, ledger.lacksDestination?.(newest.username) ? { decision: 'apply' } : { decision: 'skip', reason: 'already-applied' });
     }
     else if (applied && new Date(applied.emailDate).getTime() > newest.date.getTime()) {
-      result.set(newest, { decision: 'superseded', reason: 'older-than-applied' });
-    } else if (ledger.rejection(newest.fingerprint)) result.set(newest, { decision: 'rejected', reason: 'already-rejected' });
+      result.set(newest, { decision: 'skip', reason: 'older-than-applied' });
+    } else if (ledger.rejection(newest.fingerprint)) result.set(newest, { decision: 'skip', reason: 'already-rejected' });
     else result.set(newest, { decision: 'apply' });
     for (const old of older) {
-      result.set(old, old.fingerprint === newest.fingerprint ? { decision: 'ignored', reason: 'duplicate' } : { decision: 'superseded', reason: 'newer-token' });
+      result.set(old, old.fingerprint === newest.fingerprint ? { decision: 'skip', reason: 'duplicate' } : { decision: 'skip', reason: 'newer-token' });
     }
   }
   return result;

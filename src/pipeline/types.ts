@@ -1,14 +1,16 @@
 import type { AppliedToken, RefusedMessage, RejectedToken } from '../state/ledger.js';
 import type { SecretStore } from '../stores/types.js';
 
+import type { TrustPolicy } from '../trust/policy.js';
+import type { Fingerprint } from '../util/fingerprint.js';
+import type { Logger } from '../util/log.js';
+import type { Outcome, Reason, TrustedVia } from './outcomes.js';
+
 /** An opened destination, under the spec the user wrote (the ledger's key for it). */
 export interface OpenDestination {
   spec: string;
   store: SecretStore;
 }
-import type { TrustPolicy } from '../trust/policy.js';
-import type { Fingerprint } from '../util/fingerprint.js';
-import type { Logger } from '../util/log.js';
 
 /** One message as a source hands it over: bytes on demand, plus where it came from. */
 export interface RawMessage {
@@ -29,17 +31,11 @@ export interface RawMessage {
  */
 export class TooLarge extends Error {}
 
-export type OutcomeKind = 'stored' | 'would-store' | 'superseded' | 'ignored' | 'rejected' | 'failed';
-
-/** Outcomes after which a message needs no more work: it may be settled, and exits with 0. */
-export function isFinal(outcome: OutcomeKind): boolean {
-  return outcome !== 'failed';
-}
-
 /** One line of the output contract (DESIGN §2): what happened to one message. */
 export interface MessageRecord {
-  outcome: OutcomeKind;
-  reason?: string;
+  outcome: Outcome;
+  /** Why; on stored and would-store records, how the email was trusted. */
+  reason?: Reason | TrustedVia;
   username?: string;
   fingerprint?: Fingerprint;
   messageId?: string;
@@ -80,8 +76,8 @@ export type JoinBatch = () => BatchSlot;
 /** The answer of a test login, as the pipeline needs it (verify/ classifies the details). */
 export type Verdict =
   | { verdict: 'accepted' }
-  | { verdict: 'rejected'; reason: string; remember: boolean; note?: string }
-  | { verdict: 'transient'; reason: string; note?: string };
+  | { verdict: 'rejected'; reason: Reason; remember: boolean; note?: string }
+  | { verdict: 'transient'; reason: Reason; note?: string };
 
 export interface Verifier {
   verify(username: string, token: string, fp: Fingerprint): Promise<Verdict>;
@@ -100,7 +96,7 @@ interface PipelineLedger {
   /** Destinations that already have a token not yet in all of them: not written again. */
   deliveredTo(fp: Fingerprint): readonly string[];
   recordDelivered(fp: Fingerprint, spec: string): void;
-  recordProcessed(entry: { key: string; outcome: OutcomeKind; at: string }): void;
+  recordProcessed(entry: { key: string; outcome: Outcome; at: string }): void;
 }
 
 export interface PipelineDeps {

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import type { OutcomeKind } from '../pipeline/types.js';
+import { OUTCOMES, type Outcome } from '../pipeline/outcomes.js';
 import { UsageError, describe, errnoCode } from '../util/errors.js';
 import type { Fingerprint } from '../util/fingerprint.js';
 import { writeFileAtomic } from './atomic-file.js';
@@ -63,7 +63,7 @@ export interface RefusedMessage {
 
 interface ProcessedMessage {
   key: string;
-  outcome: OutcomeKind;
+  outcome: Outcome;
   at: string;
 }
 
@@ -102,8 +102,7 @@ interface LedgerData {
 export const MAX_REJECTED = 1000;
 export const MAX_PROCESSED = 5000;
 
-const OUTCOMES: readonly OutcomeKind[] = ['stored', 'would-store', 'superseded', 'ignored', 'rejected', 'failed'];
-const outcome: Check<OutcomeKind> = (v, path) => {
+const outcome: Check<Outcome> = (v, path) => {
   const found = OUTCOMES.find((o) => o === v);
   if (found === undefined) throw new ShapeError(`${path}: expected an outcome`);
   return found;

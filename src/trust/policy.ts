@@ -1,15 +1,16 @@
 import { isSalesforceDomain } from '../mail/classify.js';
 import type { MailHead } from '../mail/types.js';
+import type { ReasonOf, TrustedVia } from '../pipeline/outcomes.js';
 
 export type TrustMode = 'dkim' | 'auth-results' | 'sender';
 export const TRUST_MODES: readonly TrustMode[] = ['dkim', 'auth-results', 'sender'];
 
 /** What a trust policy decided: one shape, told apart by `kind`. */
 export type TrustDecision =
-  | { kind: 'trusted'; via: string }
-  | { kind: 'untrusted'; reason: string }
+  | { kind: 'trusted'; via: TrustedVia }
+  | { kind: 'untrusted'; reason: ReasonOf<'rejected'> }
   /** The question could not be answered now (DNS did not reply): ask again later. */
-  | { kind: 'transient'; reason: string };
+  | { kind: 'transient'; reason: ReasonOf<'failed'> };
 
 /** What a trust policy looks at: the header section (never the body text) and the bytes as received. */
 interface AuthenticInput {

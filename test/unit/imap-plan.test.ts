@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import type { Reason, TrustedVia } from '../../src/pipeline/outcomes.js';
 import type { Handled, RawMessage } from '../../src/pipeline/types.js';
 import { HANDLED_KEYWORD, plausible, serverQuery, uidSet, type SearchScope } from '../../src/sources/imap/search.js';
 import { toSettle } from '../../src/sources/imap/settle.js';
@@ -39,7 +40,7 @@ test('UID sets are compact ranges', () => {
 
 test('only token emails whose token is safe are settled', () => {
   const message = (sequence: number): RawMessage => ({ source: `imap:INBOX/7/${sequence}`, receivedAt: null, sequence, size: 1, load: async () => Buffer.alloc(0) });
-  const h = (sequence: number, outcome: Handled['record']['outcome'], tokenEmail: boolean, reason?: string, username?: string): Handled => ({
+  const h = (sequence: number, outcome: Handled['record']['outcome'], tokenEmail: boolean, reason?: Reason | TrustedVia, username?: string): Handled => ({
     message: message(sequence),
     record: { outcome, source: '', ...(reason ? { reason } : {}), ...(username ? { username } : {}) },
     tokenEmail,
@@ -47,7 +48,7 @@ test('only token emails whose token is safe are settled', () => {
   const batch = [
     h(1, 'stored', true, 'dkim:salesforce.com', 'a@acme.com'),
     h(2, 'superseded', true, 'newer-token', 'a@acme.com'),
-    h(3, 'failed', true, 'store-unavailable', 'b@acme.com'),
+    h(3, 'failed', true, 'store-unavailable:file', 'b@acme.com'),
     h(4, 'superseded', true, 'newer-token', 'b@acme.com'),
     h(5, 'rejected', true, 'untrusted-sender'),
     h(6, 'rejected', true, 'login-rejected:INVALID_LOGIN', 'c@acme.com'),

@@ -6,10 +6,10 @@ import { parseEmail, precheck } from '../../src/mail/parse.js';
 const MAIL = Buffer.from('From: a@b.com\r\nSubject: hi\r\n\r\nbody\r\n');
 
 test('precheck refuses oversize, empty and binary input before parsing', () => {
-  assert.deepEqual(precheck(MAIL, 10), { ok: false, outcome: 'rejected', reason: 'too-large' });
-  assert.deepEqual(precheck(Buffer.from(' \r\n\t'), 100), { ok: false, outcome: 'ignored', reason: 'empty' });
-  assert.deepEqual(precheck(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0, 1]), 100), { ok: false, outcome: 'ignored', reason: 'not-an-email' });
-  assert.deepEqual(precheck(Buffer.from('just some words\n'), 100), { ok: false, outcome: 'ignored', reason: 'not-an-email' });
+  assert.deepEqual(precheck(MAIL, 10), { ok: false, reason: 'too-large' });
+  assert.deepEqual(precheck(Buffer.from(' \r\n\t'), 100), { ok: false, reason: 'empty' });
+  assert.deepEqual(precheck(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0, 1]), 100), { ok: false, reason: 'not-an-email' });
+  assert.deepEqual(precheck(Buffer.from('just some words\n'), 100), { ok: false, reason: 'not-an-email' });
   assert.equal(precheck(MAIL, 1000), null);
 });
 

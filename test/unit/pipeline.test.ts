@@ -87,13 +87,13 @@ test('a message that makes a stage throw is left failed and the rest of the batc
   const deps = await memoryDeps({
     trust: async ({ email }) => {
       if (email.from?.address === 'support@emea.salesforce.com') throw new Error('unforeseen input');
-      return { kind: 'trusted', via: 'test' };
+      return { kind: 'trusted', via: 'sender:test' };
     },
   });
   const handled = await processBatch([await fixtureMessage('08-regional-sender.eml', 0), await fixtureMessage('01-plain-text.eml', 1)], deps);
   assert.deepEqual(
     handled.map((h) => [h.record.source, h.record.outcome, h.record.reason]).sort(),
-    [['01-plain-text.eml', 'stored', 'test'], ['08-regional-sender.eml', 'failed', 'internal-error']],
+    [['01-plain-text.eml', 'stored', 'sender:test'], ['08-regional-sender.eml', 'failed', 'internal-error']],
   );
 });
 

@@ -15,8 +15,8 @@ test('of several tokens for one user only the newest is applied', () => {
   const newest = c('u@a.com', 'ccc', '2026-11-01T17:00:00Z');
   const s = select([newest, old, mid], emptyLedger);
   assert.deepEqual(s.get(newest), { decision: 'apply' });
-  assert.deepEqual(s.get(old), { decision: 'superseded', reason: 'newer-token' });
-  assert.deepEqual(s.get(mid), { decision: 'superseded', reason: 'newer-token' });
+  assert.deepEqual(s.get(old), { decision: 'skip', reason: 'newer-token' });
+  assert.deepEqual(s.get(mid), { decision: 'skip', reason: 'newer-token' });
 });
 
 test('users are selected independently', () => {
@@ -42,14 +42,14 @@ test('a token older than the applied one is superseded; the applied one itself i
   };
   const older = c('u@a.com', 'aaa', '2026-11-01T00:00:00Z');
   const same = c('u@a.com', 'ccc', '2026-11-02T00:00:00Z');
-  assert.deepEqual(select([older], ledger).get(older), { decision: 'superseded', reason: 'older-than-applied' });
-  assert.deepEqual(select([same], ledger).get(same), { decision: 'ignored', reason: 'already-applied' });
+  assert.deepEqual(select([older], ledger).get(older), { decision: 'skip', reason: 'older-than-applied' });
+  assert.deepEqual(select([same], ledger).get(same), { decision: 'skip', reason: 'already-applied' });
 });
 
 test('a rejected token is never tried again', () => {
   const ledger: LedgerView = { applied: () => undefined, rejection: (fp) => (fp === 'sha256:bad' ? { username: 'u@a.com', reason: 'x', at: '' } : undefined) };
   const bad = c('u@a.com', 'bad', '2026-11-01T00:00:00Z');
-  assert.deepEqual(select([bad], ledger).get(bad), { decision: 'rejected', reason: 'already-rejected' });
+  assert.deepEqual(select([bad], ledger).get(bad), { decision: 'skip', reason: 'already-rejected' });
 });
 
 test('two copies of the same token email are one token, not a supersession', () => {
@@ -57,5 +57,5 @@ test('two copies of the same token email are one token, not a supersession', () 
   const copy = c('u@a.com', 'aaa', '2026-11-01T00:00:00Z', 2);
   const s = select([a, copy], emptyLedger);
   assert.deepEqual(s.get(copy), { decision: 'apply' });
-  assert.deepEqual(s.get(a), { decision: 'ignored', reason: 'duplicate' });
+  assert.deepEqual(s.get(a), { decision: 'skip', reason: 'duplicate' });
 });

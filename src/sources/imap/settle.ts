@@ -1,5 +1,6 @@
 import type { ImapFlow } from 'imapflow';
 import type { AfterMode } from '../../config/index.js';
+import { meaning, type Settle } from '../../pipeline/outcomes.js';
 import type { Handled } from '../../pipeline/types.js';
 import type { Logger } from '../../util/log.js';
 import { within } from './deadline.js';
@@ -12,17 +13,9 @@ import { HANDLED_KEYWORD, uidSet } from './search.js';
  * see or for a later retry; mail that is not a token email is never touched.
  */
 export function toSettle(handled: readonly Handled[]): number[] {
-  const safe = (h: Handled): boolean => h.record.outcome === 'stored' || (h.record.outcome === 'ignored' && h.record.reason === 'already-applied');
-  const safeUsers = new Set(handled.filter(safe).map((h) => h.record.username));
-  return handled
-    .filter((h) => {
-      if (!h.tokenEmail) return false;
-      if (safe(h)) return true;
-      const { outcome, reason, username } = h.record;
-      if (outcome === 'superseded' && reason === 'older-than-applied') return true;
-      return (outcome === 'superseded' || (outcome === 'ignored' && reason === 'duplicate')) && safeUsers.has(username);
-    })
-    .map((h) => h.message.sequence);
+  const settle = (h: Handled): Settle => (h.tokenEmail ? meaning(h.record.outcome, h.record.reason).settle : 'keep');
+  const safeUsers = new Set(handled.filter((h) => settle(h) === 'safe').map((h) => h.record.username));
+  return handled.filter((h) => settle(h) === 'safe' || (settle(h) === 'with-newer' && safeUsers.has(h.record.username))).map((h) => h.message.sequence);
 }
 
 /** Flags, moves or deletes the settled messages; the caller holds the open mailbox. */

@@ -1,5 +1,6 @@
 import type { ImapFlow } from 'imapflow';
 import type { Mailbox, ReplicaSettings } from '../../config/index.js';
+import { meaning } from '../../pipeline/outcomes.js';
 import type { BatchSlot, Handled } from '../../pipeline/types.js';
 import type { Logger } from '../../util/log.js';
 import { claim, release, requireCondstore } from './claim.js';
@@ -66,7 +67,7 @@ async function sweepWith(client: ImapFlow, mailbox: Mailbox, scope: SweepScope, 
     const safe = toSettle(handled);
     if (claimed) {
       if (safe.length) await within(client, 'STORE', () => client.messageFlagsAdd(uidSet(safe), [HANDLED_KEYWORD], { uid: true }));
-      const refused = handled.filter((h) => h.tokenEmail && h.record.outcome === 'rejected').map((h) => h.message.sequence);
+      const refused = handled.filter((h) => h.tokenEmail && meaning(h.record.outcome, h.record.reason).refused).map((h) => h.message.sequence);
       await release(client, claimed.owned, refused);
     }
     await settle(client, safe, mailbox.after, options.log);

@@ -1,5 +1,6 @@
 import type { ImapFlow } from 'imapflow';
 import { mailboxKey, type ImapLimits, type Mailbox } from '../../config/index.js';
+import { meaning } from '../../pipeline/outcomes.js';
 import type { BatchSlot, JoinBatch, MessageRecord } from '../../pipeline/types.js';
 import type { MailboxMarks } from '../../state/ledger.js';
 import { backoffAtLeastMs, backoffMs } from '../../util/backoff.js';
@@ -139,7 +140,7 @@ async function session(options: WatcherOptions, client: ImapFlow, firstSlot: Bat
     const { handled, highestUid, held } = await sweep(client, mailbox, { uidValidity: box.uidValidity, since, afterUid, relook }, mine, sweepOptions);
     // A failed message, or one another replica holds, must be seen again: the mark stops just
     // before the first one.
-    const pending = [...handled.filter((h) => h.record.outcome === 'failed').map((h) => h.message.sequence), ...held];
+    const pending = [...handled.filter((h) => !meaning(h.record.outcome, h.record.reason).final).map((h) => h.message.sequence), ...held];
     afterUid = pending.length ? Math.min(...pending) - 1 : highestUid;
     since = null;
     relook = false;
