@@ -1,49 +1,7 @@
-import { meaning } from '../pipeline/outcomes.js';
-import type { MessageRecord } from '../pipeline/types.js';
+import { json } from './json.js';
+import { slack } from './slack.js';
+import { teams } from './teams.js';
+import type { NotificationFormat } from './types.js';
 
-/** What a notification says: never a token or password, only what the record already shows. */
-export interface NotificationEvent {
-  outcome: MessageRecord['outcome'];
-  reason: string | null;
-  username: string | null;
-  fingerprint: string | null;
-  source: string;
-  at: string;
-  /** What a person should do, when anything. */
-  note: string | null;
-}
-
-function sentence(e: NotificationEvent): string {
-  const token = e.fingerprint ? ` (${e.fingerprint})` : '';
-  const email = e.username ? `a token email for ${e.username}${token}` : 'a token email';
-  const m = meaning(e.outcome, e.reason ?? undefined);
-  const head = m.delivered
-    ? `sftoken: the new security token of ${e.username ?? 'a user'}${token} is stored`
-    : m.refused
-      ? `sftoken: ${email} was refused: ${e.reason ?? 'unknown reason'}`
-      : `sftoken: ${email} could not be handled yet: ${e.reason ?? 'unknown reason'}`;
-  return [head, e.note ? `What to do: ${e.note}` : null, `Source: ${e.source}, ${e.at}`].filter(Boolean).join('\n');
-}
-
-/** Slack incoming webhook: a `text` message. */
-export function slackPayload(e: NotificationEvent): object {
-  return { text: sentence(e) };
-}
-
-/** Microsoft Teams through a Workflows webhook: an Adaptive Card in a message. */
-export function teamsPayload(e: NotificationEvent): object {
-  return {
-    type: 'message',
-    attachments: [
-      {
-        contentType: 'application/vnd.microsoft.card.adaptive',
-        content: { type: 'AdaptiveCard', version: '1.4', $schema: 'http://adaptivecards.io/schemas/adaptive-card.json', body: sentence(e).split('\n').map((text, i) => ({ type: 'TextBlock', text, wrap: true, ...(i === 0 ? { weight: 'Bolder' } : {}) })) },
-      },
-    ],
-  };
-}
-
-/** Any other URL: the event as JSON. */
-export function jsonPayload(e: NotificationEvent): object {
-  return { ...e };
-}
+/** The formats, in the order a URL is matched against them: a new receiver is one file and one line. */
+export const FORMATS: readonly NotificationFormat[] = [slack, teams, json];

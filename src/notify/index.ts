@@ -5,7 +5,10 @@ import { UsageError, describe } from '../util/errors.js';
 import type { Logger } from '../util/log.js';
 import { isLoopback } from '../util/loopback.js';
 import { redact } from '../util/redact.js';
-import { jsonPayload, slackPayload, teamsPayload, type NotificationEvent } from './formats.js';
+import type { NotificationEvent } from './event.js';
+import { FORMATS } from './formats.js';
+import { json } from './json.js';
+import type { NotificationFormat } from './types.js';
 
 // A receiver that is down is tried a few times over some seconds, then given up and logged:
 // a notification must never hold up a token.
@@ -16,11 +19,9 @@ const REQUEST_TIMEOUT_MS = 10_000;
 // How long a one-shot command waits for notifications still on their way before it exits.
 const FLUSH_TIMEOUT_MS = 15_000;
 
-type Format = (e: NotificationEvent) => object;
-
 interface Target {
   url: URL;
-  format: Format;
+  format: NotificationFormat;
   label: string;
 }
 
@@ -30,8 +31,9 @@ interface Target {
  * machine), since the URL itself is a credential for the channel.
  */
 export function parseTarget(spec: string): Target {
-  const prefixed = /^(slack|teams|json):(https?:.*)$/.exec(spec);
-  const raw = prefixed?.[2] ?? spec;
+  const colon = spec.indexOf(':');
+  const named = FORMATS.find((f) => spec.slice(0, colon) === f.name && /^https?:/.test(spec.slice(colon + 1)));
+  const raw = named ? spec.slice(colon + 1) : spec;
   let url: URL;
   try {
     url = new URL(raw);
@@ -39,10 +41,9 @@ export function parseTarget(spec: string): Target {
     throw new UsageError(`--notify "${spec}" is not a URL`);
   }
   if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopback(url.hostname))) throw new UsageError(`--notify ${url.host}: must be https (http only for a loopback host)`);
-  const kind = prefixed?.[1] ?? (url.hostname === 'hooks.slack.com' ? 'slack' : /(^|\.)logic\.azure\.com$|(^|\.)powerplatform\.com$/.test(url.hostname) ? 'teams' : 'json');
-  const format = kind === 'slack' ? slackPayload : kind === 'teams' ? teamsPayload : jsonPayload;
+  const format = named ?? FORMATS.find((f) => f.matches(url)) ?? json;
   // The path of a webhook URL is its secret: logs name the host only.
-  return { url, format, label: `${kind}:${url.host}` };
+  return { url, format, label: `${format.name}:${url.host}` };
 }
 
 export interface Notifier {
@@ -80,7 +81,7 @@ export function createNotifier(specs: readonly string[], log: Logger): Notifier 
 
   const send = (event: NotificationEvent): void => {
     // Redacted like a log line: a note may quote another program's words.
-    const body = (target: Target) => redact(JSON.stringify(target.format(event)));
+    const body = (target: Target) => redact(JSON.stringify(target.format.payload(event)));
     for (const target of targets) {
       const job: Promise<void> = post(target, body(target))
         .catch((err: unknown) => {

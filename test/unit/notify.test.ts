@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { teamsPayload } from '../../src/notify/formats.js';
+import { teams } from '../../src/notify/teams.js';
 import { parseTarget } from '../../src/notify/index.js';
 
 const event = { outcome: 'rejected' as const, reason: 'login-rejected:INVALID_LOGIN', username: 'a@acme.com', fingerprint: 'sha256:000000000000', source: 'imap:INBOX/1/2', at: '2026-11-25T12:00:00.000Z', note: 'fix the password' };
@@ -14,7 +14,7 @@ test('Slack and Teams webhooks are known by their host; anything else gets JSON;
 });
 
 test('a Teams message is an Adaptive Card whose first line says what happened', () => {
-  const card = teamsPayload(event) as { type: string; attachments: Array<{ contentType: string; content: { body: Array<{ text: string }> } }> };
+  const card = teams.payload(event) as { type: string; attachments: Array<{ contentType: string; content: { body: Array<{ text: string }> } }> };
   assert.equal(card.type, 'message');
   assert.equal(card.attachments[0]?.contentType, 'application/vnd.microsoft.card.adaptive');
   assert.equal(card.attachments[0]?.content.body[0]?.text, 'sftoken: a token email for a@acme.com (sha256:000000000000) was refused: login-rejected:INVALID_LOGIN');
