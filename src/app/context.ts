@@ -3,7 +3,7 @@ import { DEFAULT_LIMITS } from '../config/limits.js';
 import type { OpenDestination, PipelineDeps } from '../pipeline/types.js';
 import type { Destination, StoreContext } from '../stores/index.js';
 import { createNotifier, type Notifier } from '../notify/index.js';
-import { tidy } from '../state/atomic-file.js';
+import { tidy } from '../files/atomic-file.js';
 import { Ledger, type MailboxMarks } from '../state/ledger.js';
 import { buildTrust } from '../trust/index.js';
 import { UsageError } from '../util/errors.js';

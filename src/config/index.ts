@@ -1,10 +1,10 @@
-import { resolve } from 'node:path';
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { parseDestination, type Destination } from '../stores/index.js';
 import type { TrustSettings } from '../trust/index.js';
 import { UsageError } from '../util/errors.js';
 import type { LogLevel } from '../util/log.js';
 import { parseSince } from '../util/since.js';
-import { defaultStatePath } from '../state/ledger.js';
 import { loadAccounts, type Account } from './accounts.js';
 import { loadConfigFile, type ConfigFile } from './file.js';
 import { mailboxFromFlags, mailboxesFromFile, type Mailbox } from './mailboxes.js';
@@ -14,6 +14,12 @@ import { GROUPS, OPTIONS, envName, type GroupName, type OptionKey, type Settings
 
 export type { Account } from './accounts.js';
 export { mailboxKey, type AfterMode, type ImapCredentials, type Mailbox } from './mailboxes.js';
+
+/** Where the ledger lives when --state is not given: the XDG state folder, created on first use. */
+export function defaultStatePath(env: NodeJS.ProcessEnv = process.env): string {
+  const base = env.XDG_STATE_HOME || join(homedir(), '.local', 'state');
+  return join(base, 'sftoken', 'state.json');
+}
 
 /** The environment variables that carry secrets: named in --help, never flags. */
 export const LOGIN_SECRETS = [

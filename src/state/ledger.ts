@@ -1,11 +1,9 @@
 import { readFile } from 'node:fs/promises';
-import { homedir } from 'node:os';
-import { join } from 'node:path';
 import { OUTCOMES, type Outcome } from '../pipeline/outcomes.js';
 import { UsageError, describe, errnoCode } from '../util/errors.js';
 import type { Fingerprint } from '../util/fingerprint.js';
-import { writeFileAtomic } from './atomic-file.js';
-import { withFileLock } from './lock.js';
+import { writeFileAtomic } from '../files/atomic-file.js';
+import { withFileLock } from '../files/lock.js';
 import { array, literal, number, object, optional, record, string, stringOrNull, ShapeError, type Check } from './shape.js';
 
 export interface AppliedToken {
@@ -138,11 +136,6 @@ const LEDGER: Check<LedgerData> = object<LedgerData>({
   delivered: fingerprintKeyed(array(string)),
   mailboxes: record(object<MailboxMark>({ uidValidity: string, lastUid: number, settings: optional(string), lastContact: optional(string), name: optional(string) })),
 });
-
-export function defaultStatePath(env: NodeJS.ProcessEnv = process.env): string {
-  const base = env.XDG_STATE_HOME || join(homedir(), '.local', 'state');
-  return join(base, 'sftoken', 'state.json');
-}
 
 function empty(): LedgerData {
   return { version: 1, applied: {}, rejected: {}, refused: {}, processed: [], failedLogins: {}, retries: {}, attempts: {}, verified: {}, delivered: {}, mailboxes: {} };

@@ -1,7 +1,7 @@
 import { createCipheriv, randomBytes } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
-import { editInPlace, tidy, writableFolder } from '../state/atomic-file.js';
+import { editInPlace, tidy, writableFolder } from '../files/atomic-file.js';
 import { UsageError, describe, errnoCode } from '../util/errors.js';
 import type { SecretStore, StoreBackend, StoreContext } from './types.js';
 

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
-import { editInPlace, tidy, writableFolder } from '../state/atomic-file.js';
+import { editInPlace, tidy, writableFolder } from '../files/atomic-file.js';
 import { TransientError, UsageError } from '../util/errors.js';
 import type { SecretStore, StoreBackend } from './types.js';
 

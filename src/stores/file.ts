@@ -1,7 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
-import { tidy, writableFolder, writeFileAtomic } from '../state/atomic-file.js';
-import { withFileLock } from '../state/lock.js';
+import { tidy, writableFolder, writeFileAtomic } from '../files/atomic-file.js';
+import { withFileLock } from '../files/lock.js';
 import { TransientError, UsageError, describe, errnoCode } from '../util/errors.js';
 import type { SecretStore, StoreBackend, TokenMetadata } from './types.js';
 

@@ -2,8 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir, readdir, readFile, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../../src/state/atomic-file.js';
-import { withFileLock } from '../../src/state/lock.js';
+import { writeFileAtomic } from '../../src/files/atomic-file.js';
+import { withFileLock } from '../../src/files/lock.js';
 import { backoffAtLeastMs } from '../../src/util/backoff.js';
 import { tempDir } from '../helpers/tmp.js';
 
