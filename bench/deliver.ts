@@ -57,7 +57,11 @@ try {
   }
   const logins = sf.attempts.filter((a) => a.outcome === 'ok').length;
   const ms = median(deliver);
-  report('deliver: handoff → stored, DKIM + one test login, process start included', { deliver_median_ms: ms, node_e0_median_ms: median(node), logins, limit_ms: LIMIT_MS, aim_ms: 250 }, ms <= LIMIT_MS && logins === RUNS + 2);
+  report(
+    'deliver: handoff → stored, DKIM + one test login, process start included',
+    { deliver_median_ms: ms, node_e0_median_ms: median(node), logins, limit_ms: LIMIT_MS, aim_ms: 250 },
+    ms <= LIMIT_MS && logins === RUNS + 2,
+  );
 } finally {
   await runCleanups();
 }

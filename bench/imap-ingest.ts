@@ -48,7 +48,32 @@ try {
   await writeFile(config, JSON.stringify({ accounts: ['multi@acme.com', 'plain@acme.com'].map((username) => ({ username, password: { env: 'SF_PW' } })) }));
   const started = process.hrtime.bigint();
   const r = await sftoken(
-    ['ingest', '--since', '3650d', '--json', '--trust', 'sender', '--config', config, '--imap-host', '127.0.0.1', '--imap-port', String(dovecot.port), '--imap-user', USER, '--imap-tls', 'false', '--login-url', sf.url, '--store', `file:${join(home, 't.json')}`, '--state', join(home, 's.json'), '--log-level', process.env.BENCH_LOG_LEVEL ?? 'warn'],
+    [
+      'ingest',
+      '--since',
+      '3650d',
+      '--json',
+      '--trust',
+      'sender',
+      '--config',
+      config,
+      '--imap-host',
+      '127.0.0.1',
+      '--imap-port',
+      String(dovecot.port),
+      '--imap-user',
+      USER,
+      '--imap-tls',
+      'false',
+      '--login-url',
+      sf.url,
+      '--store',
+      `file:${join(home, 't.json')}`,
+      '--state',
+      join(home, 's.json'),
+      '--log-level',
+      process.env.BENCH_LOG_LEVEL ?? 'warn',
+    ],
     isolatedEnv(home, { SFTOKEN_IMAP_PASSWORD: PW, SF_PW: 'sf' }),
   );
   const ms = Number(process.hrtime.bigint() - started) / 1e6;
@@ -59,7 +84,16 @@ try {
   const share = (session?.out ?? Infinity) / mailboxBytes;
   report(
     `ingest over ${messages.length} messages (${TOKENS.length} token emails)`,
-    { wall_ms: ms, mailbox_kib: mailboxBytes / 1024, imap_out_kib: (session?.out ?? 0) / 1024, body_kib: (session?.bodyBytes ?? 0) / 1024, bodies_fetched: session?.bodyCount ?? -1, downloaded_pct: share * 100, stored, logins: sf.attempts.length },
+    {
+      wall_ms: ms,
+      mailbox_kib: mailboxBytes / 1024,
+      imap_out_kib: (session?.out ?? 0) / 1024,
+      body_kib: (session?.bodyBytes ?? 0) / 1024,
+      bodies_fetched: session?.bodyCount ?? -1,
+      downloaded_pct: share * 100,
+      stored,
+      logins: sf.attempts.length,
+    },
     ms < LIMIT_MS && share < LIMIT_SHARE && stored === 2,
   );
 } finally {

@@ -58,7 +58,10 @@ try {
   const home = await tempDir();
   const env = isolatedEnv(home, { SFTOKEN_IMAP_PASSWORD: PW, SFTOKEN_SF_USERNAME: 'plain@acme.com', SFTOKEN_SF_PASSWORD: 'unused' });
   const common = ['--imap-host', '127.0.0.1', '--imap-user', USER, '--imap-tls', 'false', '--store', `file:${join(home, 't.json')}`, '--state', join(home, 's.json')];
-  for (const [label, from] of [['from a stranger', 'alerts@lookalike.example'], ['forged as Salesforce', 'support@salesforce.com']] as const) {
+  for (const [label, from] of [
+    ['from a stranger', 'alerts@lookalike.example'],
+    ['forged as Salesforce', 'support@salesforce.com'],
+  ] as const) {
     await rm(maildir, { recursive: true, force: true });
     await rm(join(home, 's.json'), { force: true });
     for (const sub of ['', 'new', 'cur', 'tmp']) {

@@ -60,10 +60,20 @@ try {
     config,
     JSON.stringify({
       accounts: Array.from({ length: MAILBOXES }, (_, i) => ({ username: `int-${i}@acme.com`, password: { env: 'SF_PW' } })),
-      mailboxes: Array.from({ length: MAILBOXES }, (_, i) => ({ name: name(i), imapHost: '127.0.0.1', imapPort: dovecot.port, imapUser: user(i), imapTls: false, imapPassword: { file: join(home, 'imap.pw') } })),
+      mailboxes: Array.from({ length: MAILBOXES }, (_, i) => ({
+        name: name(i),
+        imapHost: '127.0.0.1',
+        imapPort: dovecot.port,
+        imapUser: user(i),
+        imapTls: false,
+        imapPassword: { file: join(home, 'imap.pw') },
+      })),
     }),
   );
-  const w = Watcher.start(['--trust', 'sender', '--config', config, '--login-url', sf.url, '--store', `file:${join(home, 'tokens.json')}`, '--state', join(home, 'state.json')], isolatedEnv(home, { SF_PW }));
+  const w = Watcher.start(
+    ['--trust', 'sender', '--config', config, '--login-url', sf.url, '--store', `file:${join(home, 'tokens.json')}`, '--state', join(home, 'state.json')],
+    isolatedEnv(home, { SF_PW }),
+  );
   const pid = w.child.pid as number;
   const startedAt = Date.now();
   await w.waitFor(() => (w.logs.filter((l) => l.msg === 'watching').length >= MAILBOXES ? true : undefined), `all ${MAILBOXES} mailboxes watched`, 120_000);

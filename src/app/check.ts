@@ -101,7 +101,8 @@ export async function checkAll(config: Config, io: Io, login: boolean): Promise<
   const destinations = [...config.destinations, ...config.accounts.flatMap((a) => a.destinations ?? [])];
   const context = storeContext(config, silentLogger);
   for (const d of new Map(destinations.map((x) => [x.spec, x])).values()) findings.push(await probe(`destination ${d.spec}`, async () => `${(await d.open(context)).description} can be written`));
-  if (config.accounts.length === 0 && config.verify) findings.push({ ok: false, what: 'accounts', detail: 'no Salesforce account: set SFTOKEN_SF_USERNAME and SFTOKEN_SF_PASSWORD, or list accounts in the config file' });
+  if (config.accounts.length === 0 && config.verify)
+    findings.push({ ok: false, what: 'accounts', detail: 'no Salesforce account: set SFTOKEN_SF_USERNAME and SFTOKEN_SF_PASSWORD, or list accounts in the config file' });
   for (const url of new Set(config.accounts.map((a) => a.loginUrl))) findings.push(await probe(`login endpoint`, () => reachable(url)));
   if (config.trust.mode === 'dkim' && !config.trust.dkimKeys) findings.push(await probe('dns', dnsAnswers));
   for (const [i, m] of config.mailboxes.entries()) findings.push(await probe(`mailbox ${m.name}`, () => mailboxReady(config, i)));

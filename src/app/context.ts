@@ -17,7 +17,7 @@ export interface RunContext {
   log: Logger;
   deps: PipelineDeps;
   /** Makes the ledger durable; the only way anything saves it, and a no-op in a dry run. */
-  checkpoint(): Promise<void>;
+  checkpoint: () => Promise<void>;
   /** The ledger's view for mailbox sources: their high-water marks. */
   marks: MailboxMarks;
   /** --notify: told about every batch; null without targets. */
@@ -79,7 +79,18 @@ export async function buildContext(config: Config, io: Io): Promise<RunContext> 
     config,
     io,
     log,
-    deps: { trust: trust.policy, trustFingerprint: trust.fingerprint, ledger, checkpoint, destinations, verifier, knownUser: known.size ? (username) => known.has(username) : null, maxMessageBytes: config.maxMessageBytes, messageBudgetMs: DEFAULT_LIMITS.messageBudgetMs, log },
+    deps: {
+      trust: trust.policy,
+      trustFingerprint: trust.fingerprint,
+      ledger,
+      checkpoint,
+      destinations,
+      verifier,
+      knownUser: known.size ? (username) => known.has(username) : null,
+      maxMessageBytes: config.maxMessageBytes,
+      messageBudgetMs: DEFAULT_LIMITS.messageBudgetMs,
+      log,
+    },
     checkpoint,
     marks: ledger,
     notifier: config.dryRun ? null : createNotifier(config.notify, log),

@@ -34,7 +34,10 @@ export class Liveness implements WatchEvents {
    * `mailboxes` are every loop that must be running for the watcher to be healthy;
    * `notificationFailures` counts --notify messages that could not be delivered.
    */
-  constructor(mailboxes: readonly string[], private readonly notificationFailures: () => number = () => 0) {
+  constructor(
+    mailboxes: readonly string[],
+    private readonly notificationFailures: () => number = () => 0,
+  ) {
     for (const name of mailboxes) this.mailboxes.set(name, { connected: false, lastSweep: null, reconnects: 0, outcomes: new Map() });
   }
 
@@ -113,7 +116,7 @@ export class Liveness implements WatchEvents {
       '# HELP sftoken_messages_total Messages handled, by mailbox and outcome.',
       '# TYPE sftoken_messages_total counter',
       ...boxes.flatMap(([m, s]) => [...s.outcomes].map(([o, n]) => `sftoken_messages_total{${m},outcome="${o}"} ${n}`)),
-      '# HELP sftoken_imap_connected Whether the mailbox\'s IMAP connection is up (1) or being made again (0).',
+      "# HELP sftoken_imap_connected Whether the mailbox's IMAP connection is up (1) or being made again (0).",
       '# TYPE sftoken_imap_connected gauge',
       ...boxes.map(([m, s]) => `sftoken_imap_connected{${m}} ${s.connected ? 1 : 0}`),
       '# HELP sftoken_imap_reconnects_total Reconnections to the IMAP server.',
@@ -125,7 +128,7 @@ export class Liveness implements WatchEvents {
       '# HELP sftoken_notifications_failed_total Notifications (--notify) that could not be delivered.',
       '# TYPE sftoken_notifications_failed_total counter',
       `sftoken_notifications_failed_total ${this.notificationFailures()}`,
-      '# HELP sftoken_token_last_outcome The last outcome for each user\'s token: 1 for that outcome, 0 for the others.',
+      "# HELP sftoken_token_last_outcome The last outcome for each user's token: 1 for that outcome, 0 for the others.",
       '# TYPE sftoken_token_last_outcome gauge',
       ...users.flatMap(([u, s]) => OUTCOMES.map((o) => `sftoken_token_last_outcome{username="${label(u)}",outcome="${o}"} ${o === s.outcome ? 1 : 0}`)),
       '# HELP sftoken_token_last_stored_timestamp_seconds When a token was last stored, per username.',

@@ -5,8 +5,8 @@
 export interface Io {
   /** What `deliver` reads: the message a mail server hands over. */
   stdin: NodeJS.ReadableStream;
-  stdout(text: string): void;
-  stderr(text: string): void;
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
   env: NodeJS.ProcessEnv;
 }
 

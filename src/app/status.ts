@@ -31,7 +31,9 @@ function describeState(data: LedgerSnapshot, now: Date): Array<UserStatus | Mail
   const usernames = new Set([...Object.keys(data.applied), ...Object.values(data.rejected).map((r) => r.username), ...Object.values(data.verified).map((v) => v.username)]);
   const users = [...usernames].sort().map((username): UserStatus => {
     const applied = data.applied[username];
-    const refusals = Object.entries(data.rejected).filter(([, r]) => r.username === username).sort((a, b) => b[1].at.localeCompare(a[1].at));
+    const refusals = Object.entries(data.rejected)
+      .filter(([, r]) => r.username === username)
+      .sort((a, b) => b[1].at.localeCompare(a[1].at));
     const [latest] = refusals;
     const newerThanApplied = latest && (!applied || latest[1].at > applied.storedAt);
     const pending = Object.entries(data.verified).find(([fp, v]) => v.username === username && fp !== applied?.fingerprint);
@@ -48,13 +50,27 @@ function describeState(data: LedgerSnapshot, now: Date): Array<UserStatus | Mail
       failedLoginsLastHour: (data.failedLogins[username] ?? []).filter((t) => now.getTime() - new Date(t).getTime() < 3_600_000).length,
     };
   });
-  const mailboxes = Object.entries(data.mailboxes).map(([key, m]): MailboxStatus => ({ kind: 'mailbox', mailbox: m.name ?? key, key, uidValidity: m.uidValidity, lastUid: m.lastUid, lastContact: m.lastContact ?? null }));
+  const mailboxes = Object.entries(data.mailboxes).map(([key, m]): MailboxStatus => ({
+    kind: 'mailbox',
+    mailbox: m.name ?? key,
+    key,
+    uidValidity: m.uidValidity,
+    lastUid: m.lastUid,
+    lastContact: m.lastContact ?? null,
+  }));
   return [...users, ...mailboxes];
 }
 
 function table(rows: string[][]): string {
   const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
-  return rows.map((r) => r.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('  ').trimEnd()).join('\n');
+  return rows
+    .map((r) =>
+      r
+        .map((cell, i) => cell.padEnd(widths[i] ?? 0))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }
 
 /** `sftoken status`: what the state file knows, for a person or (--json) a script. No network. */
@@ -70,9 +86,17 @@ export async function showStatus(config: Config, io: Io): Promise<number> {
   const out: string[] = [];
   if (users.length === 0) out.push(`No token handled yet (state file ${config.statePath}).`);
   else {
-    out.push(table([['USER', 'TOKEN', 'STORED', 'VERIFIED', 'WHERE'], ...users.map((u) => [u.username, u.fingerprint ?? '-', u.storedAt ?? '-', u.verified === null ? '-' : u.verified ? 'yes' : 'no', u.destinations.join(', ') || '-'])]));
+    out.push(
+      table([
+        ['USER', 'TOKEN', 'STORED', 'VERIFIED', 'WHERE'],
+        ...users.map((u) => [u.username, u.fingerprint ?? '-', u.storedAt ?? '-', u.verified === null ? '-' : u.verified ? 'yes' : 'no', u.destinations.join(', ') || '-']),
+      ]),
+    );
     for (const u of users) {
-      if (u.pending) out.push(`${u.username}: token ${u.pending.fingerprint} passed its login on ${u.pending.since} but is not yet in every destination (done: ${u.pending.destinationsDone.join(', ') || 'none'}); retried without another login`);
+      if (u.pending)
+        out.push(
+          `${u.username}: token ${u.pending.fingerprint} passed its login on ${u.pending.since} but is not yet in every destination (done: ${u.pending.destinationsDone.join(', ') || 'none'}); retried without another login`,
+        );
       if (u.lastRefusal) out.push(`${u.username}: token ${u.lastRefusal.fingerprint} refused on ${u.lastRefusal.at} (${u.lastRefusal.reason}): ${u.lastRefusal.todo}`);
     }
   }

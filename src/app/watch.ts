@@ -42,7 +42,10 @@ async function settingsFingerprint(ctx: RunContext): Promise<string> {
 /** `sftoken watch`: every configured mailbox watched until a signal; the exit code. */
 export async function watchMailboxes(ctx: RunContext): Promise<number> {
   const { config } = ctx;
-  const liveness = new Liveness(config.mailboxes.map((m) => m.name), () => ctx.notifier?.failures ?? 0);
+  const liveness = new Liveness(
+    config.mailboxes.map((m) => m.name),
+    () => ctx.notifier?.failures ?? 0,
+  );
   // A signal stops every mailbox; so does a configuration error met by any one of them.
   let stopAll = (): void => undefined;
   const stopped = new Promise<void>((resolve) => (stopAll = resolve));

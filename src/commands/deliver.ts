@@ -10,7 +10,8 @@ export const deliver: Command = {
   // token email is a lost token: a configuration error is 75, so the message waits in the queue
   // while the admin reads the one-line error in the mail log. A bug is 75 too.
   exitCodes: { usage: 64, config: 75, internal: 75 },
-  exitCodesHelp: 'Exit codes (sysexits, for the mail server): 0 handled, whatever the outcome, so the server never bounces a token email; 75 failed for now, or a configuration error: the server keeps the message and retries; 64 bad command line.',
+  exitCodesHelp:
+    'Exit codes (sysexits, for the mail server): 0 handled, whatever the outcome, so the server never bounces a token email; 75 failed for now, or a configuration error: the server keeps the message and retries; 64 bad command line.',
   secrets: LOGIN_SECRETS,
   examples: [['$0 deliver --trust dkim --store dotenv:/srv/etl/.env?var=SF_TOKEN', 'as a procmail recipe: :0 w / | sftoken deliver …']],
   async run(config, io) {

@@ -60,7 +60,8 @@ export async function loadAccounts(fileAccounts: unknown, env: NodeJS.ProcessEnv
   const accounts = new Map<string, Account>();
   if (fileAccounts !== undefined) {
     if (!Array.isArray(fileAccounts)) throw new UsageError('config file: accounts must be a list');
-    for (const [i, raw] of fileAccounts.entries()) {
+    const list: unknown[] = fileAccounts;
+    for (const [i, raw] of list.entries()) {
       const origin = `config file: accounts[${i}]`;
       if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new UsageError(`${origin} must be an object`);
       const a: Record<string, unknown> = { ...raw };
@@ -73,10 +74,7 @@ export async function loadAccounts(fileAccounts: unknown, env: NodeJS.ProcessEnv
         password: await resolveSecret(a.password, `${origin}.password`, env),
         loginUrl: checkLoginUrl(typeof a.loginUrl === 'string' ? a.loginUrl : defaults.loginUrl, `${origin}.loginUrl`),
         apiVersion: checkApiVersion(a.apiVersion ?? defaults.apiVersion, `${origin}.apiVersion`),
-        oauth:
-          typeof a.clientId === 'string'
-            ? { clientId: a.clientId, clientSecret: await resolveSecret(a.clientSecret, `${origin}.clientSecret`, env) }
-            : null,
+        oauth: typeof a.clientId === 'string' ? { clientId: a.clientId, clientSecret: await resolveSecret(a.clientSecret, `${origin}.clientSecret`, env) } : null,
         destinations: destinations(a.stores, `${origin}.stores`),
       });
     }

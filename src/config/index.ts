@@ -175,7 +175,23 @@ export async function resolveConfig({ flags, env, file, filePath = 'config file'
   const fromFlags =
     declared.has('imapHost') && get('imapHost') !== null
       ? await attempt(
-          async () => [await mailboxFromFlags({ imapHost: get('imapHost'), imapPort: get('imapPort'), imapUser: get('imapUser'), imapTls: get('imapTls'), mailbox: get('mailbox'), after: get('after'), imapAccessTokenCommand: get('imapAccessTokenCommand'), since: get('since') }, { imapPassword: file.imapPassword, imapAccessToken: file.imapAccessToken }, env, filePath)],
+          async () => [
+            await mailboxFromFlags(
+              {
+                imapHost: get('imapHost'),
+                imapPort: get('imapPort'),
+                imapUser: get('imapUser'),
+                imapTls: get('imapTls'),
+                mailbox: get('mailbox'),
+                after: get('after'),
+                imapAccessTokenCommand: get('imapAccessTokenCommand'),
+                since: get('since'),
+              },
+              { imapPassword: file.imapPassword, imapAccessToken: file.imapAccessToken },
+              env,
+              filePath,
+            ),
+          ],
           [],
         )
       : [];

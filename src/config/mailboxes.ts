@@ -59,7 +59,11 @@ async function credentials(origin: string, command: string | null, refs: SecretR
   if (accessToken) return { kind: 'access-token', accessToken };
   const password = await fromEnvOrFile('SFTOKEN_IMAP_PASSWORD', refs.imapPassword, 'imapPassword');
   if (password) return { kind: 'password', password };
-  throw new UsageError(envSecrets ? 'no IMAP credentials: set SFTOKEN_IMAP_PASSWORD, SFTOKEN_IMAP_ACCESS_TOKEN or --imap-access-token-command' : `${origin}: give imapPassword, imapAccessToken (secret references) or imapAccessTokenCommand`);
+  throw new UsageError(
+    envSecrets
+      ? 'no IMAP credentials: set SFTOKEN_IMAP_PASSWORD, SFTOKEN_IMAP_ACCESS_TOKEN or --imap-access-token-command'
+      : `${origin}: give imapPassword, imapAccessToken (secret references) or imapAccessTokenCommand`,
+  );
 }
 
 /** The one mailbox that flags and the environment describe. */
@@ -78,13 +82,23 @@ const MAILBOX_KEYS = ['name', 'imapHost', 'imapPort', 'imapUser', 'imapTls', 'ma
 export async function mailboxesFromFile(list: unknown, env: NodeJS.ProcessEnv, filePath: string): Promise<Mailbox[]> {
   if (!Array.isArray(list)) throw new UsageError(`${filePath}: mailboxes must be a list`);
   const out: Mailbox[] = [];
-  for (const [i, raw] of list.entries()) {
+  const entries: unknown[] = list;
+  for (const [i, raw] of entries.entries()) {
     const origin = `${filePath}: mailboxes[${i}]`;
     if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new UsageError(`${origin} must be an object`);
     const entry: Record<string, unknown> = { ...raw };
     for (const key of Object.keys(entry)) if (!MAILBOX_KEYS.some((k) => k === key)) throw new UsageError(`${origin}: unknown key "${key}"`);
     const value = <K extends keyof MailboxFlags>(key: K): MailboxFlags[K] => (entry[key] === undefined ? OPTIONS[key].default : OPTIONS[key].parse(entry[key], `${origin}.${key}`));
-    const flags: MailboxFlags = { imapHost: value('imapHost'), imapPort: value('imapPort'), imapUser: value('imapUser'), imapTls: value('imapTls'), mailbox: value('mailbox'), after: value('after'), imapAccessTokenCommand: value('imapAccessTokenCommand'), since: value('since') };
+    const flags: MailboxFlags = {
+      imapHost: value('imapHost'),
+      imapPort: value('imapPort'),
+      imapUser: value('imapUser'),
+      imapTls: value('imapTls'),
+      mailbox: value('mailbox'),
+      after: value('after'),
+      imapAccessTokenCommand: value('imapAccessTokenCommand'),
+      since: value('since'),
+    };
     const name = typeof entry.name === 'string' && entry.name !== '' ? entry.name : `${flags.imapUser ?? '?'}@${flags.imapHost ?? '?'}/${flags.mailbox}`;
     if (out.some((m) => m.name === name)) throw new UsageError(`${origin}: the name "${name}" is used twice`);
     out.push(await buildMailbox(flags, { imapPassword: entry.imapPassword, imapAccessToken: entry.imapAccessToken }, env, origin, name, false));

@@ -155,7 +155,15 @@ export const OPTIONS: { readonly [K in OptionKey]: Option<Settings[K]> } = {
   healthPort: maybeWhole('health-port', 'serve /healthz and /metrics on this port', 'off'),
   healthHost: text('health-host', 'address for the health server (0.0.0.0 in a container)', '127.0.0.1'),
   login: bool('login', 'also make one test login per account with the stored token (counts toward the failed-login budget)', false),
-  notify: { flag: 'notify', type: 'string', array: true, describe: 'POST a message when a token is stored, refused or failed: a Slack or Teams (Workflows) webhook, or any URL for JSON (repeatable)', default: [], shown: 'none', parse: (v, o) => (Array.isArray(v) && v.length === 0 ? [] : parseList(v, o)) },
+  notify: {
+    flag: 'notify',
+    type: 'string',
+    array: true,
+    describe: 'POST a message when a token is stored, refused or failed: a Slack or Teams (Workflows) webhook, or any URL for JSON (repeatable)',
+    default: [],
+    shown: 'none',
+    parse: (v, o) => (Array.isArray(v) && v.length === 0 ? [] : parseList(v, o)),
+  },
 };
 
 /** Options by the part of the work they shape; a command lists the groups it uses. */

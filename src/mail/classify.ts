@@ -10,7 +10,7 @@ const SUBJECT_SUFFIX = / ?(?:\[[^\]]*\]|\((?:external|extern|ext)[^)]*\)|[.!。]
 
 export function normalizeSubject(subject: string): string {
   let s = subject.replace(/\s+/g, ' ').trim();
-  for (let prev = ''; prev !== s; ) {
+  for (let prev = ''; prev !== s;) {
     prev = s;
     s = s.replace(SUBJECT_PREFIX, '').replace(SUBJECT_SUFFIX, '');
   }

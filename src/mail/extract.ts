@@ -2,9 +2,7 @@ import { LOCALES } from './locales.js';
 import { cleanValue, isTokenShaped, isUsernameShaped, normalizedLines } from './text.js';
 import type { ExtractedToken } from './types.js';
 
-type ExtractResult =
-  | { ok: true; value: ExtractedToken; method: 'labels' | 'structure' }
-  | { ok: false; reason: 'no-token' | 'no-username' | 'ambiguous-token' };
+type ExtractResult = { ok: true; value: ExtractedToken; method: 'labels' | 'structure' } | { ok: false; reason: 'no-token' | 'no-username' | 'ambiguous-token' };
 
 function escape(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

@@ -15,7 +15,12 @@ export function normalizedLines(text: string): string[] {
     .replace(/\uFF08/g, '(')
     .replace(/\uFF09/g, ')')
     .split(/\r\n|\r|\n/)
-    .map((line) => line.replace(/\s+/g, ' ').replace(/^(?: ?>)+/, '').trim());
+    .map((line) =>
+      line
+        .replace(/\s+/g, ' ')
+        .replace(/^(?: ?>)+/, '')
+        .trim(),
+    );
 }
 
 // Salesforce tokens are case-sensitive alphanumerics, 24 or 25 long in every sample seen; the
@@ -43,7 +48,7 @@ export function cleanValue(raw: string): string {
   let value = raw.split(' ', 1)[0] ?? '';
   // No username or token is this long: a longer word is not worth cleaning, only refusing.
   if (value.length > MAX_VALUE_LENGTH) return '';
-  for (let before = ''; before !== value; ) {
+  for (let before = ''; before !== value;) {
     before = value;
     value = value
       .replace(/[.,;:!?)"'»\]。、]+$/, '')

@@ -10,7 +10,14 @@ export const teams: NotificationFormat = {
     attachments: [
       {
         contentType: 'application/vnd.microsoft.card.adaptive',
-        content: { type: 'AdaptiveCard', version: '1.4', $schema: 'http://adaptivecards.io/schemas/adaptive-card.json', body: sentence(e).split('\n').map((text, i) => ({ type: 'TextBlock', text, wrap: true, ...(i === 0 ? { weight: 'Bolder' } : {}) })) },
+        content: {
+          type: 'AdaptiveCard',
+          version: '1.4',
+          $schema: 'http://adaptivecards.io/schemas/adaptive-card.json',
+          body: sentence(e)
+            .split('\n')
+            .map((text, i) => ({ type: 'TextBlock', text, wrap: true, ...(i === 0 ? { weight: 'Bolder' } : {}) })),
+        },
       },
     ],
   }),

@@ -18,9 +18,7 @@ export interface TokenCandidate extends Contender {
   trustedVia: TrustedVia;
 }
 
-export type Examined =
-  | { kind: 'done'; message: RawMessage; record: MessageRecord; sortDate: Date | null; tokenEmail: boolean }
-  | { kind: 'candidate'; candidate: TokenCandidate };
+export type Examined = { kind: 'done'; message: RawMessage; record: MessageRecord; sortDate: Date | null; tokenEmail: boolean } | { kind: 'candidate'; candidate: TokenCandidate };
 
 export function baseRecord(message: RawMessage, date: Date | null, messageId: string | null): Pick<MessageRecord, 'source' | 'date' | 'messageId'> {
   return { source: message.source, ...(date ? { date: date.toISOString() } : {}), ...(messageId ? { messageId } : {}) };

@@ -99,7 +99,8 @@ type PlainCode = Exclude<ReasonCode, ParamCode>;
 export type Reason = PlainCode | `${ParamCode}:${string}`;
 
 /** The reasons of each outcome, as the type system sees them. */
-export type ReasonOf<O extends Outcome> = { [C in PlainCode]: (typeof REASONS)[C]['outcome'] extends O ? C : never }[PlainCode] | { [C in ParamCode]: (typeof REASONS)[C]['outcome'] extends O ? `${C}:${string}` : never }[ParamCode];
+export type ReasonOf<O extends Outcome> =
+  { [C in PlainCode]: (typeof REASONS)[C]['outcome'] extends O ? C : never }[PlainCode] | { [C in ParamCode]: (typeof REASONS)[C]['outcome'] extends O ? `${C}:${string}` : never }[ParamCode];
 
 /** How a token that went on was trusted: the reason of a stored or would-store record. */
 export type TrustedVia = `dkim:${string}` | `sender:${string}` | `auth-results:${string}` | `forwarder:${string}`;

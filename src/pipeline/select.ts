@@ -14,11 +14,7 @@ export interface Contender {
 export type Selection = { decision: 'apply' } | { decision: 'skip'; reason: 'newer-token' | 'older-than-applied' | 'already-applied' | 'duplicate' | 'already-rejected' };
 
 function newerFirst(a: Contender, b: Contender): number {
-  return (
-    b.date.getTime() - a.date.getTime() ||
-    (b.receivedAt?.getTime() ?? 0) - (a.receivedAt?.getTime() ?? 0) ||
-    b.sequence - a.sequence
-  );
+  return b.date.getTime() - a.date.getTime() || (b.receivedAt?.getTime() ?? 0) - (a.receivedAt?.getTime() ?? 0) || b.sequence - a.sequence;
 }
 
 export interface LedgerView {
@@ -43,8 +39,7 @@ export function select<T extends Contender>(contenders: readonly T[], ledger: Le
     const applied = ledger.applied(newest.username);
     if (applied?.fingerprint === newest.fingerprint) {
       result.set(newest, ledger.lacksDestination?.(newest.username) ? { decision: 'apply' } : { decision: 'skip', reason: 'already-applied' });
-    }
-    else if (applied && new Date(applied.emailDate).getTime() > newest.date.getTime()) {
+    } else if (applied && new Date(applied.emailDate).getTime() > newest.date.getTime()) {
       result.set(newest, { decision: 'skip', reason: 'older-than-applied' });
     } else if (ledger.rejection(newest.fingerprint)) result.set(newest, { decision: 'skip', reason: 'already-rejected' });
     else result.set(newest, { decision: 'apply' });

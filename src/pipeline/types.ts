@@ -74,10 +74,7 @@ export interface BatchSlot {
 export type JoinBatch = () => BatchSlot;
 
 /** The answer of a test login, as the pipeline needs it (verify/ classifies the details). */
-export type Verdict =
-  | { verdict: 'accepted' }
-  | { verdict: 'rejected'; reason: Reason; remember: boolean; note?: string }
-  | { verdict: 'transient'; reason: Reason; note?: string };
+export type Verdict = { verdict: 'accepted' } | { verdict: 'rejected'; reason: Reason; remember: boolean; note?: string } | { verdict: 'transient'; reason: Reason; note?: string };
 
 export interface Verifier {
   verify(username: string, token: string, fp: Fingerprint): Promise<Verdict>;

@@ -62,7 +62,13 @@ export function mboxMessages(path: string, receivedAt: Date | null, firstSequenc
       receivedAt,
       sequence: firstSequence + i,
       size: Math.max(0, end - bodyStart),
-      load: async () => Buffer.from(readRange(path, bodyStart, end).toString('latin1').replace(/^>(>*From )/gm, '$1'), 'latin1'),
+      load: async () =>
+        Buffer.from(
+          readRange(path, bodyStart, end)
+            .toString('latin1')
+            .replace(/^>(>*From )/gm, '$1'),
+          'latin1',
+        ),
     };
   });
 }

@@ -125,7 +125,9 @@ const boolean: Check<boolean> = (v, path) => {
 /** The whole layout, checked field by field: a state file is trusted only as far as it is read. */
 const LEDGER: Check<LedgerData> = object<LedgerData>({
   version: literal(1),
-  applied: record(object<AppliedToken>({ fingerprint: fingerprintString, emailDate: string, messageId: stringOrNull, storedAt: string, destinations: optional(array(string)), verified: optional(boolean) })),
+  applied: record(
+    object<AppliedToken>({ fingerprint: fingerprintString, emailDate: string, messageId: stringOrNull, storedAt: string, destinations: optional(array(string)), verified: optional(boolean) }),
+  ),
   rejected: fingerprintKeyed(object<RejectedToken>({ username: string, reason: string, at: string, credential: optional(fingerprintString) })),
   refused: record(object<RefusedMessage>({ reason: string, trust: string, at: string })),
   processed: array(object<ProcessedMessage>({ key: string, outcome, at: string })),
@@ -144,7 +146,12 @@ function empty(): LedgerData {
 function keepNewest<K extends string, T>(items: Record<K, T>, max: number, at: (v: T) => string): void {
   const entries = Object.entries<T>(items);
   if (entries.length <= max) return;
-  const kept = new Set(entries.sort((a, b) => at(b[1]).localeCompare(at(a[1]))).slice(0, max).map(([k]) => k));
+  const kept = new Set(
+    entries
+      .sort((a, b) => at(b[1]).localeCompare(at(a[1])))
+      .slice(0, max)
+      .map(([k]) => k),
+  );
   for (const key of Object.keys(items)) if (!kept.has(key)) delete items[key as K]; // a key of items is a K
 }
 
@@ -320,10 +327,12 @@ export class Ledger {
    */
   save(): Promise<void> {
     if (!this.writing) return this.write();
-    return (this.next ??= this.writing.catch(() => undefined).then(() => {
-      this.next = null;
-      return this.write();
-    }));
+    return (this.next ??= this.writing
+      .catch(() => undefined)
+      .then(() => {
+        this.next = null;
+        return this.write();
+      }));
   }
 
   private write(): Promise<void> {
@@ -356,10 +365,7 @@ export class Ledger {
 }
 
 /** What the verifier may read and write: the lockout guard's memory, retries, logins in flight. */
-export type LoginLedger = Pick<
-  Ledger,
-  'failedLogins' | 'recordFailedLogin' | 'pendingRetry' | 'recordRetry' | 'attempt' | 'recordAttempt' | 'verified' | 'recordVerified'
->;
+export type LoginLedger = Pick<Ledger, 'failedLogins' | 'recordFailedLogin' | 'pendingRetry' | 'recordRetry' | 'attempt' | 'recordAttempt' | 'verified' | 'recordVerified'>;
 
 /** What a mailbox source may read and move: its high-water marks. */
 export type MailboxMarks = Pick<Ledger, 'mailbox' | 'recordMailbox'>;

@@ -78,7 +78,12 @@ function editProperties(content: string, username: string, encrypted: string, pa
 }
 
 function xmlUnescape(s: string): string {
-  return s.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&amp;/g, '&');
+  return s
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&apos;/g, "'")
+    .replace(/&amp;/g, '&');
 }
 
 /** process-conf.xml with sfdc.password set in every bean whose sfdc.username is the user. */
@@ -86,7 +91,13 @@ function editProcessConf(content: string, username: string, encrypted: string, p
   let matched = 0;
   const edited = content.replace(/<bean\b[\s\S]*?<\/bean>/g, (bean) => {
     const user = /<entry\s+key="sfdc\.username"\s+value="([^"]*)"\s*\/>/.exec(bean);
-    if (!user || xmlUnescape(user[1] ?? '').trim().toLowerCase() !== username) return bean;
+    if (
+      !user ||
+      xmlUnescape(user[1] ?? '')
+        .trim()
+        .toLowerCase() !== username
+    )
+      return bean;
     matched++;
     const password = /(<entry\s+key="sfdc\.password"\s+value=")[^"]*("\s*\/>)/;
     if (password.test(bean)) return bean.replace(password, `$1${encrypted}$2`);

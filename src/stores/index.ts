@@ -29,14 +29,7 @@ function register<O>(backend: StoreBackend<O>): Registered {
 }
 
 /** The destinations sftoken can write to; a new one is a file beside these and a line here. */
-const BACKENDS: readonly Registered[] = [
-  register(keychainBackend),
-  register(fileBackend),
-  register(dotenvBackend),
-  register(dataloaderBackend),
-  register(execBackend),
-  register(passBackend),
-];
+const BACKENDS: readonly Registered[] = [register(keychainBackend), register(fileBackend), register(dotenvBackend), register(dataloaderBackend), register(execBackend), register(passBackend)];
 
 export const DEFAULT_STORE = keychainBackend.scheme;
 export const STORE_USAGE = BACKENDS.map((b) => b.usage).join(', ');

@@ -9,8 +9,7 @@ async function loadKeytar(): Promise<Keytar> {
     return mod.default;
   } catch (err) {
     throw new UsageError(
-      `the keychain store is unavailable: keytar did not load (${describe(err).split('\n')[0]}); ` +
-        'install libsecret-1-dev and run `npm rebuild keytar`, or use --store file:<path>',
+      `the keychain store is unavailable: keytar did not load (${describe(err).split('\n')[0]}); ` + 'install libsecret-1-dev and run `npm rebuild keytar`, or use --store file:<path>',
     );
   }
 }
@@ -37,8 +36,7 @@ class KeychainStore implements SecretStore {
       await store.keytar.getPassword(service, '.sftoken-probe');
     } catch (err) {
       throw new UsageError(
-        `the keychain store is unavailable: ${describe(err).split('\n')[0]}; ` +
-          'run inside a desktop or D-Bus session with a Secret Service (gnome-keyring), or use --store file:<path>',
+        `the keychain store is unavailable: ${describe(err).split('\n')[0]}; ` + 'run inside a desktop or D-Bus session with a Secret Service (gnome-keyring), or use --store file:<path>',
       );
     }
     return store;

@@ -12,7 +12,7 @@ interface AuthResultsHeader {
 
 function stripComments(s: string): string {
   let out = s;
-  for (let prev = ''; prev !== out; ) {
+  for (let prev = ''; prev !== out;) {
     prev = out;
     out = out.replace(/\([^()]*\)/g, ' ');
   }
@@ -21,7 +21,9 @@ function stripComments(s: string): string {
 
 /** Parses the value of one Authentication-Results header; null when it is not one. */
 export function parseAuthResults(value: string): AuthResultsHeader | null {
-  const parts = stripComments(value.replace(/\r?\n[ \t]+/g, ' ')).split(';').map((p) => p.trim());
+  const parts = stripComments(value.replace(/\r?\n[ \t]+/g, ' '))
+    .split(';')
+    .map((p) => p.trim());
   const authservId = parts.shift()?.split(/\s+/)[0]?.toLowerCase();
   if (!authservId) return null;
   const results: AuthResult[] = [];

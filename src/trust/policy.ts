@@ -45,8 +45,7 @@ export function aligned(signing: string, from: string): boolean {
 }
 
 /** `--trust sender`: the From domain itself. Weak by nature: anyone can write a From line. */
-export const senderProver: Prover = async (_input, fromDomain, accepts) =>
-  accepts(fromDomain) ? { kind: 'trusted', via: `sender:${fromDomain}` } : { kind: 'untrusted', reason: 'untrusted-sender' };
+export const senderProver: Prover = async (_input, fromDomain, accepts) => (accepts(fromDomain) ? { kind: 'trusted', via: `sender:${fromDomain}` } : { kind: 'untrusted', reason: 'untrusted-sender' });
 
 /**
  * Whether mail from this address could pass any policy at all: a Salesforce address, or a listed

@@ -1,4 +1,6 @@
 import { spawn } from 'node:child_process';
+import { access, constants } from 'node:fs/promises';
+import { delimiter, join } from 'node:path';
 import { TransientError, describe } from './errors.js';
 import { isSecret } from './redact.js';
 
@@ -65,9 +67,12 @@ function runHelper(program: string, args: readonly string[], options: { stdin: s
 
 /** Finds a program as the shell would (a path, or a name looked up in PATH); null when absent. */
 export async function findProgram(program: string, env: NodeJS.ProcessEnv = process.env): Promise<string | null> {
-  const { access, constants } = await import('node:fs/promises');
-  const { delimiter, join } = await import('node:path');
-  const candidates = program.includes('/') ? [program] : (env.PATH ?? '').split(delimiter).filter(Boolean).map((dir) => join(dir, program));
+  const candidates = program.includes('/')
+    ? [program]
+    : (env.PATH ?? '')
+        .split(delimiter)
+        .filter(Boolean)
+        .map((dir) => join(dir, program));
   for (const candidate of candidates) {
     try {
       await access(candidate, constants.X_OK);

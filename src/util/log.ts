@@ -22,11 +22,7 @@ function quote(value: string): string {
  * Structured logs on stderr, one line each: logfmt for people, JSON for log shippers.
  * stdout stays reserved for the records a script reads.
  */
-export function createLogger(
-  level: LogLevel,
-  format: LogFormat = 'text',
-  write: (line: string) => void = (line) => process.stderr.write(line),
-): Logger {
+export function createLogger(level: LogLevel, format: LogFormat = 'text', write: (line: string) => void = (line) => process.stderr.write(line)): Logger {
   const threshold = LOG_LEVELS.indexOf(level);
   const emit = (lvl: LogLevel, msg: string, fields: LogFields = {}): void => {
     if (LOG_LEVELS.indexOf(lvl) > threshold) return;

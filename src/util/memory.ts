@@ -15,7 +15,7 @@ function getCollector(): Collector | null {
   // memory flat, for about a millisecond each.
   setFlagsFromString('--expose-gc');
   const gc: unknown = runInNewContext('gc');
-  collector = typeof gc === 'function' ? (options) => Reflect.apply(gc, undefined, [options]) : null;
+  collector = typeof gc === 'function' ? (options) => void Reflect.apply(gc, undefined, [options]) : null;
   return collector;
 }
 

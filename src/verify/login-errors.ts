@@ -13,20 +13,23 @@ export type LoginFailure =
   | { kind: 'transient'; code: string; uncertain: boolean };
 
 const REJECTED = new Set(['INVALID_LOGIN', 'LOGIN_MUST_USE_SECURITY_TOKEN', 'invalid_grant']);
-const UNAVAILABLE = new Set([
-  'UNSUPPORTED_API_VERSION',
-  'INSUFFICIENT_ACCESS',
-  'API_DISABLED_FOR_ORG',
-  'API_CURRENTLY_DISABLED',
-  'unsupported_grant_type',
-  'invalid_client_id',
-  'invalid_client',
-]);
+const UNAVAILABLE = new Set(['UNSUPPORTED_API_VERSION', 'INSUFFICIENT_ACCESS', 'API_DISABLED_FOR_ORG', 'API_CURRENTLY_DISABLED', 'unsupported_grant_type', 'invalid_client_id', 'invalid_client']);
 const EXPIRED = new Set(['INVALID_OPERATION_WITH_EXPIRED_PASSWORD', 'PASSWORD_EXPIRED']);
 // Answers that say "not now": the login did not happen and may be sent again later.
 const BUSY = new Set(['REQUEST_LIMIT_EXCEEDED', 'SERVER_UNAVAILABLE', 'SERVICE_UNAVAILABLE']);
 // Network failures where the request surely never reached Salesforce.
-const NOT_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ENETUNREACH', 'ENETDOWN', 'EHOSTUNREACH', 'EHOSTDOWN', 'CERT_HAS_EXPIRED', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE']);
+const NOT_SENT = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ENETUNREACH',
+  'ENETDOWN',
+  'EHOSTUNREACH',
+  'EHOSTDOWN',
+  'CERT_HAS_EXPIRED',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+]);
 
 export function classifyLoginError(err: unknown): LoginFailure {
   // Every field is read as unknown and checked before use, so any thrown value is safe here.

@@ -113,7 +113,12 @@ export class SalesforceVerifier implements Verifier {
       }
       if (cutOff.count >= MAX_CUT_OFF_LOGINS) {
         this.ledger.recordAttempt(fp, null);
-        return { verdict: 'rejected', reason: 'login-interrupted', remember: true, note: `${cutOff.count} test logins with this token were cut off before Salesforce answered; it is not tried again, so as not to lock the user out: check the user in Salesforce, then change the configured password or reset the token` };
+        return {
+          verdict: 'rejected',
+          reason: 'login-interrupted',
+          remember: true,
+          note: `${cutOff.count} test logins with this token were cut off before Salesforce answered; it is not tried again, so as not to lock the user out: check the user in Salesforce, then change the configured password or reset the token`,
+        };
       }
     }
     const pending = this.ledger.pendingRetry(fp);
@@ -149,10 +154,20 @@ export class SalesforceVerifier implements Verifier {
       if (failure.kind === 'rejected') {
         this.guard.noteFailure(username);
         this.ledger.recordRetry(fp, null);
-        return { verdict: 'rejected', reason: `login-rejected:${failure.code}`, remember: true, note: 'Salesforce refused password + token: if the configured password is wrong, fix it and run again (the token gets one more try); otherwise reset the token in Salesforce' };
+        return {
+          verdict: 'rejected',
+          reason: `login-rejected:${failure.code}`,
+          remember: true,
+          note: 'Salesforce refused password + token: if the configured password is wrong, fix it and run again (the token gets one more try); otherwise reset the token in Salesforce',
+        };
       }
       if (failure.kind === 'password-expired') {
-        return { verdict: 'rejected', reason: `password-expired:${failure.code}`, remember: false, note: "the integration user's password has expired: change it in Salesforce (a new token email follows) and update the configured password" };
+        return {
+          verdict: 'rejected',
+          reason: `password-expired:${failure.code}`,
+          remember: false,
+          note: "the integration user's password has expired: change it in Salesforce (a new token email follows) and update the configured password",
+        };
       }
       if (failure.kind === 'unavailable') {
         return { verdict: 'rejected', reason: `verification-unavailable:${failure.code}`, remember: false, note: unavailableNote(account, failure.code) };

@@ -23,7 +23,7 @@ export async function sign(raw: string, key: TestKey, options: { maxBodyLength?:
   const data = { signingDomain: key.domain, selector: key.selector, privateKey: key.privateKey, canonicalization: 'relaxed/relaxed', ...options };
   const { signatures, errors } = await dkimSign(Buffer.from(raw), { ...data, signatureData: [data] });
   if (!signatures) throw new Error('mailauth produced no signature');
-  if (errors?.length) throw errors[0];
+  if (errors?.length) throw new Error(`mailauth could not sign: ${String(errors[0])}`);
   return signatures + raw;
 }
 

@@ -90,7 +90,13 @@ export class Dovecot {
     await chmod(dir, 0o755);
     await mkdir(join(dir, 'mail'));
     await chown(join(dir, 'mail'), MAIL_UID, MAIL_GID);
-    await writeFile(join(dir, 'passwd'), Object.entries(users).map(([u, p]) => `${u}:{PLAIN}${p}\n`).join(''), { mode: 0o644 });
+    await writeFile(
+      join(dir, 'passwd'),
+      Object.entries(users)
+        .map(([u, p]) => `${u}:{PLAIN}${p}\n`)
+        .join(''),
+      { mode: 0o644 },
+    );
     const port = await freePort();
     await writeFile(
       join(dir, 'dovecot.conf'),

@@ -51,7 +51,10 @@ export class HostileImap {
   readonly commands: string[] = [];
   private readonly sockets = new Set<Socket>();
 
-  private constructor(private readonly server: Server, readonly script: HostileScript) {}
+  private constructor(
+    private readonly server: Server,
+    readonly script: HostileScript,
+  ) {}
 
   static async start(script: HostileScript): Promise<HostileImap> {
     let self: HostileImap | null = null;
@@ -141,7 +144,9 @@ export class HostileImap {
         case 'SELECT':
         case 'EXAMINE':
           if (this.script.select) return misbehave(this.script.select, tag, Buffer.alloc(0));
-          send(`* ${uids.length} EXISTS\r\n* 0 RECENT\r\n* OK [UIDVALIDITY 77] UIDs valid\r\n* OK [UIDNEXT ${uids.length + 1}] next\r\n* FLAGS (\\Seen \\Deleted)\r\n* OK [PERMANENTFLAGS (\\Seen \\Deleted \\*)] ok\r\n`);
+          send(
+            `* ${uids.length} EXISTS\r\n* 0 RECENT\r\n* OK [UIDVALIDITY 77] UIDs valid\r\n* OK [UIDNEXT ${uids.length + 1}] next\r\n* FLAGS (\\Seen \\Deleted)\r\n* OK [PERMANENTFLAGS (\\Seen \\Deleted \\*)] ok\r\n`,
+          );
           return void send(`${tag} OK [READ-WRITE] SELECT completed\r\n`);
         case 'UID SEARCH':
         case 'SEARCH':

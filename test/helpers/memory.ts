@@ -39,5 +39,18 @@ export async function fixtureMessage(file: string, sequence = 0): Promise<RawMes
 export async function memoryDeps(overrides: Partial<Omit<PipelineDeps, 'destinations' | 'ledger'>> = {}): Promise<PipelineDeps & { store: MemoryStore; ledger: Ledger }> {
   const ledger = await Ledger.open(join(await tempDir(), 'state.json'));
   const store = new MemoryStore();
-  return { trust: senderPolicy, trustFingerprint: 'sender', verifier: null, knownUser: null, maxMessageBytes: 2 * 1024 * 1024, messageBudgetMs: 5000, log: silentLogger, checkpoint: () => ledger.save(), ...overrides, ledger, store, destinations: () => [{ spec: 'memory', store }] };
+  return {
+    trust: senderPolicy,
+    trustFingerprint: 'sender',
+    verifier: null,
+    knownUser: null,
+    maxMessageBytes: 2 * 1024 * 1024,
+    messageBudgetMs: 5000,
+    log: silentLogger,
+    checkpoint: () => ledger.save(),
+    ...overrides,
+    ledger,
+    store,
+    destinations: () => [{ spec: 'memory', store }],
+  };
 }

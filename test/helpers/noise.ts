@@ -7,7 +7,11 @@ export function noise(i: number): string {
   const kind = i % 10 === 0 ? 'apex' : i % 7 === 0 ? 'notice' : 'other';
   const from = kind === 'apex' ? 'ApexApplication <info@salesforce.com>' : kind === 'notice' ? 'salesforce.com <noreply@salesforce.com>' : `Colleague ${i % 13} <person${i % 13}@acme.com>`;
   const subject =
-    kind === 'apex' ? `Developer script exception from Acme : SyncBatch : Attempt to de-reference a null object (${i})` : kind === 'notice' ? `Sandbox refresh complete: uat${i}` : `Weekly report ${i}`;
+    kind === 'apex'
+      ? `Developer script exception from Acme : SyncBatch : Attempt to de-reference a null object (${i})`
+      : kind === 'notice'
+        ? `Sandbox refresh complete: uat${i}`
+        : `Weekly report ${i}`;
   const body =
     kind === 'apex'
       ? `Apex script unhandled exception by user/organization: 0055g00000AbCdE/00D5g000004XyZa\r\n\r\nFailed to process batch ${i}\r\nTrace: Ab12Cd34Ef56Gh78Ij90Kl${String(i).padStart(2, '0').slice(-2)}\r\n`

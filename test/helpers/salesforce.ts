@@ -33,7 +33,12 @@ const USER_ID = '0055g00000AbCdEAAZ';
 const FIRST_VERSION_WITHOUT_SOAP_LOGIN = 65;
 
 function xmlUnescape(s: string): string {
-  return s.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&amp;/g, '&');
+  return s
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&apos;/g, "'")
+    .replace(/&amp;/g, '&');
 }
 
 function soapFault(code: string, message: string): string {
@@ -77,12 +82,12 @@ export class SalesforceStandIn {
   private constructor(private readonly server: Server) {}
 
   static async start(): Promise<SalesforceStandIn> {
-    let standIn: SalesforceStandIn | undefined;
+    const server = createServer();
+    const standIn = new SalesforceStandIn(server);
     // A client killed mid-request (the crash tests do that) aborts the body: not the stand-in's error.
-    const server = createServer((req, res) => void standIn?.handle(req, res).catch(() => res.destroy()));
-    standIn = new SalesforceStandIn(server);
+    server.on('request', (req: IncomingMessage, res: ServerResponse) => void standIn.handle(req, res).catch(() => res.destroy()));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    onCleanup(() => standIn?.stop());
+    onCleanup(() => standIn.stop());
     return standIn;
   }
 

@@ -19,7 +19,10 @@ test('a missing path is reported in one line, exit 2, and the rest of the batch 
   const r = await sftoken(['replay', 'no/such.eml', 'fixtures/01-plain-text.eml', ...DRY, '--log-level', 'error'], isolatedEnv(await tempDir()));
   assert.equal(r.code, 2);
   assertOneCleanLine(r, /no\/such\.eml: no such file or directory/);
-  assert.deepEqual(jsonLines(r.stdout).map((x) => x.outcome), ['would-store']);
+  assert.deepEqual(
+    jsonLines(r.stdout).map((x) => x.outcome),
+    ['would-store'],
+  );
 });
 
 test('a directory without .eml files is reported, exit 2', async () => {
@@ -39,7 +42,10 @@ test('a 50 MiB file is rejected as too-large without being read, and does not st
   const r = await sftoken(['replay', big, 'fixtures/01-plain-text.eml', ...DRY], isolatedEnv(dir));
   assert.equal(r.code, 3, 'a refused message: a person must look');
   const records = jsonLines(r.stdout);
-  assert.deepEqual(records.find((x) => x.source === big), { outcome: 'rejected', reason: 'too-large', date: records.find((x) => x.source === big)?.date, source: big });
+  assert.deepEqual(
+    records.find((x) => x.source === big),
+    { outcome: 'rejected', reason: 'too-large', date: records.find((x) => x.source === big)?.date, source: big },
+  );
   assert.ok(records.some((x) => x.outcome === 'would-store'));
 });
 
@@ -68,7 +74,10 @@ test('configuration mistakes are one line and exit 2, before any message is touc
 
 test('a keychain store that cannot reach a Secret Service says so in one line, exit 2', async () => {
   const dir = await tempDir();
-  const r = await sftoken(['replay', 'fixtures/01-plain-text.eml', '--no-verify', '--trust', 'sender', '--store', 'keychain:sftoken-test'], isolatedEnv(dir, { DBUS_SESSION_BUS_ADDRESS: `unix:path=${join(dir, 'no-bus')}` }));
+  const r = await sftoken(
+    ['replay', 'fixtures/01-plain-text.eml', '--no-verify', '--trust', 'sender', '--store', 'keychain:sftoken-test'],
+    isolatedEnv(dir, { DBUS_SESSION_BUS_ADDRESS: `unix:path=${join(dir, 'no-bus')}` }),
+  );
   assert.equal(r.code, 2);
   assertOneCleanLine(r, /keychain store is unavailable.*--store file:<path>/);
 });

@@ -22,7 +22,22 @@ async function world() {
   sf.addUser({ username: 'plain@acme.com', password: SF_PW, tokenFingerprint: fixtureIndex().find((f) => f.file === '01-plain-text.eml')?.fingerprint as string });
   const home = await tempDir();
   await mkdir(join(home, 'out'));
-  const base = ['--trust', 'sender', '--imap-host', '127.0.0.1', '--imap-port', String(dovecot.port), '--imap-user', USER, '--imap-tls', 'false', '--login-url', sf.url, '--state', join(home, 'state.json')];
+  const base = [
+    '--trust',
+    'sender',
+    '--imap-host',
+    '127.0.0.1',
+    '--imap-port',
+    String(dovecot.port),
+    '--imap-user',
+    USER,
+    '--imap-tls',
+    'false',
+    '--login-url',
+    sf.url,
+    '--state',
+    join(home, 'state.json'),
+  ];
   const env = isolatedEnv(home, { SFTOKEN_IMAP_PASSWORD: IMAP_PW, SFTOKEN_SF_USERNAME: 'plain@acme.com', SFTOKEN_SF_PASSWORD: SF_PW });
   return { sf, home, base, env };
 }
@@ -32,7 +47,10 @@ test('a good configuration checks out: every line ok, exit 0, no login, nothing 
   const r = await sftoken(['check', ...base, '--store', `file:${join(home, 'out', 'tokens.json')}`, '--store', `dotenv:${join(home, 'out', '.env')}?var=SF_TOKEN`], env);
   assert.equal(r.code, 0, r.stdout + r.stderr);
   const lines = r.stdout.trim().split('\n');
-  assert.ok(lines.every((l) => l.startsWith('ok  ')), r.stdout);
+  assert.ok(
+    lines.every((l) => l.startsWith('ok  ')),
+    r.stdout,
+  );
   assert.match(r.stdout, /mailbox INBOX: checker@acme\.com at 127\.0\.0\.1:\d+, folder INBOX: login ok; offers IDLE, CONDSTORE/);
   assert.match(r.stdout, /login endpoint: http:\/\/127\.0\.0\.1:\d+ answers/);
   assert.equal(sf.attempts.length, 0, 'no test login without --login');
@@ -41,7 +59,10 @@ test('a good configuration checks out: every line ok, exit 0, no login, nothing 
 
 test('typos are all reported at once, each with what to fix, and exit 1', async () => {
   const { home, base, env } = await world();
-  const r = await sftoken(['check', ...base, '--mailbox', 'Tokns', '--store', `file:${join(home, 'nope', 'tokens.json')}`, '--login-url', 'http://127.0.0.1:9'], { ...env, SFTOKEN_IMAP_PASSWORD: 'wrong' });
+  const r = await sftoken(['check', ...base, '--mailbox', 'Tokns', '--store', `file:${join(home, 'nope', 'tokens.json')}`, '--login-url', 'http://127.0.0.1:9'], {
+    ...env,
+    SFTOKEN_IMAP_PASSWORD: 'wrong',
+  });
   assert.equal(r.code, 1);
   assert.match(r.stdout, /^FAIL {2}destination file:.*: token file .*: folder .*nope does not exist$/m);
   assert.match(r.stdout, /^FAIL {2}login endpoint: http:\/\/127\.0\.0\.1:9 cannot be reached/m);
@@ -51,7 +72,10 @@ test('typos are all reported at once, each with what to fix, and exit 1', async 
 test('check --login proves the stored token with one test login', async () => {
   const { sf, home, base, env } = await world();
   const store = `file:${join(home, 'out', 'tokens.json')}`;
-  const stored = await sftoken(['replay', 'fixtures/01-plain-text.eml', '--trust', 'sender', '--login-url', base[base.indexOf('--login-url') + 1] ?? '', '--store', store, '--state', join(home, 'state.json')], env);
+  const stored = await sftoken(
+    ['replay', 'fixtures/01-plain-text.eml', '--trust', 'sender', '--login-url', base[base.indexOf('--login-url') + 1] ?? '', '--store', store, '--state', join(home, 'state.json')],
+    env,
+  );
   assert.equal(stored.code, 0, stored.stderr);
   const r = await sftoken(['check', ...base, '--store', store, '--login'], env);
   assert.equal(r.code, 0, r.stdout + r.stderr);

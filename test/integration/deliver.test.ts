@@ -23,7 +23,22 @@ async function world() {
   // As on a mail server: the password in a file only the delivering user reads, named in the config.
   await writeFile(join(home, 'sf-password'), PASSWORD, { mode: 0o600 });
   await writeFile(join(home, 'config.json'), JSON.stringify({ accounts: [{ username: 'plain@acme.com', password: { file: join(home, 'sf-password') } }] }));
-  const args = ['deliver', '--json', '--trust', 'sender', '--config', join(home, 'config.json'), '--login-url', sf.url, '--store', `file:${tokens}`, '--state', join(home, 'state.json'), '--log-level', 'warn'];
+  const args = [
+    'deliver',
+    '--json',
+    '--trust',
+    'sender',
+    '--config',
+    join(home, 'config.json'),
+    '--login-url',
+    sf.url,
+    '--store',
+    `file:${tokens}`,
+    '--state',
+    join(home, 'state.json'),
+    '--log-level',
+    'warn',
+  ];
   const env = isolatedEnv(home);
   const deliver = async (file: string, extra: string[] = []) => run(process.execPath, [CLI, ...args, ...extra], env, await readFile(fixturePath(file), 'latin1'));
   const stored = async () => (JSON.parse(await readFile(tokens, 'utf8')) as Record<string, { fingerprint: string }>)['plain@acme.com']?.fingerprint;
@@ -34,7 +49,10 @@ test('deliver stores a token from stdin with one login and exits 0', async () =>
   const { sf, deliver, stored } = await world();
   const r = await deliver('01-plain-text.eml');
   assert.equal(r.code, 0, r.stderr);
-  assert.deepEqual(jsonLines(r.stdout).map((x) => [x.outcome, x.source]), [['stored', 'stdin']]);
+  assert.deepEqual(
+    jsonLines(r.stdout).map((x) => [x.outcome, x.source]),
+    [['stored', 'stdin']],
+  );
   assert.equal(await stored(), fp('01-plain-text.eml'));
   assert.equal(sf.attempts.length, 1);
   assert.deepEqual(leakedSecrets(r.stdout + r.stderr, [PASSWORD]), []);

@@ -50,7 +50,9 @@ function decryptDataLoader(hex: string, key: Buffer): string {
 /** The same with openssl, so the check does not rest on node:crypto alone. */
 function decryptWithOpenssl(hex: string, key: Buffer): string {
   const bytes = dataLoaderBytes(hex);
-  return execFileSync('openssl', ['enc', '-d', '-aes-128-cbc', '-K', key.subarray(0, 16).toString('hex'), '-iv', bytes.subarray(0, 16).toString('hex')], { input: bytes.subarray(16) }).toString('utf8');
+  return execFileSync('openssl', ['enc', '-d', '-aes-128-cbc', '-K', key.subarray(0, 16).toString('hex'), '-iv', bytes.subarray(0, 16).toString('hex')], { input: bytes.subarray(16) }).toString(
+    'utf8',
+  );
 }
 
 const tokenOf = (passwordPlusToken: string) => passwordPlusToken.slice(PASSWORD.length);
@@ -83,7 +85,15 @@ test('dataloader: config.properties gets password + token encrypted as Data Load
   const keyFile = join(home, 'dataLoader.key');
   await writeFile(keyFile, key);
   const path = join(home, 'config.properties');
-  const lines = ['#Loader Config', 'sfdc.endpoint=https\\://login.salesforce.com', `sfdc.username=${USER}`, 'sfdc.password=0011223344', 'process.encryptionKeyFile=' + keyFile, 'dataAccess.type=csvRead', ''];
+  const lines = [
+    '#Loader Config',
+    'sfdc.endpoint=https\\://login.salesforce.com',
+    `sfdc.username=${USER}`,
+    'sfdc.password=0011223344',
+    'process.encryptionKeyFile=' + keyFile,
+    'dataAccess.type=csvRead',
+    '',
+  ];
   await writeFile(path, lines.join('\n'));
   const r = await replay([`dataloader:${path}?key=${keyFile}`]);
   assert.equal(r.code, 0, r.stderr);
@@ -136,7 +146,10 @@ test('dataloader refuses clearly without a password, and for a file that is for 
   const wrongUser = await replay([`dataloader:${path}?key=${join(home, 'k.key')}`]);
   assert.equal(wrongUser.code, 2);
   assert.match(wrongUser.stderr, /sftoken: Data Loader config .* is for someone@else\.com, not plain@acme\.com/);
-  const noPassword = await sftoken(['replay', 'fixtures/01-plain-text.eml', '--no-verify', '--trust', 'sender', '--state', join(home, 's2.json'), '--store', `dataloader:${path}?key=${join(home, 'k.key')}`], isolatedEnv(home));
+  const noPassword = await sftoken(
+    ['replay', 'fixtures/01-plain-text.eml', '--no-verify', '--trust', 'sender', '--state', join(home, 's2.json'), '--store', `dataloader:${path}?key=${join(home, 'k.key')}`],
+    isolatedEnv(home),
+  );
   assert.equal(noPassword.code, 2);
   assert.match(noPassword.stderr, /^sftoken: --store dataloader: Data Loader keeps password \+ token together/);
 });
@@ -155,7 +168,9 @@ test('pass: the token goes in with pass insert and reads back with pass show', a
   const passEnv = await passStore(home);
   const r = await replay(['pass:salesforce'], passEnv);
   assert.equal(r.code, 0, r.stderr);
-  const shown = execFileSync('pass', ['show', `salesforce/${USER}`], { env: { ...process.env, ...passEnv } }).toString().trim();
+  const shown = execFileSync('pass', ['show', `salesforce/${USER}`], { env: { ...process.env, ...passEnv } })
+    .toString()
+    .trim();
   assert.equal(fingerprint(shown), TOKEN_FP);
 });
 
@@ -189,12 +204,26 @@ test('five destinations, one login: a failing one is retried alone, without anot
   const hook = join(home, 'hook.sh');
   await writeFile(hook, `#!/bin/sh\n[ -d "${home}/vault-up" ] || { echo "vault: connection refused" >&2; exit 1; }\necho run >> "${home}/hook-runs"\ncat > "${home}/vault-up/token"\n`);
   await chmod(hook, 0o755);
-  const stores = ['keychain:sftoken-fanout', `dotenv:${join(home, 'etl.env')}?var=SF_TOKEN`, `dataloader:${join(home, 'config.properties')}?key=${join(home, 'k.key')}`, `exec:${hook}`, 'pass:salesforce'];
+  const stores = [
+    'keychain:sftoken-fanout',
+    `dotenv:${join(home, 'etl.env')}?var=SF_TOKEN`,
+    `dataloader:${join(home, 'config.properties')}?key=${join(home, 'k.key')}`,
+    `exec:${hook}`,
+    'pass:salesforce',
+  ];
   const command = `"${process.execPath}" "${CLI}" replay fixtures/01-plain-text.eml --json --trust sender --login-url ${sf.url} --state ${join(home, 'state.json')} ${stores.map((s) => `--store '${s}'`).join(' ')}`;
   const inode = `stat -c '%i %Y' ${join(home, 'etl.env')}`;
   const script = `${command} > ${home}/run1.out; echo "exit1=$?"\n${inode} > ${home}/dotenv-after-1\nmkdir ${home}/vault-up\n${command} > ${home}/run2.out; echo "exit2=$?"\n${inode} > ${home}/dotenv-after-2\nsecret-tool lookup service sftoken-fanout account ${USER} | sha256sum`;
   const envFor = env({ ...passEnv });
-  const r = await inKeyringSession(home, script, Object.fromEntries(Object.entries(envFor).filter(([k]) => k.startsWith('SFTOKEN_') || k in passEnv).map(([k, v]) => [k, v ?? ''])));
+  const r = await inKeyringSession(
+    home,
+    script,
+    Object.fromEntries(
+      Object.entries(envFor)
+        .filter(([k]) => k.startsWith('SFTOKEN_') || k in passEnv)
+        .map(([k, v]) => [k, v ?? '']),
+    ),
+  );
   assert.match(r.stdout, /exit1=1/, r.stderr);
   assert.match(r.stdout, /exit2=0/, r.stderr);
   const [first] = jsonLines(await readFile(join(home, 'run1.out'), 'utf8'));
@@ -207,7 +236,14 @@ test('five destinations, one login: a failing one is retried alone, without anot
   const encrypted = /sfdc\.password=([0-9a-f]+)/.exec(await readFile(join(home, 'config.properties'), 'utf8'))?.[1] ?? '';
   assert.equal(fingerprint(tokenOf(decryptDataLoader(encrypted, key))), TOKEN_FP);
   assert.equal(fingerprint((await readFile(join(home, 'vault-up', 'token'), 'utf8')).trim()), TOKEN_FP);
-  assert.equal(fingerprint(execFileSync('pass', ['show', `salesforce/${USER}`], { env: { ...process.env, ...passEnv } }).toString().trim()), TOKEN_FP);
+  assert.equal(
+    fingerprint(
+      execFileSync('pass', ['show', `salesforce/${USER}`], { env: { ...process.env, ...passEnv } })
+        .toString()
+        .trim(),
+    ),
+    TOKEN_FP,
+  );
   assert.equal((await readFile(join(home, 'hook-runs'), 'utf8')).trim().split('\n').length, 1, 'the hook delivered once');
   assert.equal(await readFile(join(home, 'dotenv-after-1'), 'utf8'), await readFile(join(home, 'dotenv-after-2'), 'utf8'), 'a destination that had the token is not written again');
   assert.deepEqual(leakedSecrets(r.stdout + r.stderr + (await readFile(join(home, 'run1.out'), 'utf8')), [PASSWORD]), []);

@@ -39,5 +39,8 @@ test('replay --no-verify into a file store writes each newest token once, and a 
   assert.equal(await readFile(tokens, 'utf8'), before, 'a re-run changes nothing');
 
   const old = await sftoken(['replay', 'fixtures/19-same-user-1.eml', ...args.slice(2)], isolatedEnv(home));
-  assert.deepEqual(jsonLines(old.stdout).map((r) => [r.outcome, r.reason]), [['superseded', 'older-than-applied']]);
+  assert.deepEqual(
+    jsonLines(old.stdout).map((r) => [r.outcome, r.reason]),
+    [['superseded', 'older-than-applied']],
+  );
 });

@@ -20,7 +20,10 @@ test('replaying every fixture as one batch gives exactly what the index says, on
     assert.equal(rec.reason, f.reason, `${f.file}: reason`);
     if (f.username) assert.equal(rec.username, f.username, `${f.file}: username`);
     if (f.fingerprint) assert.equal(rec.fingerprint, f.fingerprint, `${f.file}: fingerprint`);
-    assert.deepEqual(Object.keys(rec).filter((k) => !['outcome', 'reason', 'username', 'fingerprint', 'messageId', 'date', 'source'].includes(k)), []);
+    assert.deepEqual(
+      Object.keys(rec).filter((k) => !['outcome', 'reason', 'username', 'fingerprint', 'messageId', 'date', 'source'].includes(k)),
+      [],
+    );
     if (rec.date !== undefined) assert.equal(new Date(rec.date as string).toISOString(), rec.date);
   }
   assert.ok(records.find((x) => x.source === 'fixtures/18-no-date.eml')?.date, 'a message without Date is dated by its file');
@@ -29,7 +32,10 @@ test('replaying every fixture as one batch gives exactly what the index says, on
 
 test('records are printed oldest first', async () => {
   const r = await sftoken(['replay', 'fixtures/19-same-user-3.eml', 'fixtures/19-same-user-1.eml', '--dry-run', '--json', '--trust', 'sender'], isolatedEnv(await tempDir()));
-  assert.deepEqual(jsonLines(r.stdout).map((x) => x.source), ['fixtures/19-same-user-1.eml', 'fixtures/19-same-user-3.eml']);
+  assert.deepEqual(
+    jsonLines(r.stdout).map((x) => x.source),
+    ['fixtures/19-same-user-1.eml', 'fixtures/19-same-user-3.eml'],
+  );
 });
 
 test('the human output is one line per message', async () => {

@@ -28,7 +28,31 @@ async function against(script: HostileScript, more: string[] = []) {
   const home = await tempDir();
   const port = 20000 + Math.floor(Math.random() * 20000);
   const w = Watcher.start(
-    ['--trust', 'sender', '--imap-host', '127.0.0.1', '--imap-port', String(server.port), '--imap-user', 'x@acme.com', '--imap-tls', 'false', '--imap-timeout', '2', '--heartbeat', '1', '--health-port', String(port), '--login-url', sf.url, '--store', `file:${join(home, 'tokens.json')}`, '--state', join(home, 'state.json'), ...more],
+    [
+      '--trust',
+      'sender',
+      '--imap-host',
+      '127.0.0.1',
+      '--imap-port',
+      String(server.port),
+      '--imap-user',
+      'x@acme.com',
+      '--imap-tls',
+      'false',
+      '--imap-timeout',
+      '2',
+      '--heartbeat',
+      '1',
+      '--health-port',
+      String(port),
+      '--login-url',
+      sf.url,
+      '--store',
+      `file:${join(home, 'tokens.json')}`,
+      '--state',
+      join(home, 'state.json'),
+      ...more,
+    ],
     isolatedEnv(home, { SFTOKEN_IMAP_PASSWORD: 'imap-pw', SFTOKEN_SF_USERNAME: 'plain@acme.com', SFTOKEN_SF_PASSWORD: SF_PW }),
   );
   const healthz = async (): Promise<number> => (await fetch(`http://127.0.0.1:${port}/healthz`, { signal: AbortSignal.timeout(1000) })).status;
@@ -58,7 +82,13 @@ test('a server that drops every FETCH: the backoff grows, /healthz says 503, the
   // SELECT made dozens.
   const made = reconnects(w).length;
   assert.ok(made >= 2 && made <= 5, `reconnects in 12 s: ${made}`);
-  assert.deepEqual(reconnects(w).slice(0, 3).map((l) => l.attempt), [1, 2, 3], 'the attempt count was never reset');
+  assert.deepEqual(
+    reconnects(w)
+      .slice(0, 3)
+      .map((l) => l.attempt),
+    [1, 2, 3],
+    'the attempt count was never reset',
+  );
   assert.equal(await healthz(), 503);
   assert.equal(sf.attempts.length, 0);
   delete server.script.fetchSource;

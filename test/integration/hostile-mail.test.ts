@@ -36,11 +36,17 @@ test('replay: a 1.9 MB email of pathological whitespace is refused in well under
   await writeFile(join(home, 'a-hostile.eml'), pathological(1));
   await writeFile(join(home, 'b-token.eml'), await readFile(fixturePath('01-plain-text.eml')));
   const started = Date.now();
-  const r = await sftoken(['replay', home, '--json', '--trust', 'sender', '--login-url', sf.url, '--store', `file:${join(home, 't.json')}`, '--state', join(home, 's.json')], isolatedEnv(home, { SFTOKEN_SF_USERNAME: 'plain@acme.com', SFTOKEN_SF_PASSWORD: SF_PW }));
+  const r = await sftoken(
+    ['replay', home, '--json', '--trust', 'sender', '--login-url', sf.url, '--store', `file:${join(home, 't.json')}`, '--state', join(home, 's.json')],
+    isolatedEnv(home, { SFTOKEN_SF_USERNAME: 'plain@acme.com', SFTOKEN_SF_PASSWORD: SF_PW }),
+  );
   const ms = Date.now() - started;
   t.diagnostic(`replay of both took ${ms} ms`);
   const records = jsonLines(r.stdout);
-  assert.deepEqual(records.map((x) => [String(x.source).split('/').pop(), x.outcome]).sort(), [['a-hostile.eml', 'rejected'], ['b-token.eml', 'stored']]);
+  assert.deepEqual(records.map((x) => [String(x.source).split('/').pop(), x.outcome]).sort(), [
+    ['a-hostile.eml', 'rejected'],
+    ['b-token.eml', 'stored'],
+  ]);
   assert.ok(ms < 10_000, `replay took ${ms} ms`);
   assert.equal(r.code, 3, 'the refusal asks for a person');
 });
@@ -52,7 +58,28 @@ test('watch: hostile emails ahead of a token email: the token is stored within s
   const home = await tempDir();
   const port = 20000 + Math.floor(Math.random() * 20000);
   const w = Watcher.start(
-    ['--trust', 'sender', '--imap-host', '127.0.0.1', '--imap-port', String(dovecot.port), '--imap-user', user, '--imap-tls', 'false', '--heartbeat', '1', '--health-port', String(port), '--login-url', sf.url, '--store', `file:${join(home, 'tokens.json')}`, '--state', join(home, 'state.json')],
+    [
+      '--trust',
+      'sender',
+      '--imap-host',
+      '127.0.0.1',
+      '--imap-port',
+      String(dovecot.port),
+      '--imap-user',
+      user,
+      '--imap-tls',
+      'false',
+      '--heartbeat',
+      '1',
+      '--health-port',
+      String(port),
+      '--login-url',
+      sf.url,
+      '--store',
+      `file:${join(home, 'tokens.json')}`,
+      '--state',
+      join(home, 'state.json'),
+    ],
     isolatedEnv(home, { SFTOKEN_IMAP_PASSWORD: IMAP_PW, SFTOKEN_SF_USERNAME: 'plain@acme.com', SFTOKEN_SF_PASSWORD: SF_PW }),
   );
   await w.log('watching');

@@ -24,13 +24,35 @@ async function world(user: string) {
   sf.addUser({ username: 'plain@acme.com', password: SF_PW, tokenFingerprint: fp('01-plain-text.eml') });
   const home = await tempDir();
   const config = join(home, 'config.json');
-  await import('node:fs/promises').then((fs) =>
-    fs.writeFile(config, JSON.stringify({ accounts: ['multi@acme.com', 'plain@acme.com'].map((username) => ({ username, password: { env: 'SF_PW' } })) })),
-  );
+  await import('node:fs/promises').then((fs) => fs.writeFile(config, JSON.stringify({ accounts: ['multi@acme.com', 'plain@acme.com'].map((username) => ({ username, password: { env: 'SF_PW' } })) })));
   const tokens = await Promise.all(TOKEN_FILES.map((f) => readFile(fixturePath(f))));
   const ingest = (extra: string[] = [], env: Record<string, string> = {}) =>
     sftoken(
-      ['ingest', '--since', '1d', '--json', '--trust', 'sender', '--config', config, '--imap-host', '127.0.0.1', '--imap-port', String(dovecot.port), '--imap-user', user, '--imap-tls', 'false', '--login-url', sf.url, '--store', `file:${join(home, 'tokens.json')}`, '--state', join(home, 'state.json'), ...extra],
+      [
+        'ingest',
+        '--since',
+        '1d',
+        '--json',
+        '--trust',
+        'sender',
+        '--config',
+        config,
+        '--imap-host',
+        '127.0.0.1',
+        '--imap-port',
+        String(dovecot.port),
+        '--imap-user',
+        user,
+        '--imap-tls',
+        'false',
+        '--login-url',
+        sf.url,
+        '--store',
+        `file:${join(home, 'tokens.json')}`,
+        '--state',
+        join(home, 'state.json'),
+        ...extra,
+      ],
       isolatedEnv(home, { SFTOKEN_IMAP_PASSWORD: IMAP_PW, SF_PW, ...env }),
     );
   return { dovecot, sf, home, tokens, ingest };
@@ -82,7 +104,7 @@ test('ingest over noise and token emails: newest wins, one login each, only cand
   const [session] = await dovecot.sessions(user).then((s) => s.slice(-1));
   // The lookalike-domain email is a stranger's: its headers alone are fetched, and refuse it.
   assert.equal(session?.bodyCount, TOKEN_FILES.length - 1, 'bodies fetched only for the candidates that may be from Salesforce');
-  const mailboxBytes = (await Promise.all(Array.from({ length: 60 }, (_, i) => noise(i).length))).reduce((a, b) => a + b, 0);
+  const mailboxBytes = Array.from({ length: 60 }, (_, i) => noise(i).length).reduce((a, b) => a + b, 0);
   assert.ok((session?.bodyBytes ?? Infinity) < mailboxBytes / 2, `body bytes ${session?.bodyBytes} vs mailbox ${mailboxBytes}`);
 
   const flags = await flagsByMessageId(dovecot, user);
@@ -95,12 +117,22 @@ test('ingest over noise and token emails: newest wins, one login each, only cand
   const again = await ingest();
   assert.equal(again.code, 0, again.stderr);
   assert.deepEqual(
-    jsonLines(again.stdout).map((x) => [x.outcome, x.reason]).sort(),
-    [['ignored', 'unknown-user'], ['ignored', 'unknown-user'], ['rejected', 'already-rejected']],
+    jsonLines(again.stdout)
+      .map((x) => [x.outcome, x.reason])
+      .sort(),
+    [
+      ['ignored', 'unknown-user'],
+      ['ignored', 'unknown-user'],
+      ['rejected', 'already-rejected'],
+    ],
     'settled messages are not looked at again; what stays is not reported as new',
   );
   const seenMode = await ingest(['--after', 'seen']);
-  assert.deepEqual(jsonLines(seenMode.stdout).filter((x) => x.outcome === 'stored'), [], 'no second store');
+  assert.deepEqual(
+    jsonLines(seenMode.stdout).filter((x) => x.outcome === 'stored'),
+    [],
+    'no second store',
+  );
   assert.equal(sf.attempts.length, 2, 'no second login');
   assert.deepEqual(leakedSecrets(r.stdout + r.stderr + again.stderr, [IMAP_PW, SF_PW]), []);
 });
@@ -117,7 +149,10 @@ test('--after move:<folder> and --after delete settle safe token emails only', a
   await dovecot.append(user, IMAP_PW, [tokens[4] as Buffer]);
   const deleted = await ingest(['--after', 'delete']);
   assert.equal(deleted.code, 3);
-  assert.deepEqual(jsonLines(deleted.stdout).map((x) => x.reason), ['untrusted-sender']);
+  assert.deepEqual(
+    jsonLines(deleted.stdout).map((x) => x.reason),
+    ['untrusted-sender'],
+  );
   const left = await flagsByMessageId(dovecot, user);
   assert.deepEqual([...left.keys()], ['<noise-1@test>', '<13-lookalike-domain@sfdc.example.net>'], 'an untrusted token email is never deleted');
   assert.deepEqual(left.get('<13-lookalike-domain@sfdc.example.net>'), [], 'nor marked read');
@@ -129,7 +164,10 @@ test('a message over the size cap is rejected without being downloaded', async (
   const big = (tokens[3] as Buffer).toString().replace('Thanks,', `${'x'.repeat(76)}\r\n`.repeat(2000) + 'Thanks,');
   await dovecot.append(user, IMAP_PW, [big]);
   const r = await ingest(['--max-message-bytes', '100000']);
-  assert.deepEqual(jsonLines(r.stdout).map((x) => [x.outcome, x.reason]), [['rejected', 'too-large']]);
+  assert.deepEqual(
+    jsonLines(r.stdout).map((x) => [x.outcome, x.reason]),
+    [['rejected', 'too-large']],
+  );
   const [session] = (await dovecot.sessions(user)).slice(-1);
   assert.equal(session?.bodyCount, 0);
 });
@@ -140,10 +178,17 @@ test("a stranger's large mail under a token subject is refused from its headers:
   const spam = (i: number) =>
     `From: "Salesforce" <alerts@lookalike.example>\r\nTo: ${user}\r\nSubject: Your new Salesforce security token\r\nDate: Mon, 23 Nov 2026 09:00:00 +0000\r\nMessage-ID: <spam-${i}@lookalike.example>\r\n\r\n` +
     'Username: plain@acme.com Security token: AAAAAAAAAAAAAAAAAAAAAAAA\r\n'.repeat(20_000);
-  await dovecot.append(user, IMAP_PW, Array.from({ length: 5 }, (_, i) => spam(i)));
+  await dovecot.append(
+    user,
+    IMAP_PW,
+    Array.from({ length: 5 }, (_, i) => spam(i)),
+  );
   const r = await ingest();
   assert.equal(r.code, 3, r.stderr);
-  assert.deepEqual(jsonLines(r.stdout).map((x) => [x.outcome, x.reason, x.messageId]), Array.from({ length: 5 }, (_, i) => ['rejected', 'untrusted-sender', `<spam-${i}@lookalike.example>`]));
+  assert.deepEqual(
+    jsonLines(r.stdout).map((x) => [x.outcome, x.reason, x.messageId]),
+    Array.from({ length: 5 }, (_, i) => ['rejected', 'untrusted-sender', `<spam-${i}@lookalike.example>`]),
+  );
   const [session] = (await dovecot.sessions(user)).slice(-1);
   assert.equal(session?.bodyCount, 0, 'no body fetched');
   assert.ok((session?.out ?? Infinity) < 50_000, `${session?.out} bytes sent by the server for 5 spam mails of 1.3 MB`);
@@ -158,7 +203,10 @@ test('a wrong IMAP password or a missing mailbox is one line and exit 2', async 
   const missing = await ingest(['--mailbox', 'Nope']);
   assert.equal(missing.code, 2);
   assert.match(missing.stderr, /sftoken: mailbox "Nope" does not exist/);
-  const plain = await sftoken(['ingest', '--since', '1d', '--imap-host', 'imap.example.com', '--imap-user', user, '--imap-tls', 'false'], isolatedEnv(await tempDir(), { SFTOKEN_IMAP_PASSWORD: IMAP_PW }));
+  const plain = await sftoken(
+    ['ingest', '--since', '1d', '--imap-host', 'imap.example.com', '--imap-user', user, '--imap-tls', 'false'],
+    isolatedEnv(await tempDir(), { SFTOKEN_IMAP_PASSWORD: IMAP_PW }),
+  );
   assert.equal(plain.code, 2);
   assert.match(plain.stderr, /refusing to send IMAP credentials unencrypted to imap\.example\.com/);
 });

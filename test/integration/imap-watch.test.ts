@@ -27,7 +27,11 @@ async function delivered(file: string, minute: number): Promise<string> {
 async function world(user: string, extraArgs: string[] = [], dovecotConfig = '') {
   const dovecot = await Dovecot.start({ [user]: IMAP_PW }, dovecotConfig);
   const sf = await SalesforceStandIn.start();
-  for (const [username, file] of [['plain@acme.com', '01-plain-text.eml'], ['multi@acme.com', '19-same-user-3.eml'], ['team-a@acme.com', '20-two-users-a.eml']] as const) {
+  for (const [username, file] of [
+    ['plain@acme.com', '01-plain-text.eml'],
+    ['multi@acme.com', '19-same-user-3.eml'],
+    ['team-a@acme.com', '20-two-users-a.eml'],
+  ] as const) {
     sf.addUser({ username, password: SF_PW, tokenFingerprint: fp(file) });
   }
   const home = await tempDir();
@@ -35,7 +39,30 @@ async function world(user: string, extraArgs: string[] = [], dovecotConfig = '')
   await writeFile(config, JSON.stringify({ accounts: ['plain@acme.com', 'multi@acme.com', 'team-a@acme.com'].map((username) => ({ username, password: { env: 'SF_PW' } })) }));
   const start = (more: string[] = [], env: Record<string, string> = {}) =>
     Watcher.start(
-      ['--trust', 'sender', '--config', config, '--imap-host', '127.0.0.1', '--imap-port', String(dovecot.port), '--imap-user', user, '--imap-tls', 'false', '--login-url', sf.url, '--store', `file:${join(home, 'tokens.json')}`, '--state', join(home, 'state.json'), '--heartbeat', '1', ...extraArgs, ...more],
+      [
+        '--trust',
+        'sender',
+        '--config',
+        config,
+        '--imap-host',
+        '127.0.0.1',
+        '--imap-port',
+        String(dovecot.port),
+        '--imap-user',
+        user,
+        '--imap-tls',
+        'false',
+        '--login-url',
+        sf.url,
+        '--store',
+        `file:${join(home, 'tokens.json')}`,
+        '--state',
+        join(home, 'state.json'),
+        '--heartbeat',
+        '1',
+        ...extraArgs,
+        ...more,
+      ],
       isolatedEnv(home, { SFTOKEN_IMAP_PASSWORD: IMAP_PW, SF_PW, ...env }),
     );
   return { dovecot, sf, home, start };
@@ -76,7 +103,10 @@ test('watch stores a delivered token, survives a server restart, and stops clean
   const { code, ms } = await w.stop('SIGTERM');
   assert.equal(code, 0);
   assert.ok(ms < 10_000, `stopped in ${ms} ms`);
-  assert.ok(w.logs.some((l) => l.msg === 'heartbeat'), 'heartbeats were logged');
+  assert.ok(
+    w.logs.some((l) => l.msg === 'heartbeat'),
+    'heartbeats were logged',
+  );
   assert.deepEqual(leakedSecrets(w.stdout + w.stderr, [IMAP_PW, SF_PW]), []);
 });
 
@@ -97,7 +127,10 @@ test('mail delivered while the watcher is down is caught up on its next start', 
   assert.equal(sf.attempts.length, 2);
   await w2.stop();
   const state = JSON.parse(await readFile(join(home, 'state.json'), 'utf8')) as { mailboxes: Record<string, { lastUid: number }> };
-  assert.deepEqual(Object.values(state.mailboxes).map((m) => m.lastUid), [3]);
+  assert.deepEqual(
+    Object.values(state.mailboxes).map((m) => m.lastUid),
+    [3],
+  );
 });
 
 test('a UIDVALIDITY change makes the watcher read the mailbox again, without a second login', async () => {
@@ -227,7 +260,10 @@ test('a missing mailbox is retried with a growing backoff, not every second for 
   const w = start();
   await w.waitFor(() => (w.logs.filter((l) => l.msg === 'reconnecting').length >= 3 ? true : undefined), 'three reconnects');
   const reconnects = w.logs.filter((l) => l.msg === 'reconnecting').slice(0, 3);
-  assert.deepEqual(reconnects.map((l) => l.attempt), [1, 2, 3]);
+  assert.deepEqual(
+    reconnects.map((l) => l.attempt),
+    [1, 2, 3],
+  );
   assert.match(String(w.logs.find((l) => l.msg === 'mailbox unavailable')?.error), /mailbox "Nope" does not exist/);
   assert.equal((await w.stop()).code, 0);
 });

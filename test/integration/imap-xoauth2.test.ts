@@ -45,7 +45,31 @@ test('XOAUTH2: the token command runs at connect and its token logs in; a failin
   const home = await tempDir();
   const tokenFile = join(home, 'access-token');
   await writeFile(tokenFile, `${ACCESS_TOKEN}\n`, { mode: 0o600 });
-  const args = (command: string) => ['ingest', '--since', '1d', '--json', '--trust', 'sender', '--no-verify', '--imap-host', '127.0.0.1', '--imap-port', String(dovecot.port), '--imap-user', USER, '--imap-tls', 'false', '--imap-access-token-command', command, '--store', `file:${join(home, 't.json')}`, '--state', join(home, 's.json'), '--log-level', 'debug'];
+  const args = (command: string) => [
+    'ingest',
+    '--since',
+    '1d',
+    '--json',
+    '--trust',
+    'sender',
+    '--no-verify',
+    '--imap-host',
+    '127.0.0.1',
+    '--imap-port',
+    String(dovecot.port),
+    '--imap-user',
+    USER,
+    '--imap-tls',
+    'false',
+    '--imap-access-token-command',
+    command,
+    '--store',
+    `file:${join(home, 't.json')}`,
+    '--state',
+    join(home, 's.json'),
+    '--log-level',
+    'debug',
+  ];
 
   // Deliver as the OAuth user, through XOAUTH2 itself.
   const { ImapFlow } = await import('imapflow');
@@ -57,13 +81,21 @@ test('XOAUTH2: the token command runs at connect and its token logs in; a failin
 
   const ok = await sftoken(args(`cat ${tokenFile}`), isolatedEnv(home));
   assert.equal(ok.code, 0, ok.stderr);
-  assert.deepEqual(jsonLines(ok.stdout).map((r) => r.outcome), ['stored']);
-  assert.deepEqual(seen, [ACCESS_TOKEN], 'the command\'s token, and only it, reached the identity provider');
+  assert.deepEqual(
+    jsonLines(ok.stdout).map((r) => r.outcome),
+    ['stored'],
+  );
+  assert.deepEqual(seen, [ACCESS_TOKEN], "the command's token, and only it, reached the identity provider");
   assert.deepEqual(leakedSecrets(ok.stdout + ok.stderr, [ACCESS_TOKEN]), []);
 
   // The command sees no sftoken secret: it dumps its environment on the way.
   const dump = join(home, 'helper-env');
-  const secrets = { SFTOKEN_SF_USERNAME: 'plain@acme.com', SFTOKEN_SF_PASSWORD: 'sf-Pa55-never-for-helpers', SFTOKEN_SF_CLIENT_SECRET: 'client-secret-never-for-helpers', SFTOKEN_IMAP_PASSWORD: 'imap-pw-never-for-helpers' };
+  const secrets = {
+    SFTOKEN_SF_USERNAME: 'plain@acme.com',
+    SFTOKEN_SF_PASSWORD: 'sf-Pa55-never-for-helpers',
+    SFTOKEN_SF_CLIENT_SECRET: 'client-secret-never-for-helpers',
+    SFTOKEN_IMAP_PASSWORD: 'imap-pw-never-for-helpers',
+  };
   const dumped = await sftoken(args(`env > ${dump}; cat ${tokenFile}`), isolatedEnv(home, secrets));
   assert.equal(dumped.code, 0, dumped.stderr);
   const helperEnv = await readFile(dump, 'utf8');

@@ -50,7 +50,13 @@ test('an account password can come from the keychain: {"keychain": {service, acc
     `"${process.execPath}" "${CLI}" replay fixtures/01-plain-text.eml --json --trust sender --config "${config}" --login-url ${sf.url} --store file:${join(home, 't.json')} --state ${join(home, 's.json')}`;
   const r = await inKeyringSession(home, script, { SF_PASSWORD: password });
   assert.equal(r.code, 0, r.stderr);
-  assert.deepEqual(r.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { outcome: string }).outcome), ['stored']);
+  assert.deepEqual(
+    r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => (JSON.parse(l) as { outcome: string }).outcome),
+    ['stored'],
+  );
   assert.equal(sf.attempts.length, 1);
   assert.doesNotMatch(r.stdout + r.stderr, new RegExp(password));
 });

@@ -30,7 +30,15 @@ async function world(passwordOfB: string = BOXES['team-b'][1]) {
     config,
     JSON.stringify({
       accounts: ['team-a@acme.com', 'team-b@acme.com', 'multi@acme.com'].map((username) => ({ username, password: { env: 'SF_PW' } })),
-      mailboxes: Object.entries(BOXES).map(([name, [user]]) => ({ name, imapHost: '127.0.0.1', imapPort: dovecot.port, imapUser: user, imapTls: false, imapPassword: { file: join(home, `${name}.pw`) }, since: '1d' })),
+      mailboxes: Object.entries(BOXES).map(([name, [user]]) => ({
+        name,
+        imapHost: '127.0.0.1',
+        imapPort: dovecot.port,
+        imapUser: user,
+        imapTls: false,
+        imapPassword: { file: join(home, `${name}.pw`) },
+        since: '1d',
+      })),
     }),
   );
   const args = ['--trust', 'sender', '--config', config, '--login-url', sf.url, '--store', `file:${join(home, 'tokens.json')}`, '--state', join(home, 'state.json')];
@@ -63,7 +71,10 @@ test('a mailbox whose password is wrong stalls neither watch nor ingest for the 
   const once = await sftoken(['ingest', '--json', ...args], env);
   assert.equal(once.code, 2, 'a configuration problem in one mailbox');
   assert.match(once.stderr, /^sftoken: mailbox team-b: IMAP login refused for box-b@acme\.com/m);
-  assert.deepEqual(jsonLines(once.stdout).map((r) => [r.outcome, r.username]), [['stored', 'team-a@acme.com']]);
+  assert.deepEqual(
+    jsonLines(once.stdout).map((r) => [r.outcome, r.username]),
+    [['stored', 'team-a@acme.com']],
+  );
 
   const w = Watcher.start([...args, '--heartbeat', '1'], env);
   await w.waitFor(() => w.logs.find((l) => l.msg === 'mailbox unavailable' && l.mailbox === 'team-b'), 'team-b refused');
@@ -91,10 +102,10 @@ for (const command of ['ingest', 'watch'] as const) {
       assert.equal((await w.stop()).code, 0);
       records = w.records;
     }
-    assert.deepEqual(
-      records.map((r) => [String(r.source).split('/')[0], r.outcome, r.reason]).sort(),
-      [['imap:team-a', 'superseded', 'newer-token'], ['imap:team-b', 'stored', 'sender:salesforce.com']],
-    );
+    assert.deepEqual(records.map((r) => [String(r.source).split('/')[0], r.outcome, r.reason]).sort(), [
+      ['imap:team-a', 'superseded', 'newer-token'],
+      ['imap:team-b', 'stored', 'sender:salesforce.com'],
+    ]);
     assert.equal(sf.attempts.length, 1, 'one login, with the newer token');
     assert.equal((await stored())['multi@acme.com']?.fingerprint, fp('19-same-user-3.eml'));
   });

@@ -79,10 +79,7 @@ test('two processes at once on one state file and one token file lose nothing: 2
   let lost = 0;
   for (let round = 0; round < 20; round++) {
     const { paths, env, args } = await world();
-    const [a, b] = await Promise.all([
-      sftoken(args(['20-two-users-a.eml'], ['--no-verify']), env),
-      sftoken(args(['20-two-users-b.eml'], ['--no-verify']), env),
-    ]);
+    const [a, b] = await Promise.all([sftoken(args(['20-two-users-a.eml'], ['--no-verify']), env), sftoken(args(['20-two-users-b.eml'], ['--no-verify']), env)]);
     assert.deepEqual([a.code, b.code], [0, 0], a.stderr + b.stderr);
     const stored = await storedFingerprints(paths.tokens);
     const state = JSON.parse(await readFile(paths.state, 'utf8')) as { applied: Record<string, unknown> };
@@ -108,7 +105,10 @@ test('SIGKILL at random moments never loses or corrupts anything, and costs at m
     // Nothing corrupt: both files parse, and no temporary or lock file is left behind.
     const stored = await storedFingerprints(paths.tokens);
     JSON.parse(await readFile(paths.state, 'utf8'));
-    assert.deepEqual((await readdir(join(paths.tokens, '..'))).filter((f) => f.endsWith('.tmp') || f.endsWith('.lock')), []);
+    assert.deepEqual(
+      (await readdir(join(paths.tokens, '..'))).filter((f) => f.endsWith('.tmp') || f.endsWith('.lock')),
+      [],
+    );
     for (const [username, file] of USERS) {
       assert.equal(stored[username], fp(file), `round ${round}: ${username}'s token`);
       worst = Math.max(worst, logins(sf, username));

@@ -28,7 +28,24 @@ async function world(user: string) {
   await mkdir(dest);
   const tokens = join(dest, 'tokens.json');
   const common = (password: string) => ({
-    args: ['--trust', 'sender', '--imap-host', '127.0.0.1', '--imap-port', String(dovecot.port), '--imap-user', user, '--imap-tls', 'false', '--login-url', sf.url, '--store', `file:${tokens}`, '--state', join(home, 'state.json')],
+    args: [
+      '--trust',
+      'sender',
+      '--imap-host',
+      '127.0.0.1',
+      '--imap-port',
+      String(dovecot.port),
+      '--imap-user',
+      user,
+      '--imap-tls',
+      'false',
+      '--login-url',
+      sf.url,
+      '--store',
+      `file:${tokens}`,
+      '--state',
+      join(home, 'state.json'),
+    ],
     env: isolatedEnv(home, { SFTOKEN_IMAP_PASSWORD: IMAP_PW, SFTOKEN_SF_USERNAME: 'plain@acme.com', SFTOKEN_SF_PASSWORD: password }),
   });
   const ingest = (extra: string[] = [], password = SF_PW) => {
@@ -65,16 +82,26 @@ test('a password typo costs nothing: the email stays unread, and after the fix t
 
   const typo = await ingest(['--after', 'delete'], 'sf-Pa55-typo');
   assert.equal(typo.code, 3, 'a refusal: a person must look');
-  assert.deepEqual(jsonLines(typo.stdout).map((r) => [r.outcome, r.reason]), [['rejected', 'login-rejected:INVALID_LOGIN']]);
+  assert.deepEqual(
+    jsonLines(typo.stdout).map((r) => [r.outcome, r.reason]),
+    [['rejected', 'login-rejected:INVALID_LOGIN']],
+  );
   assert.deepEqual((await flags()).get(PLAIN), [], 'still in the mailbox, unread, even with --after delete');
 
   const same = await ingest(['--after', 'delete'], 'sf-Pa55-typo');
-  assert.deepEqual(jsonLines(same.stdout).map((r) => r.reason), ['already-rejected'], 'no second login with the same password');
+  assert.deepEqual(
+    jsonLines(same.stdout).map((r) => r.reason),
+    ['already-rejected'],
+    'no second login with the same password',
+  );
   assert.equal(sf.attempts.length, 1);
 
   const fixed = await ingest(['--after', 'flag']);
   assert.equal(fixed.code, 0, fixed.stderr);
-  assert.deepEqual(jsonLines(fixed.stdout).map((r) => r.outcome), ['stored']);
+  assert.deepEqual(
+    jsonLines(fixed.stdout).map((r) => r.outcome),
+    ['stored'],
+  );
   assert.equal(await stored(), fp('01-plain-text.eml'));
   assert.equal(sf.attempts.length, 2, 'exactly one more try after the fix');
   assert.deepEqual((await flags()).get(PLAIN), [HANDLED_KEYWORD, '\\Seen'], 'settled once safe');
@@ -89,7 +116,10 @@ test("Salesforce's own error mail quoting the login fault is left alone, even wi
   );
   const r = await ingest(['--after', 'delete']);
   assert.equal(r.code, 0, r.stderr);
-  assert.deepEqual(jsonLines(r.stdout).filter((x) => x.outcome !== 'ignored'), []);
+  assert.deepEqual(
+    jsonLines(r.stdout).filter((x) => x.outcome !== 'ignored'),
+    [],
+  );
   assert.deepEqual((await flags()).get('<apex-fault@test>'), [], 'not deleted, not even marked read');
 });
 

@@ -38,13 +38,32 @@ test('a stored and a refused token are told to a JSON receiver and to Slack, ret
   const hook = await receiver(2);
   const home = await tempDir();
   const r = await sftoken(
-    ['replay', 'fixtures/01-plain-text.eml', 'fixtures/13-lookalike-domain.eml', '--trust', 'sender', '--login-url', sf.url, '--store', `file:${join(home, 't.json')}`, '--state', join(home, 's.json'), '--notify', `${hook.url}/json`, '--notify', `slack:${hook.url}/slack`],
+    [
+      'replay',
+      'fixtures/01-plain-text.eml',
+      'fixtures/13-lookalike-domain.eml',
+      '--trust',
+      'sender',
+      '--login-url',
+      sf.url,
+      '--store',
+      `file:${join(home, 't.json')}`,
+      '--state',
+      join(home, 's.json'),
+      '--notify',
+      `${hook.url}/json`,
+      '--notify',
+      `slack:${hook.url}/slack`,
+    ],
     isolatedEnv(home, { SFTOKEN_SF_USERNAME: 'plain@acme.com', SFTOKEN_SF_PASSWORD: PASSWORD }),
   );
   assert.equal(r.code, 3, r.stderr);
   const json = hook.received.filter((m) => m.path === '/json').map((m) => m.body);
   const slack = hook.received.filter((m) => m.path === '/slack').map((m) => m.body);
-  assert.deepEqual(json.map((b) => [b.outcome, b.username]).sort(), [['rejected', null], ['stored', 'plain@acme.com']]);
+  assert.deepEqual(json.map((b) => [b.outcome, b.username]).sort(), [
+    ['rejected', null],
+    ['stored', 'plain@acme.com'],
+  ]);
   assert.equal(json.find((b) => b.outcome === 'stored')?.fingerprint, fp('01-plain-text.eml'));
   assert.equal(slack.length, 2);
   assert.match(String(slack.find((b) => String(b.text).includes('refused'))?.text), /^sftoken: a token email was refused: untrusted-sender\nWhat to do: not from Salesforce/);
@@ -54,10 +73,28 @@ test('a stored and a refused token are told to a JSON receiver and to Slack, ret
 
 test('a receiver that never answers does not hold up the token, and its failure is logged', async () => {
   const home = await tempDir();
-  const r = await sftoken(['replay', 'fixtures/01-plain-text.eml', '--no-verify', '--trust', 'sender', '--store', `file:${join(home, 't.json')}`, '--state', join(home, 's.json'), '--notify', 'http://127.0.0.1:9/hook'], isolatedEnv(home));
+  const r = await sftoken(
+    ['replay', 'fixtures/01-plain-text.eml', '--no-verify', '--trust', 'sender', '--store', `file:${join(home, 't.json')}`, '--state', join(home, 's.json'), '--notify', 'http://127.0.0.1:9/hook'],
+    isolatedEnv(home),
+  );
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stderr, /notification could not be delivered.*target=json:127\.0\.0\.1:9/);
-  const bad = await sftoken(['replay', 'fixtures/01-plain-text.eml', '--no-verify', '--trust', 'sender', '--state', join(home, 's2.json'), '--store', `file:${join(home, 't2.json')}`, '--notify', 'http://hooks.example.com/x'], isolatedEnv(home));
+  const bad = await sftoken(
+    [
+      'replay',
+      'fixtures/01-plain-text.eml',
+      '--no-verify',
+      '--trust',
+      'sender',
+      '--state',
+      join(home, 's2.json'),
+      '--store',
+      `file:${join(home, 't2.json')}`,
+      '--notify',
+      'http://hooks.example.com/x',
+    ],
+    isolatedEnv(home),
+  );
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /--notify hooks\.example\.com: must be https/);
 });

@@ -29,14 +29,42 @@ async function world() {
     config,
     JSON.stringify({
       accounts: USERS.map((username) => ({ username, password: { env: 'SF_PW' } })),
-      mailboxes: Object.entries(BOXES).map(([name, [user]]) => ({ name, imapHost: '127.0.0.1', imapPort: dovecot.port, imapUser: user, imapTls: false, imapPassword: { file: join(home, `${name}.pw`) }, since: '1d' })),
+      mailboxes: Object.entries(BOXES).map(([name, [user]]) => ({
+        name,
+        imapHost: '127.0.0.1',
+        imapPort: dovecot.port,
+        imapUser: user,
+        imapTls: false,
+        imapPassword: { file: join(home, `${name}.pw`) },
+        since: '1d',
+      })),
     }),
   );
   const replica = (n: number, more: string[] = []) =>
-    Watcher.start(['--trust', 'sender', '--config', config, '--replicas', '--heartbeat', '1', '--login-url', sf.url, '--store', `file:${join(home, 'tokens.json')}`, '--state', join(home, `state-${n}.json`), ...more], isolatedEnv(home, { SF_PW }));
+    Watcher.start(
+      [
+        '--trust',
+        'sender',
+        '--config',
+        config,
+        '--replicas',
+        '--heartbeat',
+        '1',
+        '--login-url',
+        sf.url,
+        '--store',
+        `file:${join(home, 'tokens.json')}`,
+        '--state',
+        join(home, `state-${n}.json`),
+        ...more,
+      ],
+      isolatedEnv(home, { SF_PW }),
+    );
   const deliver = (i: number) => {
     const [user, pw] = BOXES[i % 2 === 0 ? 'box-1' : 'box-2'];
-    return dovecot.append(user, pw, [tokenEmail({ from: 'support@salesforce.com', username: USERS[i] as string, token: tokenOf(i), date: `Mon, 23 Nov 2026 10:${String(i).padStart(2, '0')}:00 +0000` })]);
+    return dovecot.append(user, pw, [
+      tokenEmail({ from: 'support@salesforce.com', username: USERS[i] as string, token: tokenOf(i), date: `Mon, 23 Nov 2026 10:${String(i).padStart(2, '0')}:00 +0000` }),
+    ]);
   };
   const stored = async () => JSON.parse(await readFile(join(home, 'tokens.json'), 'utf8').catch(() => '{}')) as Record<string, { fingerprint: string }>;
   return { dovecot, sf, replica, deliver, stored };
@@ -51,13 +79,20 @@ test('two replicas on the same two mailboxes: ten deliveries, ten tokens stored,
   await Promise.all([watchingBoth(a), watchingBoth(b)]);
   for (let i = 0; i < USERS.length; i++) await deliver(i);
   const all = () => [...a.records, ...b.records].filter((r) => r.outcome === 'stored');
-  await a.waitFor(() => (all().length >= USERS.length ? true : undefined), 'ten tokens stored between them', 60_000).catch((err: unknown) => {
-    throw new Error(`${String(err)}\n--- the other replica ---\n${b.stderr.slice(-3000)}`);
-  });
+  await a
+    .waitFor(() => (all().length >= USERS.length ? true : undefined), 'ten tokens stored between them', 60_000)
+    .catch((err: unknown) => {
+      throw new Error(`${String(err)}\n--- the other replica ---\n${b.stderr.slice(-3000)}`);
+    });
   // A little longer: a second login would come now if the claims did not hold.
   await new Promise((r) => setTimeout(r, 2500));
   assert.equal(sf.attempts.length, USERS.length, `logins: ${sf.attempts.map((x) => x.username).join(' ')}`);
-  assert.deepEqual(all().map((r) => r.username).sort(), [...USERS].sort());
+  assert.deepEqual(
+    all()
+      .map((r) => r.username)
+      .sort(),
+    [...USERS].sort(),
+  );
   const tokens = await stored();
   USERS.forEach((u, i) => assert.equal(tokens[u]?.fingerprint, fingerprint(tokenOf(i)), u));
   assert.ok(a.records.some((r) => r.outcome === 'stored') || b.records.some((r) => r.outcome === 'stored'));
@@ -83,6 +118,6 @@ test('a replica killed while it holds a claim: the other takes the message over 
   assert.equal(taken.username, USERS[0]);
   assert.ok(after < 4000 + 3000, `taken over ${after} ms after the kill (claim expiry 4 s, heartbeat 1 s)`);
   assert.equal((await stored())[USERS[0] as string]?.fingerprint, fingerprint(tokenOf(0)));
-  assert.equal(sf.attempts.length, 2, 'the dead replica\'s login, and the one that stored it');
+  assert.equal(sf.attempts.length, 2, "the dead replica's login, and the one that stored it");
   assert.equal((await b.stop()).code, 0);
 });

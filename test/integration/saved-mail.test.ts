@@ -44,7 +44,13 @@ test('a Maildir folder replays its cur/ and new/ messages, whatever their names'
   await writeFile(join(maildir, 'tmp', '1700000002.M3P4.host'), await readFile(fixturePath('01-plain-text.eml')));
   const r = await sftoken(['replay', maildir, '--dry-run', '--json', '--trust', 'sender'], isolatedEnv(dir));
   assert.equal(r.code, 0, r.stderr);
-  assert.deepEqual(jsonLines(r.stdout).map((x) => x.username).sort(), ['team-a@acme.com', 'team-b@acme.com'], 'tmp/ holds mail still being written: not read');
+  assert.deepEqual(
+    jsonLines(r.stdout)
+      .map((x) => x.username)
+      .sort(),
+    ['team-a@acme.com', 'team-b@acme.com'],
+    'tmp/ holds mail still being written: not read',
+  );
 });
 
 test('mbox, Maildir and .eml files are one batch: the newest token per user wins across them', async () => {
@@ -54,11 +60,14 @@ test('mbox, Maildir and .eml files are one batch: the newest token per user wins
   await writeFile(join(dir, 'Maildir', 'cur', 'x:2,S'), await readFile(fixturePath('19-same-user-3.eml')));
   const r = await sftoken(['replay', join(dir, 'old.mbox'), join(dir, 'Maildir'), '--dry-run', '--json', '--trust', 'sender'], isolatedEnv(dir));
   const records = jsonLines(r.stdout);
-  assert.deepEqual(records.map((x) => [x.outcome, x.fingerprint]), [
-    ['superseded', fp('19-same-user-1.eml')],
-    ['superseded', fp('19-same-user-2.eml')],
-    ['would-store', fp('19-same-user-3.eml')],
-  ]);
+  assert.deepEqual(
+    records.map((x) => [x.outcome, x.fingerprint]),
+    [
+      ['superseded', fp('19-same-user-1.eml')],
+      ['superseded', fp('19-same-user-2.eml')],
+      ['would-store', fp('19-same-user-3.eml')],
+    ],
+  );
 });
 
 test('a FIFO is refused in one line without being read', async () => {

@@ -37,8 +37,14 @@ test('with default trust only DKIM-proven mail leads to a login and a store; not
     'other-domain-signature.eml': await sign(sfMail(at(3)), EVIL),
     'unsigned.eml': sfMail(at(4)),
     'lookalike.eml': await sign(tokenEmail({ from: 'support@salesforce.com.example.io', date: at(5), ...base }), LOOKALIKE),
-    'forward-listed.eml': await sign(tokenEmail({ from: 'Pat Admin <pat.admin@acme.com>', username: 'fwd@acme.com', token: fwdToken, date: at(6), subject: 'Fwd: Your new Salesforce security token', quote: true }), ACME),
-    'forward-unlisted.eml': await sign(tokenEmail({ from: 'Carol <carol@acme.com>', username: 'fwd@acme.com', token: fwdToken, date: at(7), subject: 'Fwd: Your new Salesforce security token', quote: true }), ACME),
+    'forward-listed.eml': await sign(
+      tokenEmail({ from: 'Pat Admin <pat.admin@acme.com>', username: 'fwd@acme.com', token: fwdToken, date: at(6), subject: 'Fwd: Your new Salesforce security token', quote: true }),
+      ACME,
+    ),
+    'forward-unlisted.eml': await sign(
+      tokenEmail({ from: 'Carol <carol@acme.com>', username: 'fwd@acme.com', token: fwdToken, date: at(7), subject: 'Fwd: Your new Salesforce security token', quote: true }),
+      ACME,
+    ),
   };
   for (const [name, content] of Object.entries(files)) await writeFile(join(dir, name), content);
   const keys = join(home, 'dkim-keys.txt');
@@ -60,7 +66,7 @@ test('with default trust only DKIM-proven mail leads to a login and a store; not
     isolatedEnv(home, { SF_PW: PASSWORD }),
   );
   assert.equal(r.code, 3, 'refused token emails: a person must look');
-  const by = Object.fromEntries(jsonLines(r.stdout).map((x) => [String(x.source).split('/').pop(), [x.outcome, x.reason]]));
+  const by = Object.fromEntries(jsonLines(r.stdout).map((x): [string, unknown[]] => [String(x.source).split('/').pop() ?? '', [x.outcome, x.reason]]));
   assert.deepEqual(by, {
     'good.eml': ['stored', 'dkim:salesforce.com'],
     'body-changed.eml': ['rejected', 'dkim-fail:body-hash'],
@@ -75,7 +81,7 @@ test('with default trust only DKIM-proven mail leads to a login and a store; not
   assert.match(r.stderr, /"msg":"token email not trusted".*"reason":"dkim-unaligned"/);
 });
 
-test('with --trust auth-results only the named server\'s header counts', async () => {
+test("with --trust auth-results only the named server's header counts", async () => {
   const home = await tempDir();
   const good = await tokenIn('01-plain-text.eml');
   const received = 'Received: from mail.salesforce.com by mx.acme.com with ESMTPS; Mon, 02 Nov 2026 10:00:01 +0000\r\n';
@@ -87,18 +93,27 @@ test('with --trust auth-results only the named server\'s header counts', async (
   const args = ['--json', '--trust', 'auth-results', '--authserv-id', 'mx.acme.com', '--login-url', sf.url, '--store', `file:${join(home, 't.json')}`, '--state', join(home, 's.json')];
   const env = isolatedEnv(home, { SFTOKEN_SF_USERNAME: 'plain@acme.com', SFTOKEN_SF_PASSWORD: PASSWORD });
   const forged = await sftoken(['replay', join(home, 'forged.eml'), ...args], env);
-  assert.deepEqual(jsonLines(forged.stdout).map((x) => [x.outcome, x.reason]), [['rejected', 'auth-results-missing']]);
+  assert.deepEqual(
+    jsonLines(forged.stdout).map((x) => [x.outcome, x.reason]),
+    [['rejected', 'auth-results-missing']],
+  );
   // The receiving server's own line names its host; the sender's verdict sits above a forged hop
   // that names the authserv-id.
   const ownHop = 'Received: from mail.attacker.example by mail.acme.com with ESMTPS; Mon, 02 Nov 2026 10:04:02 +0000\r\n';
   await writeFile(join(home, 'forged-hop.eml'), mail('Mon, 02 Nov 2026 10:04:00 +0000', ownHop + ar + received));
   const forgedHop = await sftoken(['replay', join(home, 'forged-hop.eml'), ...args], env);
-  assert.deepEqual(jsonLines(forgedHop.stdout).map((x) => [x.outcome, x.reason]), [['rejected', 'auth-results-missing']]);
+  assert.deepEqual(
+    jsonLines(forgedHop.stdout).map((x) => [x.outcome, x.reason]),
+    [['rejected', 'auth-results-missing']],
+  );
   assert.equal(sf.attempts.length, 0);
 
   await writeFile(join(home, 'added.eml'), mail('Mon, 02 Nov 2026 10:06:00 +0000', ar + received));
   const added = await sftoken(['replay', join(home, 'added.eml'), ...args], env);
-  assert.deepEqual(jsonLines(added.stdout).map((x) => [x.outcome, x.reason]), [['stored', 'auth-results:mx.acme.com:dkim']]);
+  assert.deepEqual(
+    jsonLines(added.stdout).map((x) => [x.outcome, x.reason]),
+    [['stored', 'auth-results:mx.acme.com:dkim']],
+  );
   assert.equal(sf.attempts.length, 1);
 
   const noId = await sftoken(['replay', join(home, 'added.eml'), '--trust', 'auth-results'], env);

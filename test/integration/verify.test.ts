@@ -17,7 +17,7 @@ interface Setup {
   sf: SalesforceStandIn;
   home: string;
   tokens: string;
-  run(files: string[], extra?: string[], env?: Record<string, string>): Promise<CliResult & { records: Array<Record<string, unknown>> }>;
+  run: (files: string[], extra?: string[], env?: Record<string, string>) => Promise<CliResult & { records: Array<Record<string, unknown>> }>;
 }
 
 async function setup(username: string, tokenFingerprint: string, passwordExpired = false): Promise<Setup> {
@@ -28,7 +28,14 @@ async function setup(username: string, tokenFingerprint: string, passwordExpired
   const all: string[] = [];
   const run: Setup['run'] = async (files, extra = [], env = {}) => {
     // Flags in `extra` replace the defaults here: yargs turns a repeated flag into a list.
-    const defaults: Record<string, string> = { '--trust': 'sender', '--login-url': sf.url, '--store': `file:${tokens}`, '--state': join(home, 'state.json'), '--login-backoff': '0.05', '--log-level': 'debug' };
+    const defaults: Record<string, string> = {
+      '--trust': 'sender',
+      '--login-url': sf.url,
+      '--store': `file:${tokens}`,
+      '--state': join(home, 'state.json'),
+      '--login-backoff': '0.05',
+      '--log-level': 'debug',
+    };
     for (let i = 0; i < extra.length; i++) if ((extra[i] as string) in defaults) delete defaults[extra[i] as string];
     const human = extra.includes('--human');
     const args = ['replay', ...files.map((f) => `fixtures/${f}`), ...(human ? [] : ['--json']), ...Object.entries(defaults).flat(), ...extra.filter((x) => x !== '--human')];
@@ -51,20 +58,32 @@ test('a good token is stored after exactly one SOAP login, with the API version 
   const { sf, tokens, run } = await setup('plain@acme.com', fp('01-plain-text.eml'));
   const r = await run(['01-plain-text.eml']);
   assert.equal(r.code, 0, r.stderr);
-  assert.deepEqual(r.records.map((x) => [x.outcome, x.verified]), [['stored', true]]);
-  assert.deepEqual(sf.attempts.map((a) => [a.endpoint, a.apiVersion, a.outcome]), [['soap', '64.0', 'ok']]);
+  assert.deepEqual(
+    r.records.map((x) => [x.outcome, x.verified]),
+    [['stored', true]],
+  );
+  assert.deepEqual(
+    sf.attempts.map((a) => [a.endpoint, a.apiVersion, a.outcome]),
+    [['soap', '64.0', 'ok']],
+  );
   assert.equal(await storedToken(tokens, 'plain@acme.com'), fp('01-plain-text.eml'));
 });
 
 test('a bad token is rejected after one login, never stored, and never tried again in a later run', async () => {
   const { sf, tokens, run } = await setup('plain@acme.com', OTHER_TOKEN_FP);
   const first = await run(['01-plain-text.eml']);
-  assert.equal(first.code, 3, "a refused token: a person must look");
-  assert.deepEqual(first.records.map((x) => [x.outcome, x.reason]), [['rejected', 'login-rejected:INVALID_LOGIN']]);
+  assert.equal(first.code, 3, 'a refused token: a person must look');
+  assert.deepEqual(
+    first.records.map((x) => [x.outcome, x.reason]),
+    [['rejected', 'login-rejected:INVALID_LOGIN']],
+  );
   assert.equal(sf.attempts.length, 1);
   assert.equal(existsSync(tokens), false, 'the store is not touched');
   const second = await run(['01-plain-text.eml']);
-  assert.deepEqual(second.records.map((x) => [x.outcome, x.reason]), [['rejected', 'already-rejected']]);
+  assert.deepEqual(
+    second.records.map((x) => [x.outcome, x.reason]),
+    [['rejected', 'already-rejected']],
+  );
   assert.equal(sf.attempts.length, 1, 'no second login, ever');
 });
 
@@ -74,12 +93,19 @@ test('while logins are cut off nothing is stored and the run exits 1; the backof
   sf.mode = 'reset';
   const r = await run(['01-plain-text.eml'], ['--login-retries', '1', '--login-backoff', '3']);
   assert.equal(r.code, 1);
-  assert.deepEqual(r.records.map((x) => [x.outcome, x.reason]), [['failed', 'salesforce-unreachable:ECONNRESET']]);
+  assert.deepEqual(
+    r.records.map((x) => [x.outcome, x.reason]),
+    [['failed', 'salesforce-unreachable:ECONNRESET']],
+  );
   assert.equal(sf.attempts.length, 2, 'one try and one retry within the run');
   assert.equal(existsSync(tokens), false);
 
   const early = await run(['01-plain-text.eml']);
-  assert.deepEqual(early.records.map((x) => x.reason), ['retry-backoff'], 'the backoff is carried across runs');
+  assert.deepEqual(
+    early.records.map((x) => x.reason),
+    ['retry-backoff'],
+    'the backoff is carried across runs',
+  );
   assert.equal(sf.attempts.length, 2);
 
   sf.mode = 'normal';
@@ -103,14 +129,20 @@ test('an answer slower than the timeout and a reset connection are transient fai
   const slow = await run(['01-plain-text.eml'], ['--login-timeout', '0.5', '--login-retries', '0']);
   assert.ok(Date.now() - started < 2900, 'the timeout ends the wait');
   assert.equal(slow.code, 1);
-  assert.deepEqual(slow.records.map((x) => [x.outcome, x.reason]), [['failed', 'salesforce-unreachable:TIMEOUT']]);
+  assert.deepEqual(
+    slow.records.map((x) => [x.outcome, x.reason]),
+    [['failed', 'salesforce-unreachable:TIMEOUT']],
+  );
   assert.equal(sf.attempts.length, 1);
 
   const reset = await setup('plain@acme.com', fp('01-plain-text.eml'));
   reset.sf.mode = 'reset';
   const r = await reset.run(['01-plain-text.eml'], ['--login-retries', '0']);
   assert.equal(r.code, 1);
-  assert.deepEqual(r.records.map((x) => [x.outcome, x.reason]), [['failed', 'salesforce-unreachable:ECONNRESET']]);
+  assert.deepEqual(
+    r.records.map((x) => [x.outcome, x.reason]),
+    [['failed', 'salesforce-unreachable:ECONNRESET']],
+  );
   assert.equal(reset.sf.attempts.length, 1);
   assert.equal(existsSync(tokens) || existsSync(reset.tokens), false);
 });
@@ -121,7 +153,10 @@ test('the lockout guard stops test logins for a user after the failed-login budg
   const one = await run(['19-same-user-1.eml'], args);
   const two = await run(['19-same-user-2.eml'], args);
   const three = await run(['19-same-user-3.eml'], args);
-  assert.deepEqual([one, two].map((r) => r.records[0]?.reason), ['login-rejected:INVALID_LOGIN', 'login-rejected:INVALID_LOGIN']);
+  assert.deepEqual(
+    [one, two].map((r) => r.records[0]?.reason),
+    ['login-rejected:INVALID_LOGIN', 'login-rejected:INVALID_LOGIN'],
+  );
   assert.deepEqual([three.records[0]?.outcome, three.records[0]?.reason], ['failed', 'lockout-guard']);
   assert.equal(three.code, 1, 'left for later, not dropped');
   assert.equal(sf.attempts.length, 2);
@@ -131,7 +166,10 @@ test('the lockout guard stops test logins for a user after the failed-login budg
 test('of several token emails for one user only the newest is tried', async () => {
   const { sf, run } = await setup('multi@acme.com', fp('19-same-user-3.eml'));
   const r = await run(['19-same-user-1.eml', '19-same-user-2.eml', '19-same-user-3.eml']);
-  assert.deepEqual(r.records.map((x) => x.outcome), ['superseded', 'superseded', 'stored']);
+  assert.deepEqual(
+    r.records.map((x) => x.outcome),
+    ['superseded', 'superseded', 'stored'],
+  );
   assert.equal(sf.attempts.length, 1);
 });
 
@@ -142,7 +180,10 @@ test('with an OAuth client configured, the username-password flow is used instea
   const r = await run(['01-plain-text.eml'], ['--config', config], { SFTOKEN_SF_USERNAME: '', SF_PW: PASSWORD, SF_SECRET: sf.oauthClient.secret });
   assert.equal(r.code, 0, r.stderr);
   assert.equal(r.records[0]?.outcome, 'stored');
-  assert.deepEqual(sf.attempts.map((a) => a.endpoint), ['oauth']);
+  assert.deepEqual(
+    sf.attempts.map((a) => a.endpoint),
+    ['oauth'],
+  );
   assert.equal(await storedToken(tokens, 'plain@acme.com'), fp('01-plain-text.eml'));
   assert.deepEqual(leakedSecrets(r.stdout + r.stderr, [sf.oauthClient.secret]), []);
 });
@@ -150,10 +191,16 @@ test('with an OAuth client configured, the username-password flow is used instea
 test('a login API that is not available is reported as such, with what to enable, and the token is not condemned', async () => {
   const { sf, tokens, run } = await setup('plain@acme.com', fp('01-plain-text.eml'));
   const retired = await run(['01-plain-text.eml'], ['--api-version', '65.0']);
-  assert.deepEqual(retired.records.map((x) => [x.outcome, x.reason]), [['rejected', 'verification-unavailable:UNSUPPORTED_API_VERSION']]);
+  assert.deepEqual(
+    retired.records.map((x) => [x.outcome, x.reason]),
+    [['rejected', 'verification-unavailable:UNSUPPORTED_API_VERSION']],
+  );
   sf.mode = 'api-disabled';
   const disabled = await run(['01-plain-text.eml']);
-  assert.deepEqual(disabled.records.map((x) => x.reason), ['verification-unavailable:API_DISABLED_FOR_ORG']);
+  assert.deepEqual(
+    disabled.records.map((x) => x.reason),
+    ['verification-unavailable:API_DISABLED_FOR_ORG'],
+  );
   const human = await run(['01-plain-text.eml'], ['--human']);
   assert.match(human.stdout, /configure an OAuth client/);
   assert.equal(existsSync(tokens), false);
@@ -171,14 +218,20 @@ test('an expired password is rejected with a message that says to change it', as
 test('with accounts configured, a token for another user is ignored without a login', async () => {
   const { sf, run } = await setup('someone-else@acme.com', OTHER_TOKEN_FP);
   const r = await run(['01-plain-text.eml']);
-  assert.deepEqual(r.records.map((x) => [x.outcome, x.reason]), [['ignored', 'unknown-user']]);
+  assert.deepEqual(
+    r.records.map((x) => [x.outcome, x.reason]),
+    [['ignored', 'unknown-user']],
+  );
   assert.equal(sf.attempts.length, 0);
 });
 
 test('--no-verify stores without any login and says so; no account and no --no-verify is a usage error', async () => {
   const { sf, home, run } = await setup('plain@acme.com', OTHER_TOKEN_FP);
   const r = await run(['01-plain-text.eml'], ['--no-verify']);
-  assert.deepEqual(r.records.map((x) => [x.outcome, x.verified]), [['stored', false]]);
+  assert.deepEqual(
+    r.records.map((x) => [x.outcome, x.verified]),
+    [['stored', false]],
+  );
   assert.match(r.stderr, /without a test login/);
   assert.equal(sf.attempts.length, 0);
   const none = await sftoken(['replay', 'fixtures/01-plain-text.eml', '--trust', 'sender', '--store', `file:${join(home, 'x.json')}`], isolatedEnv(home));

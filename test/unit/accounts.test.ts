@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
 import { credentialsFingerprint, loadAccounts, type Account } from '../../src/config/accounts.js';
 import { UsageError } from '../../src/util/errors.js';
 
@@ -24,7 +25,6 @@ test('a password written into the config file itself is refused', async () => {
 test('a password can be a systemd credential: {"credential": name} reads $CREDENTIALS_DIRECTORY/name', async () => {
   const { mkdtemp, writeFile } = await import('node:fs/promises');
   const { tmpdir } = await import('node:os');
-  const { join } = await import('node:path');
   const dir = await mkdtemp(join(tmpdir(), 'sftoken-cred-'));
   await writeFile(join(dir, 'sf-password'), 'from-a-credential\n');
   const [a] = await loadAccounts([{ username: 'a@acme.com', password: { credential: 'sf-password' } }], { CREDENTIALS_DIRECTORY: dir }, defaults('https://login.salesforce.com'));

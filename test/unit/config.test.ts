@@ -49,7 +49,6 @@ test('the config file must be a JSON object of known keys', async () => {
   assert.throws(() => loadConfigFile(join(dir, 'list.json')), /must hold a JSON object/);
 });
 
-
 test('an unknown config file key suggests the closest known one', async () => {
   const dir = await tempDir();
   await writeFile(join(dir, 'c.json'), '{"stroe": "file:/x"}');
@@ -57,12 +56,16 @@ test('an unknown config file key suggests the closest known one', async () => {
   await writeFile(join(dir, 'd.json'), '{"imapHots": "x"}');
   assert.throws(() => loadConfigFile(join(dir, 'd.json')), /did you mean "imapHost"\?/);
   await writeFile(join(dir, 'e.json'), '{"completelyElse": 1}');
-  assert.throws(() => loadConfigFile(join(dir, 'e.json')), (e: unknown) => e instanceof Error && !e.message.includes('did you mean'));
+  assert.throws(
+    () => loadConfigFile(join(dir, 'e.json')),
+    (e: unknown) => e instanceof Error && !e.message.includes('did you mean'),
+  );
 });
 
 test('every problem in a configuration is reported at once, in one line', async () => {
   const err = await resolveConfig({ flags: { store: 'ftp:x', maxMessageBytes: -1 }, env: { SFTOKEN_JSON: 'maybe' }, file: { trust: 'vibes' }, filePath: 'c.json' }).catch((e: unknown) => e);
   assert.ok(err instanceof UsageError);
   assert.ok(!err.message.includes('\n'));
-  for (const part of [/unknown store "ftp"/, /--max-message-bytes: expected a whole number/, /SFTOKEN_JSON: expected true or false/, /c\.json: trust: "vibes" is not one of/]) assert.match(err.message, part);
+  for (const part of [/unknown store "ftp"/, /--max-message-bytes: expected a whole number/, /SFTOKEN_JSON: expected true or false/, /c\.json: trust: "vibes" is not one of/])
+    assert.match(err.message, part);
 });

@@ -42,7 +42,10 @@ const mutated = fc
   });
 
 test('random bytes never make a stage throw', async () => {
-  await fc.assert(fc.asyncProperty(fc.uint8Array({ maxLength: 4096 }), async (bytes) => throughStages(Buffer.from(bytes))), { numRuns: 300 });
+  await fc.assert(
+    fc.asyncProperty(fc.uint8Array({ maxLength: 4096 }), async (bytes) => throughStages(Buffer.from(bytes))),
+    { numRuns: 300 },
+  );
 });
 
 test('mutated fixtures never make a stage throw', async () => {

@@ -26,7 +26,14 @@ test('metrics count outcomes and reconnects per mailbox, and the last stored tim
   l.reconnecting('ops');
   l.connected('sandbox');
   l.swept('sandbox', new Date(2_000_000));
-  l.handled('ops', [{ outcome: 'stored', username: 'a@acme.com', source: 's' }, { outcome: 'ignored', source: 't' }], new Date(1_000_000));
+  l.handled(
+    'ops',
+    [
+      { outcome: 'stored', username: 'a@acme.com', source: 's' },
+      { outcome: 'ignored', source: 't' },
+    ],
+    new Date(1_000_000),
+  );
   l.handled('sandbox', [{ outcome: 'ignored', source: 'u' }], new Date(1_000_000));
   const m = l.metrics();
   assert.match(m, /^sftoken_messages_total\{mailbox="ops",outcome="stored"\} 1$/m);
@@ -58,7 +65,8 @@ test('a refused token after a stored one shows as the last outcome, and the stor
   assert.match(m, /^sftoken_token_last_outcome\{username="a@acme.com",outcome="rejected"\} 1$/m);
   assert.match(m, /^sftoken_token_last_outcome\{username="a@acme.com",outcome="stored"\} 0$/m);
   assert.match(m, /^sftoken_token_last_stored_timestamp_seconds\{username="a@acme.com"\} 1000\.000$/m);
-  assert.deepEqual(JSON.parse(JSON.stringify(l.status(1000))).users['a@acme.com'].reason, 'login-rejected:INVALID_LOGIN');
+  const served: unknown = JSON.parse(JSON.stringify(l.status(1000)));
+  assert.match(JSON.stringify(served), /"a@acme.com":\{[^}]*"reason":"login-rejected:INVALID_LOGIN"/);
 });
 
 test('/healthz answers 200 while sweeps are recent and 503, naming the mailbox, once they are not', async () => {

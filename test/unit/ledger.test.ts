@@ -93,7 +93,10 @@ test('when a shared save fails, every caller hears of it and the changes wait fo
     return ledger.save();
   });
   const outcomes = await Promise.allSettled(saves);
-  assert.deepEqual(outcomes.map((o) => o.status), ['rejected', 'rejected', 'rejected']);
+  assert.deepEqual(
+    outcomes.map((o) => o.status),
+    ['rejected', 'rejected', 'rejected'],
+  );
   await rm(dir);
   await mkdir(dir);
   await ledger.save();

@@ -50,10 +50,22 @@ test('busy answers and network failures are transient; only those that may have 
 });
 
 test('backoff doubles up to its cap, with jitter between half and all of it', () => {
-  assert.equal(backoffMs(0, 1000, 60_000, () => 1), 1000);
-  assert.equal(backoffMs(3, 1000, 60_000, () => 1), 8000);
-  assert.equal(backoffMs(3, 1000, 60_000, () => 0), 4000);
-  assert.equal(backoffMs(20, 1000, 60_000, () => 1), 60_000);
+  assert.equal(
+    backoffMs(0, 1000, 60_000, () => 1),
+    1000,
+  );
+  assert.equal(
+    backoffMs(3, 1000, 60_000, () => 1),
+    8000,
+  );
+  assert.equal(
+    backoffMs(3, 1000, 60_000, () => 0),
+    4000,
+  );
+  assert.equal(
+    backoffMs(20, 1000, 60_000, () => 1),
+    60_000,
+  );
 });
 
 test('only failures of the last hour count', () => {

@@ -3,7 +3,15 @@ import assert from 'node:assert/strict';
 import { teams } from '../../src/notify/teams.js';
 import { parseTarget } from '../../src/notify/index.js';
 
-const event = { outcome: 'rejected' as const, reason: 'login-rejected:INVALID_LOGIN', username: 'a@acme.com', fingerprint: 'sha256:000000000000', source: 'imap:INBOX/1/2', at: '2026-11-25T12:00:00.000Z', note: 'fix the password' };
+const event = {
+  outcome: 'rejected' as const,
+  reason: 'login-rejected:INVALID_LOGIN',
+  username: 'a@acme.com',
+  fingerprint: 'sha256:000000000000',
+  source: 'imap:INBOX/1/2',
+  at: '2026-11-25T12:00:00.000Z',
+  note: 'fix the password',
+};
 
 test('Slack and Teams webhooks are known by their host; anything else gets JSON; logs show the host only', () => {
   assert.equal(parseTarget('https://hooks.slack.com/services/T0/B0/secret').label, 'slack:hooks.slack.com');

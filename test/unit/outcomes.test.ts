@@ -12,10 +12,28 @@ test('a stage names the reason and the table gives the outcome', () => {
 
 test('exit codes: a fresh refusal is 3, a failure 1, an old refusal and everything else 0', () => {
   assert.equal(exitCodeFor([]), 0);
-  assert.equal(exitCodeFor([{ outcome: 'stored', reason: 'dkim:salesforce.com' }, { outcome: 'ignored', reason: 'not-token-email' }]), 0);
+  assert.equal(
+    exitCodeFor([
+      { outcome: 'stored', reason: 'dkim:salesforce.com' },
+      { outcome: 'ignored', reason: 'not-token-email' },
+    ]),
+    0,
+  );
   assert.equal(exitCodeFor([{ outcome: 'rejected', reason: 'already-rejected' }]), 0);
-  assert.equal(exitCodeFor([{ outcome: 'failed', reason: 'lockout-guard' }, { outcome: 'rejected', reason: 'already-rejected' }]), 1);
-  assert.equal(exitCodeFor([{ outcome: 'failed', reason: 'lockout-guard' }, { outcome: 'rejected', reason: 'dkim-fail:body-hash' }]), 3);
+  assert.equal(
+    exitCodeFor([
+      { outcome: 'failed', reason: 'lockout-guard' },
+      { outcome: 'rejected', reason: 'already-rejected' },
+    ]),
+    1,
+  );
+  assert.equal(
+    exitCodeFor([
+      { outcome: 'failed', reason: 'lockout-guard' },
+      { outcome: 'rejected', reason: 'dkim-fail:body-hash' },
+    ]),
+    3,
+  );
 });
 
 test('only a refusal reported for the first time, a stored token or a failure is notified', () => {
@@ -33,14 +51,24 @@ test('what may be settled: a safe token, or an older copy beside one; never a re
   assert.equal(meaning('superseded', 'older-than-applied').settle, 'safe');
   assert.equal(meaning('superseded', 'newer-token').settle, 'with-newer');
   assert.equal(meaning('ignored', 'duplicate').settle, 'with-newer');
-  for (const [outcome, reason] of [['rejected', 'no-token'], ['failed', 'internal-error'], ['would-store', 'sender:salesforce.com'], ['ignored', 'unknown-user']] as const) {
+  for (const [outcome, reason] of [
+    ['rejected', 'no-token'],
+    ['failed', 'internal-error'],
+    ['would-store', 'sender:salesforce.com'],
+    ['ignored', 'unknown-user'],
+  ] as const) {
     assert.equal(meaning(outcome, reason).settle, 'keep', `${outcome} ${reason}`);
   }
 });
 
 test('deliver: only a failure asks the mail server to try again', () => {
   assert.equal(meaning('failed', 'salesforce-unreachable:HTTP_503').deliver, 75);
-  for (const [outcome, reason] of [['stored', 'dkim:salesforce.com'], ['rejected', 'untrusted-sender'], ['ignored', 'not-token-email'], ['superseded', 'newer-token']] as const) {
+  for (const [outcome, reason] of [
+    ['stored', 'dkim:salesforce.com'],
+    ['rejected', 'untrusted-sender'],
+    ['ignored', 'not-token-email'],
+    ['superseded', 'newer-token'],
+  ] as const) {
     assert.equal(meaning(outcome, reason).deliver, 0, `${outcome} ${reason}`);
   }
 });

@@ -15,7 +15,11 @@ test('--since takes spans back from now and ISO dates', () => {
 });
 
 test('--since refuses anything else with one line that shows the forms', () => {
-  for (const bad of ['yesterday', '7w', '-3d', '2026-13-45', '']) assert.throws(() => parseSince(bad, now), (e: unknown) => e instanceof UsageError && /30m, 36h, 7d/.test(e.message) && !e.message.includes('\n'));
+  for (const bad of ['yesterday', '7w', '-3d', '2026-13-45', ''])
+    assert.throws(
+      () => parseSince(bad, now),
+      (e: unknown) => e instanceof UsageError && /30m, 36h, 7d/.test(e.message) && !e.message.includes('\n'),
+    );
 });
 
 test('--after takes flag, seen, delete and move:<folder>, nothing else', () => {

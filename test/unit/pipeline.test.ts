@@ -45,11 +45,11 @@ test('a token the verifier rejects is remembered and never stored; a transient a
 test('an untrusted token email never reaches the verifier or the store', async () => {
   let asked = 0;
   const deps = await memoryDeps({ verifier: { credentialFingerprint: () => null, verify: async () => (asked++, { verdict: 'accepted' }) } });
-  const handled = await processBatch(
-    await Promise.all(['13-lookalike-domain.eml', '14-display-name-spoof.eml', '15-forwarded-by-person.eml'].map((f, i) => fixtureMessage(f, i))),
-    deps,
+  const handled = await processBatch(await Promise.all(['13-lookalike-domain.eml', '14-display-name-spoof.eml', '15-forwarded-by-person.eml'].map((f, i) => fixtureMessage(f, i))), deps);
+  assert.deepEqual(
+    handled.map((h) => h.record.reason),
+    ['untrusted-sender', 'untrusted-sender', 'untrusted-sender'],
   );
-  assert.deepEqual(handled.map((h) => h.record.reason), ['untrusted-sender', 'untrusted-sender', 'untrusted-sender']);
   assert.equal(asked, 0);
   assert.equal(deps.store.writes, 0);
 });
@@ -64,7 +64,10 @@ test('records come out oldest first, whatever the input order', async () => {
   const deps = await memoryDeps();
   const files = ['19-same-user-3.eml', '12-old-subject.eml', '19-same-user-1.eml'];
   const handled = await processBatch(await Promise.all(files.map((f, i) => fixtureMessage(f, i))), deps);
-  assert.deepEqual(handled.map((h) => h.record.source), ['12-old-subject.eml', '19-same-user-1.eml', '19-same-user-3.eml']);
+  assert.deepEqual(
+    handled.map((h) => h.record.source),
+    ['12-old-subject.eml', '19-same-user-1.eml', '19-same-user-3.eml'],
+  );
 });
 
 test('a rejection counts only against the credential it was made with', async () => {
@@ -91,10 +94,10 @@ test('a message that makes a stage throw is left failed and the rest of the batc
     },
   });
   const handled = await processBatch([await fixtureMessage('08-regional-sender.eml', 0), await fixtureMessage('01-plain-text.eml', 1)], deps);
-  assert.deepEqual(
-    handled.map((h) => [h.record.source, h.record.outcome, h.record.reason]).sort(),
-    [['01-plain-text.eml', 'stored', 'sender:test'], ['08-regional-sender.eml', 'failed', 'internal-error']],
-  );
+  assert.deepEqual(handled.map((h) => [h.record.source, h.record.outcome, h.record.reason]).sort(), [
+    ['01-plain-text.eml', 'stored', 'sender:test'],
+    ['08-regional-sender.eml', 'failed', 'internal-error'],
+  ]);
 });
 
 test('a destination added after a token was applied gets it on the next run, without another login', async () => {
@@ -105,7 +108,13 @@ test('a destination added after a token was applied gets it on the next run, wit
   const [same] = await processBatch([await fixtureMessage('01-plain-text.eml')], deps);
   assert.equal(same?.record.reason, 'already-applied');
   const extra = new MemoryStore();
-  const withNew = { ...deps, destinations: () => [{ spec: 'memory', store: deps.store }, { spec: 'memory-2', store: extra }] };
+  const withNew = {
+    ...deps,
+    destinations: () => [
+      { spec: 'memory', store: deps.store },
+      { spec: 'memory-2', store: extra },
+    ],
+  };
   const [added] = await processBatch([await fixtureMessage('01-plain-text.eml')], withNew);
   assert.equal(added?.record.outcome, 'stored');
   assert.equal(extra.entries.get('plain@acme.com')?.token, 'aB3dE5fG7hJ9kL1mN2pQ4rS6');

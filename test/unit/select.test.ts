@@ -1,12 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { select, type Contender, type LedgerView } from '../../src/pipeline/select.js';
-import type { Fingerprint } from '../../src/util/fingerprint.js';
 
 const emptyLedger: LedgerView = { applied: () => undefined, rejection: () => undefined };
 const at = (iso: string) => new Date(iso);
 function c(username: string, fp: string, date: string, sequence = 0, receivedAt: string | null = null): Contender {
-  return { username, fingerprint: `sha256:${fp}` as Fingerprint, date: at(date), receivedAt: receivedAt ? at(receivedAt) : null, sequence };
+  return { username, fingerprint: `sha256:${fp}`, date: at(date), receivedAt: receivedAt ? at(receivedAt) : null, sequence };
 }
 
 test('of several tokens for one user only the newest is applied', () => {

@@ -54,7 +54,10 @@ test('a pinned domain is answered from the keys file alone; others go to DNS', a
 });
 
 test('a malformed keys file names the line', () => {
-  assert.throws(() => parseDkimKeys('# pinned\n\nsf1._domainkey.salesforce.com v=DKIM1; p=abc\nnot a key line', 'keys.txt'), (e: unknown) => e instanceof UsageError && /keys\.txt, line 4/.test(e.message));
+  assert.throws(
+    () => parseDkimKeys('# pinned\n\nsf1._domainkey.salesforce.com v=DKIM1; p=abc\nnot a key line', 'keys.txt'),
+    (e: unknown) => e instanceof UsageError && /keys\.txt, line 4/.test(e.message),
+  );
   assert.equal(parseDkimKeys('sf1._domainkey.salesforce.com. "v=DKIM1; k=rsa; " "p=abc"', 'k').get('sf1._domainkey.salesforce.com'), 'v=DKIM1; k=rsa; p=abc');
 });
 
@@ -68,7 +71,7 @@ test('Authentication-Results are parsed with comments and properties', () => {
   });
 });
 
-test('only Authentication-Results above the named server\'s own Received line count', async () => {
+test("only Authentication-Results above the named server's own Received line count", async () => {
   const received = 'Received: from mail.salesforce.com by mx.acme.com with ESMTPS id 1; Mon, 02 Nov 2026 09:15:01 +0000\r\n';
   const ours = 'Authentication-Results: mx.acme.com; dkim=pass header.d=salesforce.com\r\n';
   const forged = 'Authentication-Results: mx.acme.com; dkim=pass header.d=salesforce.com\r\n';
@@ -80,7 +83,13 @@ test('only Authentication-Results above the named server\'s own Received line co
   const parsed = await parseEmail(Buffer.from(bad), 1 << 20);
   assert.ok(parsed.ok);
   assert.equal(trustedAuthResults(parsed.email.headerLines, 'mx.acme.com').length, 0);
-  const other = tokenEmail({ from: 'support@salesforce.com', username: 'u@acme.com', token: 'aB3dE5fG7hJ9kL1mN2pQ4rS6', date: DATE, extraHeaders: 'Authentication-Results: mx.acme.com; dkim=fail header.d=salesforce.com\r\n' + received });
+  const other = tokenEmail({
+    from: 'support@salesforce.com',
+    username: 'u@acme.com',
+    token: 'aB3dE5fG7hJ9kL1mN2pQ4rS6',
+    date: DATE,
+    extraHeaders: 'Authentication-Results: mx.acme.com; dkim=fail header.d=salesforce.com\r\n' + received,
+  });
   assert.deepEqual(await decide(other, policy), { kind: 'untrusted', reason: 'auth-results-fail' });
 });
 
@@ -95,7 +104,7 @@ test('a forged Received line naming the server cannot make a sender-written Auth
   assert.deepEqual(await decide(email, policy), { kind: 'untrusted', reason: 'auth-results-missing' });
 });
 
-test('delivery by LMTP (Dovecot adds its own Received line on top) keeps the MTA\'s verdict; a sender-written one still does not count', async () => {
+test("delivery by LMTP (Dovecot adds its own Received line on top) keeps the MTA's verdict; a sender-written one still does not count", async () => {
   const lmtp = 'Received: from mx.acme.com ([127.0.0.1]) by mail.acme.com with LMTP id Xy12; Mon, 02 Nov 2026 09:15:03 +0000\r\n';
   const border = 'Received: from mail.salesforce.com by mx.acme.com (Postfix) with ESMTPS id 1; Mon, 02 Nov 2026 09:15:01 +0000\r\n';
   const verdict = 'Authentication-Results: mx.acme.com; dkim=pass header.d=salesforce.com\r\n';

@@ -83,7 +83,14 @@ export async function claim(client: ImapFlow, uids: readonly number[], settings:
     await within(client, 'STORE of a claim', () => client.messageFlagsAdd(String(m.uid), [mine], { uid: true, unchangedSince }));
     tried.push({ uid: m.uid, stale: claims });
   }
-  const after = new Map((await flagsOf(client, tried.map((t) => t.uid))).map((m) => [m.uid, m.flags]));
+  const after = new Map(
+    (
+      await flagsOf(
+        client,
+        tried.map((t) => t.uid),
+      )
+    ).map((m) => [m.uid, m.flags]),
+  );
   for (const { uid, stale } of tried) {
     const flags = after.get(uid);
     if (!flags) continue; // gone meanwhile: settled by another replica

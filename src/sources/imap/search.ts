@@ -27,7 +27,7 @@ export interface SearchScope {
 export function uidSet(uids: readonly number[]): string {
   const sorted = [...new Set(uids)].sort((a, b) => a - b);
   const parts: string[] = [];
-  for (let i = 0; i < sorted.length; ) {
+  for (let i = 0; i < sorted.length;) {
     let j = i;
     while (j + 1 < sorted.length && (sorted[j + 1] as number) === (sorted[j] as number) + 1) j++;
     parts.push(i === j ? `${sorted[i]}` : `${sorted[i]}:${sorted[j]}`);
@@ -49,11 +49,7 @@ function chunks<T>(items: readonly T[], size: number): T[][] {
  * email, and their envelopes alone outweigh the token emails a thousandfold.
  */
 export function serverQuery(scope: SearchScope): SearchObject {
-  const or: SearchObject[] = [
-    ...subjectSearchTerms().map((subject) => ({ subject })),
-    { from: 'support@', header: { from: 'salesforce.com' } },
-    ...scope.forwarders.map((f) => ({ from: f })),
-  ];
+  const or: SearchObject[] = [...subjectSearchTerms().map((subject) => ({ subject })), { from: 'support@', header: { from: 'salesforce.com' } }, ...scope.forwarders.map((f) => ({ from: f }))];
   return {
     ...(scope.since ? { since: scope.since } : {}),
     ...(scope.afterUid > 0 ? { uid: `${scope.afterUid + 1}:*` } : {}),
@@ -114,25 +110,23 @@ export async function findCandidates(client: ImapFlow, scope: SearchScope): Prom
       }
     });
   }
-  const messages = candidates.map(
-    (c): RawMessage => ({
-      source: `imap:${scope.mailbox}/${scope.uidValidity}/${c.uid}`,
-      receivedAt: c.internalDate,
-      sequence: c.uid,
-      size: c.size,
-      load: async () => {
-        let fetched: FetchMessageObject | false;
-        try {
-          fetched = await within(client, `FETCH of message ${c.uid}`, () => client.fetchOne(String(c.uid), c.headersOnly ? { uid: true, headers: true } : { uid: true, source: true }, { uid: true }));
-        } catch (err) {
-          if (literalTooLarge(err)) throw new TooLarge(`the server sent more than ${scope.maxMessageBytes} bytes for a message it said was ${c.size}`);
-          throw err;
-        }
-        const bytes = fetched ? (c.headersOnly ? fetched.headers : fetched.source) : undefined;
-        if (!bytes) throw Object.assign(new Error(`message ${c.uid} vanished before it could be read`), { code: 'EGONE' });
-        return bytes;
-      },
-    }),
-  );
+  const messages = candidates.map((c): RawMessage => ({
+    source: `imap:${scope.mailbox}/${scope.uidValidity}/${c.uid}`,
+    receivedAt: c.internalDate,
+    sequence: c.uid,
+    size: c.size,
+    load: async () => {
+      let fetched: FetchMessageObject | false;
+      try {
+        fetched = await within(client, `FETCH of message ${c.uid}`, () => client.fetchOne(String(c.uid), c.headersOnly ? { uid: true, headers: true } : { uid: true, source: true }, { uid: true }));
+      } catch (err) {
+        if (literalTooLarge(err)) throw new TooLarge(`the server sent more than ${scope.maxMessageBytes} bytes for a message it said was ${c.size}`);
+        throw err;
+      }
+      const bytes = fetched ? (c.headersOnly ? fetched.headers : fetched.source) : undefined;
+      if (!bytes) throw Object.assign(new Error(`message ${c.uid} vanished before it could be read`), { code: 'EGONE' });
+      return bytes;
+    },
+  }));
   return { messages, highestUid };
 }

@@ -59,7 +59,14 @@ async function sweepWith(client: ImapFlow, mailbox: Mailbox, scope: SweepScope, 
   });
   options.log.debug('mailbox searched', { mailbox: mailbox.name, candidates: messages.length, highestUid });
   if (messages.length === 0) return { handled: [], highestUid, held: [] };
-  const claimed = claims ? await claim(client, messages.map((m) => m.sequence), claims, { relook: scope.relook }) : null;
+  const claimed = claims
+    ? await claim(
+        client,
+        messages.map((m) => m.sequence),
+        claims,
+        { relook: scope.relook },
+      )
+    : null;
   if (claimed && claimed.held.length) options.log.info('held by another replica', { mailbox: mailbox.name, uids: uidSet(claimed.held) });
   const mine = claimed ? messages.filter((m) => claimed.owned.has(m.sequence)) : messages;
   const handled = mine.length ? await slot.handle(mine) : [];

@@ -72,7 +72,10 @@ function sleep(ms: number, stopped: Promise<void>): Promise<void> {
  * a new one). Returns once `stopped` resolves and the message in hand is finished.
  */
 export async function watchMailbox(options: WatcherOptions): Promise<void> {
-  const { mailbox, sweep: { log } } = options;
+  const {
+    mailbox,
+    sweep: { log },
+  } = options;
   let stopping = false;
   void options.stopped.then(() => (stopping = true));
   // Reset only once a sweep has gone through: a server that accepts the login but lacks the
@@ -86,7 +89,13 @@ export async function watchMailbox(options: WatcherOptions): Promise<void> {
     const firstSlot = options.joinBatch();
     try {
       client = await connectImap(mailbox, options.imap);
-      await session(options, client, firstSlot, () => stopping, () => (attempt = 0));
+      await session(
+        options,
+        client,
+        firstSlot,
+        () => stopping,
+        () => (attempt = 0),
+      );
     } catch (err) {
       if (err instanceof Fatal) throw err.error;
       if (err instanceof ImapLoginRefused) wait = (n) => backoffAtLeastMs(n, LOGIN_REFUSED_BASE_MS, CONFIG_ERROR_CAP_MS);
@@ -145,7 +154,10 @@ async function session(options: WatcherOptions, client: ImapFlow, firstSlot: Bat
     since = null;
     relook = false;
     retryPending = pending.length > 0;
-    events.handled(mailbox.name, handled.map((h) => h.record));
+    events.handled(
+      mailbox.name,
+      handled.map((h) => h.record),
+    );
     const now = new Date();
     const was = marks.mailbox(key);
     const moved = !was || was.uidValidity !== box.uidValidity || was.lastUid !== afterUid || was.settings !== options.settings || was.name !== mailbox.name;
@@ -164,11 +176,13 @@ async function session(options: WatcherOptions, client: ImapFlow, firstSlot: Bat
   let fatal: UsageError | null = null;
   const enqueue = (job: () => Promise<void>): Promise<void> =>
     // Work queued behind a failure that closed the connection has nothing to run on.
-    (queue = queue.then(() => (client.usable ? job() : undefined)).catch((err: unknown) => {
-      if (err instanceof UsageError) fatal = err;
-      else log.error('mailbox work failed; reconnecting', { mailbox: mailbox.name, error: imapError(err) });
-      client.close();
-    }));
+    (queue = queue
+      .then(() => (client.usable ? job() : undefined))
+      .catch((err: unknown) => {
+        if (err instanceof UsageError) fatal = err;
+        else log.error('mailbox work failed; reconnecting', { mailbox: mailbox.name, error: imapError(err) });
+        client.close();
+      }));
   const closed = new Promise<void>((resolve) => client.once('close', () => resolve()));
   client.on('exists', (info: { count: number; prevCount: number }) => {
     log.debug('new mail', { mailbox: mailbox.name, count: info.count, previous: info.prevCount });
