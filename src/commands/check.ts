@@ -3,7 +3,7 @@ import { IMAP_SECRETS, LOGIN_SECRETS } from '../config/index.js';
 
 /** `sftoken check`: the configuration end to end, changing nothing. */
 export const check: Command = {
-  usage: 'check',
+  command: 'check',
   describe: 'check the configuration end to end, changing nothing: destinations, state, login endpoint, DNS, mailbox; a test login only with --login',
   groups: ['common', 'login', 'mailbox', 'check'],
   secrets: [...LOGIN_SECRETS, ...IMAP_SECRETS],
@@ -12,7 +12,7 @@ export const check: Command = {
     ['$0 check --login', 'also prove the stored token logs in'],
   ],
   exitCodesHelp: 'Exit codes: 0 every check passed; 1 one failed (each says what to fix); 2 the configuration itself cannot be read.',
-  async run(config, io) {
+  async handler(config, io) {
     const { checkAll } = await import('../app/check.js');
     return checkAll(config, io, config.checkLogin);
   },

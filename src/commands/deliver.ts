@@ -3,7 +3,7 @@ import { LOGIN_SECRETS } from '../config/index.js';
 
 /** `sftoken deliver`: one message on standard input, from a mail server. */
 export const deliver: Command = {
-  usage: 'deliver',
+  command: 'deliver',
   describe: 'take one message on stdin from a mail server (Postfix pipe, procmail, Sieve); exit 0, or 75 to retry later',
   groups: ['common', 'login', 'notify'],
   // sysexits has 78 for a configuration error, but Postfix and procmail bounce on it, and a bounced
@@ -14,7 +14,7 @@ export const deliver: Command = {
     'Exit codes (sysexits, for the mail server): 0 handled, whatever the outcome, so the server never bounces a token email; 75 failed for now, or a configuration error: the server keeps the message and retries; 64 bad command line.',
   secrets: LOGIN_SECRETS,
   examples: [['$0 deliver --trust dkim --store dotenv:/srv/etl/.env?var=SF_TOKEN', 'as a procmail recipe: :0 w / | sftoken deliver …']],
-  async run(config, io) {
+  async handler(config, io) {
     const { deliverOne } = await import('../app/deliver.js');
     return deliverOne(config, io, io.stdin);
   },

@@ -4,12 +4,12 @@ import { UsageError } from '../util/errors.js';
 
 /** `sftoken ingest --since <when>`: one search of the mailbox, one batch, then exit. */
 export const ingest: Command = {
-  usage: 'ingest',
+  command: 'ingest',
   describe: 'search every configured mailbox once (--since), process what it finds, exit',
   groups: ['common', 'login', 'mailbox', 'notify'],
   secrets: [...LOGIN_SECRETS, ...IMAP_SECRETS],
   examples: [['SFTOKEN_IMAP_PASSWORD=… $0 ingest --since 7d --imap-host imap.acme.com --imap-user int@acme.com', 'recover after downtime']],
-  async run(config, io) {
+  async handler(config, io) {
     if (config.mailboxes.length === 0) throw new UsageError('--imap-host is required (or SFTOKEN_IMAP_HOST), or list mailboxes in the config file');
     const undated = config.mailboxes.find((m) => !m.since);
     if (undated) throw new UsageError(`ingest needs --since (or "since" for mailbox ${undated.name}): an ISO date, or a span such as 36h or 7d`);

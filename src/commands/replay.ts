@@ -3,7 +3,7 @@ import { LOGIN_SECRETS } from '../config/index.js';
 
 /** `sftoken replay <path..>`: saved .eml files as one batch. */
 export const replay: Command = {
-  usage: 'replay <path..>',
+  command: 'replay <path..>',
   describe: 'process saved .eml files and directories as one batch',
   groups: ['common', 'login', 'notify'],
   positional: { name: 'path', describe: 'files, or directories searched for *.eml' },
@@ -13,7 +13,7 @@ export const replay: Command = {
     ['SFTOKEN_SF_USERNAME=int@acme.com SFTOKEN_SF_PASSWORD=… $0 replay reset.eml', 'test the token with one login, then store it in the keychain'],
     ['$0 replay mail/ --no-verify --store file:/run/secrets/sf.json', 'store without a test login, into a file'],
   ],
-  async run(config, io, paths) {
+  async handler(config, io, paths) {
     const { replayFiles } = await import('../app/replay.js');
     return replayFiles(config, io, paths);
   },

@@ -4,12 +4,12 @@ import { IMAP_SECRETS, LOGIN_SECRETS } from '../config/index.js';
 
 /** `sftoken watch`: IDLE on the mailbox for ever, reconnecting and catching up as needed. */
 export const watch: Command = {
-  usage: 'watch',
+  command: 'watch',
   describe: 'IDLE on the mailbox; catch up at start and after every reconnect',
   groups: ['common', 'login', 'mailbox', 'watch', 'notify'],
   secrets: [...LOGIN_SECRETS, ...IMAP_SECRETS],
   examples: [['$0 watch --imap-host imap.acme.com --imap-user int@acme.com --health-port 9464', 'run for ever, with /healthz and /metrics']],
-  async run(config, io) {
+  async handler(config, io) {
     if (config.mailboxes.length === 0) throw new UsageError('--imap-host is required (or SFTOKEN_IMAP_HOST)');
     const [{ buildContext }, { watchMailboxes }] = await Promise.all([import('../app/context.js'), import('../app/watch.js')]);
     return watchMailboxes(await buildContext(config, io));
