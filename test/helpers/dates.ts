@@ -19,9 +19,3 @@ export function rfc5322(d: Date): string {
 export function imapDate(d: Date): string {
   return `${pad(d.getUTCDate())}-${MONTHS[d.getUTCMonth()]}-${d.getUTCFullYear()} ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())} +0000`;
 }
-
-/** The mbox separator's asctime form: `Mon Nov  2 09:00:00 2026`. */
-export function asctime(d: Date): string {
-  const [day = '', , , , time = ''] = d.toUTCString().split(' ');
-  return `${day.slice(0, 3)} ${MONTHS[d.getUTCMonth()]} ${String(d.getUTCDate()).padStart(2, ' ')} ${time} ${d.getUTCFullYear()}`;
-}
