@@ -61,7 +61,6 @@ async function against(script: HostileScript, more: string[] = []) {
 
 const token = async () => ({ source: await readFile(fixturePath('01-plain-text.eml')) });
 const reconnects = (w: Watcher) => w.logs.filter((l) => l.msg === 'reconnecting');
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 for (const command of ['select', 'search'] as const) {
   test(`a ${command.toUpperCase()} that never completes, kept alive by the server, is dropped at its deadline`, async () => {
@@ -77,18 +76,15 @@ for (const command of ['select', 'search'] as const) {
 
 test('a server that drops every FETCH: the backoff grows, /healthz says 503, the token is stored once it behaves', async () => {
   const { server, sf, w, healthz } = await against({ messages: [await token()], fetchSource: 'drop-halfway' });
-  await sleep(12_000);
-  // 1 + 2 + 4 + 8 s of backoff fit in 12 s: four reconnects at most, where a reset after each
-  // SELECT made dozens.
-  const made = reconnects(w).length;
-  assert.ok(made >= 2 && made <= 5, `reconnects in 12 s: ${made}`);
+  // Three reconnects, each after a SELECT that went through: a reset after each SELECT would make
+  // every wait the first one (0.5-1 s); the backoff must double instead (base 1 s, 50-100 % jitter).
+  const three = await w.waitFor(() => (reconnects(w).length >= 3 ? reconnects(w).slice(0, 3) : undefined), 'three reconnects', 20_000);
   assert.deepEqual(
-    reconnects(w)
-      .slice(0, 3)
-      .map((l) => l.attempt),
+    three.map((l) => l.attempt),
     [1, 2, 3],
     'the attempt count was never reset',
   );
+  three.forEach((l, n) => assert.ok(Number(l.inMs) >= 500 * 2 ** n, `reconnect ${n + 1} waits ${String(l.inMs)} ms`));
   assert.equal(await healthz(), 503);
   assert.equal(sf.attempts.length, 0);
   delete server.script.fetchSource;
@@ -109,7 +105,9 @@ test('a literal far larger than the size the server reported is cut off at the c
     // The refusal is remembered: later sweeps do not fetch it again.
     await w.waitFor(() => (w.logs.some((l) => l.msg === 'heartbeat') ? true : undefined), 'a heartbeat after the refusal', 20_000);
     const fetchesBefore = server.commands.filter((c) => c === 'UID FETCH').length;
-    await sleep(3000);
+    const beats = w.logs.filter((l) => l.msg === 'heartbeat').length;
+    // Two more whole sweeps: each would have fetched the message again had the refusal been forgotten.
+    await w.waitFor(() => (w.logs.filter((l) => l.msg === 'heartbeat').length >= beats + 2 ? true : undefined), 'two more heartbeats', 20_000);
     assert.equal(server.commands.filter((c) => c === 'UID FETCH').length, fetchesBefore, 'no new FETCH of the refused message');
     assert.equal(await healthz(), 200);
   } finally {

@@ -30,9 +30,17 @@ test('tokens stored in the keychain read back with secret-tool, one entry per us
   assert.equal(records.filter((x) => x.outcome === 'stored').length, expected.length);
 });
 
-test('a token for a user that is not there reads back as nothing', async () => {
-  const r = await inKeyringSession(await tempDir(), `secret-tool lookup service ${SERVICE} account nobody@acme.com; echo "rc=$?"`);
-  assert.match(r.stdout, /rc=1/);
+test('a token is stored under its own user only: a lookup for another user finds nothing', async () => {
+  const plain = fixtureIndex().find((f) => f.file === '01-plain-text.eml');
+  const script =
+    `"${process.execPath}" "${CLI}" replay fixtures/01-plain-text.eml --no-verify --trust sender --store keychain:${SERVICE} --log-level warn || exit 9\n` +
+    `secret-tool lookup service ${SERVICE} account nobody@acme.com; echo "other rc=$?"\n` +
+    `echo "== own"; secret-tool lookup service ${SERVICE} account '${plain?.username ?? ''}'; echo`;
+  const r = await inKeyringSession(await tempDir(), script);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^other rc=1$/m);
+  const own = r.stdout.split('== own\n')[1]?.split('\n')[0] ?? '';
+  assert.equal(fingerprint(own), plain?.fingerprint);
 });
 
 test('an account password can come from the keychain: {"keychain": {service, account}}', async () => {
