@@ -1,6 +1,7 @@
 import { access, constants } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Config } from '../config/index.js';
+import { withDeadline } from '../util/deadline.js';
 import { silentLogger } from '../util/log.js';
 import { buildContext, storeContext } from './context.js';
 import { describe } from '../util/errors.js';
@@ -15,19 +16,9 @@ interface Finding {
 // A check that has not answered by then says so, rather than holding up the rest.
 const CHECK_TIMEOUT_MS = 10_000;
 
-async function within<T>(work: Promise<T>, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: no answer within ${CHECK_TIMEOUT_MS / 1000} s`)), CHECK_TIMEOUT_MS)));
-  try {
-    return await Promise.race([work, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
 async function probe(what: string, work: () => Promise<string>): Promise<Finding> {
   try {
-    return { ok: true, what, detail: await within(work(), what) };
+    return { ok: true, what, detail: await withDeadline(CHECK_TIMEOUT_MS, work, { expired: () => new Error(`${what}: no answer within ${CHECK_TIMEOUT_MS / 1000} s`) }) };
   } catch (err) {
     return { ok: false, what, detail: describe(err).split('\n')[0] ?? 'failed' };
   }
@@ -74,7 +65,7 @@ async function mailboxReady(config: Config, index: number): Promise<string> {
   const mailbox = config.mailboxes[index];
   if (!mailbox) throw new Error('no such mailbox');
   const { connectImap, openMailbox } = await import('../sources/imap/connect.js');
-  const client = await connectImap(mailbox, config.imap);
+  const client = await connectImap(mailbox, config.imap, config.secrets);
   try {
     await openMailbox(client, mailbox.folder);
     if (config.replicas) {

@@ -4,6 +4,7 @@ import type { OpenDestination, PipelineDeps } from '../pipeline/types.js';
 import type { Destination, StoreContext } from '../stores/index.js';
 import { createNotifier, type Notifier } from '../notify/index.js';
 import { tidy } from '../files/atomic-file.js';
+import { ledgerJournal } from '../state/journal.js';
 import { Ledger, type MailboxMarks } from '../state/ledger.js';
 import { buildTrust } from '../trust/index.js';
 import { UsageError } from '../util/errors.js';
@@ -22,6 +23,11 @@ export interface RunContext {
   marks: MailboxMarks;
   /** --notify: told about every batch; null without targets. */
   notifier: Notifier | null;
+  /**
+   * The run's stop: aborted on SIGTERM (watch) or when a mailbox meets a configuration error.
+   * Its signal reaches every wait (util/deadline.ts), connection, helper and webhook.
+   */
+  stop: AbortController;
 }
 
 /** What destinations get from the run: the accounts' passwords, the helper time limit, the log. */
@@ -31,6 +37,7 @@ export function storeContext(config: Config, log: Logger): StoreContext {
     passwordFor: (username) => passwords.get(username) ?? null,
     passwordUsers: [...passwords.keys()],
     helperTimeoutMs: config.helperTimeoutMs,
+    secrets: config.secrets,
     warn: (message, fields) => log.warn(message, fields),
   };
 }
@@ -56,7 +63,8 @@ async function openDestinations(config: Config, log: Logger): Promise<(username:
  * saving the ledger), so no stage needs to ask.
  */
 export async function buildContext(config: Config, io: Io): Promise<RunContext> {
-  const log = createLogger(config.logLevel, config.json ? 'json' : 'text', io.stderr);
+  const log = createLogger(config.logLevel, config.json ? 'json' : 'text', io.stderr, config.secrets);
+  const stop = new AbortController();
   const trust = await buildTrust(config.trust);
   const verifying = !config.dryRun && config.verify;
   if (verifying && config.accounts.length === 0) {
@@ -66,12 +74,13 @@ export async function buildContext(config: Config, io: Io): Promise<RunContext> 
   if (!config.dryRun) await tidy(config.statePath);
   const ledger = await Ledger.open(config.statePath);
   const checkpoint = config.dryRun ? async () => undefined : () => ledger.save();
+  const journal = ledgerJournal(ledger, checkpoint);
   const destinations = config.dryRun ? null : await openDestinations(config, log);
   let verifier: PipelineDeps['verifier'] = null;
   if (verifying) {
     // jsforce and its verifier load only when a login may be due: they cost start-up time.
     const { SalesforceVerifier } = await import('../verify/salesforce.js');
-    verifier = new SalesforceVerifier(config.accounts, ledger, checkpoint, log, config.login);
+    verifier = new SalesforceVerifier(config.accounts, journal, log, config.login);
   }
   if (!config.dryRun && !config.verify) log.warn('--no-verify: tokens are stored without a test login');
   const known = new Set(config.accounts.map((a) => a.username));
@@ -83,6 +92,7 @@ export async function buildContext(config: Config, io: Io): Promise<RunContext> 
       trust: trust.policy,
       trustFingerprint: trust.fingerprint,
       ledger,
+      journal,
       checkpoint,
       destinations,
       verifier,
@@ -90,9 +100,11 @@ export async function buildContext(config: Config, io: Io): Promise<RunContext> 
       maxMessageBytes: config.maxMessageBytes,
       messageBudgetMs: DEFAULT_LIMITS.messageBudgetMs,
       log,
+      secrets: config.secrets,
     },
     checkpoint,
     marks: ledger,
-    notifier: config.dryRun ? null : createNotifier(config.notify, log),
+    notifier: config.dryRun ? null : createNotifier(config.notify, log, stop.signal, config.secrets),
+    stop,
   };
 }

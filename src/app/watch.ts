@@ -16,20 +16,22 @@ const SHUTDOWN_DEADLINE_MS = 9000;
 // tried). A healthy server answers in well under a second; a slow one holds the rest up no longer.
 const JOINT_BATCH_GRACE_MS = 10_000;
 
-/** Resolves on the first SIGTERM or SIGINT; past the deadline the process exits regardless. */
-function stopSignal(ctx: RunContext): Promise<void> {
-  return new Promise<void>((resolve) => {
-    const onSignal = (signal: string): void => {
-      process.off('SIGTERM', onTerm);
-      process.off('SIGINT', onInt);
-      ctx.log.info('stopping', { signal });
-      setTimeout(() => process.exit(0), SHUTDOWN_DEADLINE_MS).unref();
-      resolve();
-    };
-    const onTerm = (): void => onSignal('SIGTERM');
-    const onInt = (): void => onSignal('SIGINT');
-    process.once('SIGTERM', onTerm);
-    process.once('SIGINT', onInt);
+/** Aborts the run on the first SIGTERM or SIGINT; past the deadline the process exits regardless. */
+function stopOnSignal(ctx: RunContext): void {
+  const onSignal = (signal: string): void => {
+    process.off('SIGTERM', onTerm);
+    process.off('SIGINT', onInt);
+    ctx.log.info('stopping', { signal });
+    setTimeout(() => process.exit(0), SHUTDOWN_DEADLINE_MS).unref();
+    ctx.stop.abort();
+  };
+  const onTerm = (): void => onSignal('SIGTERM');
+  const onInt = (): void => onSignal('SIGINT');
+  process.once('SIGTERM', onTerm);
+  process.once('SIGINT', onInt);
+  ctx.stop.signal.addEventListener('abort', () => {
+    process.off('SIGTERM', onTerm);
+    process.off('SIGINT', onInt);
   });
 }
 
@@ -47,9 +49,7 @@ export async function watchMailboxes(ctx: RunContext): Promise<number> {
     () => ctx.notifier?.failures ?? 0,
   );
   // A signal stops every mailbox; so does a configuration error met by any one of them.
-  let stopAll = (): void => undefined;
-  const stopped = new Promise<void>((resolve) => (stopAll = resolve));
-  void stopSignal(ctx).then(stopAll);
+  stopOnSignal(ctx);
   let server: Server | null = null;
   if (config.watch.health) {
     const { host, port } = config.watch.health;
@@ -76,8 +76,9 @@ export async function watchMailboxes(ctx: RunContext): Promise<number> {
           marks: ctx.marks,
           checkpoint: ctx.checkpoint,
           events: liveness,
-          stopped,
-        }).finally(stopAll),
+          signal: ctx.stop.signal,
+          secrets: ctx.config.secrets,
+        }).finally(() => ctx.stop.abort()),
       ),
     );
     for (const r of results) if (r.status === 'rejected') throw r.reason;

@@ -3,6 +3,7 @@ import { scrypt, scryptSync } from 'node:crypto';
 import { fingerprint, type Fingerprint } from '../util/fingerprint.js';
 import { isLoopback } from '../util/loopback.js';
 import { parseDestination, type Destination } from '../stores/index.js';
+import type { Redactor } from '../util/redact.js';
 import { resolveSecret } from './secrets.js';
 
 /** A Salesforce user the tool may act for, with what it needs for one test login. */
@@ -56,7 +57,7 @@ function checkApiVersion(v: unknown, origin: string): string {
  * Accounts from the config file's `accounts` list and from SFTOKEN_SF_USERNAME/PASSWORD (which
  * wins for the same username). Passwords are read here, once, and registered for redaction.
  */
-export async function loadAccounts(fileAccounts: unknown, env: NodeJS.ProcessEnv, defaults: AccountDefaults): Promise<Account[]> {
+export async function loadAccounts(fileAccounts: unknown, env: NodeJS.ProcessEnv, defaults: AccountDefaults, secrets: Redactor): Promise<Account[]> {
   const accounts = new Map<string, Account>();
   if (fileAccounts !== undefined) {
     if (!Array.isArray(fileAccounts)) throw new UsageError('config file: accounts must be a list');
@@ -71,17 +72,17 @@ export async function loadAccounts(fileAccounts: unknown, env: NodeJS.ProcessEnv
       if ((a.clientId === undefined) !== (a.clientSecret === undefined)) throw new UsageError(`${origin}: clientId and clientSecret go together`);
       accounts.set(username, {
         username,
-        password: await resolveSecret(a.password, `${origin}.password`, env),
+        password: await resolveSecret(a.password, `${origin}.password`, env, secrets),
         loginUrl: checkLoginUrl(typeof a.loginUrl === 'string' ? a.loginUrl : defaults.loginUrl, `${origin}.loginUrl`),
         apiVersion: checkApiVersion(a.apiVersion ?? defaults.apiVersion, `${origin}.apiVersion`),
-        oauth: typeof a.clientId === 'string' ? { clientId: a.clientId, clientSecret: await resolveSecret(a.clientSecret, `${origin}.clientSecret`, env) } : null,
+        oauth: typeof a.clientId === 'string' ? { clientId: a.clientId, clientSecret: await resolveSecret(a.clientSecret, `${origin}.clientSecret`, env, secrets) } : null,
         destinations: destinations(a.stores, `${origin}.stores`),
       });
     }
   }
   const envUser = env.SFTOKEN_SF_USERNAME;
   if (envUser) {
-    const password = await resolveSecret({ env: 'SFTOKEN_SF_PASSWORD' }, 'SFTOKEN_SF_USERNAME is set, so SFTOKEN_SF_PASSWORD', env);
+    const password = await resolveSecret({ env: 'SFTOKEN_SF_PASSWORD' }, 'SFTOKEN_SF_USERNAME is set, so SFTOKEN_SF_PASSWORD', env, secrets);
     const clientId = env.SFTOKEN_SF_CLIENT_ID;
     const username = envUser.toLowerCase();
     accounts.set(username, {
@@ -89,7 +90,7 @@ export async function loadAccounts(fileAccounts: unknown, env: NodeJS.ProcessEnv
       password,
       loginUrl: checkLoginUrl(defaults.loginUrl, '--login-url'),
       apiVersion: checkApiVersion(defaults.apiVersion, '--api-version'),
-      oauth: clientId ? { clientId, clientSecret: await resolveSecret({ env: 'SFTOKEN_SF_CLIENT_SECRET' }, 'SFTOKEN_SF_CLIENT_ID is set, so SFTOKEN_SF_CLIENT_SECRET', env) } : null,
+      oauth: clientId ? { clientId, clientSecret: await resolveSecret({ env: 'SFTOKEN_SF_CLIENT_SECRET' }, 'SFTOKEN_SF_CLIENT_ID is set, so SFTOKEN_SF_CLIENT_SECRET', env, secrets) } : null,
       destinations: accounts.get(username)?.destinations ?? null,
     });
   }

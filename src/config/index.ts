@@ -1,9 +1,12 @@
+// config/: options from flags, the environment and the config file, made into one fully
+// validated, typed Config (mailboxes, accounts, destinations, secrets read by reference).
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseDestination, type Destination } from '../stores/index.js';
 import type { TrustSettings } from '../trust/index.js';
 import { UsageError } from '../util/errors.js';
 import type { LogLevel } from '../util/log.js';
+import { Redactor } from '../util/redact.js';
 import { parseSince } from '../util/since.js';
 import { loadAccounts, type Account } from './accounts.js';
 import { loadConfigFile, type ConfigFile } from './file.js';
@@ -88,6 +91,8 @@ export interface Config {
   imap: ImapLimits;
   /** Null unless --replicas: then every message is claimed on the server before it is read. */
   replicas: ReplicaSettings | null;
+  /** Every secret read for this configuration, and what scrubs them from whatever leaves the run. */
+  secrets: Redactor;
 }
 
 /** Where values come from, highest precedence first: flags, then env, then the config file. */
@@ -166,12 +171,13 @@ export async function resolveConfig({ flags, env, file, filePath = 'config file'
   if (trust.mode === 'auth-results' && !trust.authservId) {
     problems.add('--trust auth-results needs --authserv-id: the name your receiving mail server writes in Authentication-Results');
   }
+  const secrets = new Redactor();
   const statePath = get('state') ?? defaultStatePath(env);
   const destinations = (await Promise.all(get('store').map((spec) => attempt(() => [parseDestination(spec)], [])))).flat();
-  const accounts = declared.has('loginUrl') ? await attempt(() => loadAccounts(file.accounts, env, { loginUrl: get('loginUrl'), apiVersion: get('apiVersion') }), []) : [];
+  const accounts = declared.has('loginUrl') ? await attempt(() => loadAccounts(file.accounts, env, { loginUrl: get('loginUrl'), apiVersion: get('apiVersion') }, secrets), []) : [];
   await attempt(() => noSharedFiles(statePath, [...destinations, ...accounts.flatMap((a) => a.destinations ?? [])]), undefined);
   // A mailbox only when one is named: ingest and watch require one, check looks at any given.
-  const listed = declared.has('imapHost') && file.mailboxes !== undefined ? await attempt(() => mailboxesFromFile(file.mailboxes, env, filePath), []) : [];
+  const listed = declared.has('imapHost') && file.mailboxes !== undefined ? await attempt(() => mailboxesFromFile(file.mailboxes, env, filePath, secrets), []) : [];
   const fromFlags =
     declared.has('imapHost') && get('imapHost') !== null
       ? await attempt(
@@ -190,6 +196,7 @@ export async function resolveConfig({ flags, env, file, filePath = 'config file'
               { imapPassword: file.imapPassword, imapAccessToken: file.imapAccessToken },
               env,
               filePath,
+              secrets,
             ),
           ],
           [],
@@ -224,6 +231,7 @@ export async function resolveConfig({ flags, env, file, filePath = 'config file'
     },
     replicas: get('replicas') ? { replicaId: newReplicaId(), expiryMs: get('claimExpiry') * 1000 } : null,
     imap: { idleRestartMs: get('idleRestart') * 1000, commandTimeoutMs: get('imapTimeout') * 1000, maxMessageBytes: get('maxMessageBytes') },
+    secrets,
   };
 }
 

@@ -2,6 +2,7 @@ import { UsageError } from '../util/errors.js';
 import { isLoopback } from '../util/loopback.js';
 import { parseSince } from '../util/since.js';
 import { OPTIONS, type Settings } from './options.js';
+import type { Redactor } from '../util/redact.js';
 import { resolveSecret } from './secrets.js';
 
 /** What happens to a token email once its token is safe (DESIGN §2, Settling). */
@@ -48,12 +49,12 @@ interface SecretRefs {
   imapAccessToken: unknown;
 }
 
-async function credentials(origin: string, command: string | null, refs: SecretRefs, env: NodeJS.ProcessEnv, envSecrets: boolean): Promise<ImapCredentials> {
+async function credentials(origin: string, command: string | null, refs: SecretRefs, env: NodeJS.ProcessEnv, envSecrets: boolean, secrets: Redactor): Promise<ImapCredentials> {
   if (command) return { kind: 'token-command', command };
   const fromEnvOrFile = async (envName: string, ref: unknown, what: string): Promise<string | null> => {
     // SFTOKEN_IMAP_* belong to the mailbox the flags describe; a listed mailbox names its own.
-    if (envSecrets && env[envName]) return resolveSecret({ env: envName }, envName, env);
-    return ref === undefined ? null : resolveSecret(ref, `${origin}: ${what}`, env);
+    if (envSecrets && env[envName]) return resolveSecret({ env: envName }, envName, env, secrets);
+    return ref === undefined ? null : resolveSecret(ref, `${origin}: ${what}`, env, secrets);
   };
   const accessToken = await fromEnvOrFile('SFTOKEN_IMAP_ACCESS_TOKEN', refs.imapAccessToken, 'imapAccessToken');
   if (accessToken) return { kind: 'access-token', accessToken };
@@ -67,8 +68,8 @@ async function credentials(origin: string, command: string | null, refs: SecretR
 }
 
 /** The one mailbox that flags and the environment describe. */
-export function mailboxFromFlags(flags: MailboxFlags, refs: SecretRefs, env: NodeJS.ProcessEnv, origin: string): Promise<Mailbox> {
-  return buildMailbox(flags, refs, env, origin, flags.mailbox, true);
+export function mailboxFromFlags(flags: MailboxFlags, refs: SecretRefs, env: NodeJS.ProcessEnv, origin: string, secrets: Redactor): Promise<Mailbox> {
+  return buildMailbox(flags, refs, env, origin, flags.mailbox, true, secrets);
 }
 
 // The keys a `mailboxes` entry may have: the mailbox options, by their config file names.
@@ -79,7 +80,7 @@ const MAILBOX_KEYS = ['name', 'imapHost', 'imapPort', 'imapUser', 'imapTls', 'ma
  * names, with its own secret references, and a name that is unique (its label in output, logs,
  * the state file and metrics).
  */
-export async function mailboxesFromFile(list: unknown, env: NodeJS.ProcessEnv, filePath: string): Promise<Mailbox[]> {
+export async function mailboxesFromFile(list: unknown, env: NodeJS.ProcessEnv, filePath: string, secrets: Redactor): Promise<Mailbox[]> {
   if (!Array.isArray(list)) throw new UsageError(`${filePath}: mailboxes must be a list`);
   const out: Mailbox[] = [];
   const entries: unknown[] = list;
@@ -101,12 +102,12 @@ export async function mailboxesFromFile(list: unknown, env: NodeJS.ProcessEnv, f
     };
     const name = typeof entry.name === 'string' && entry.name !== '' ? entry.name : `${flags.imapUser ?? '?'}@${flags.imapHost ?? '?'}/${flags.mailbox}`;
     if (out.some((m) => m.name === name)) throw new UsageError(`${origin}: the name "${name}" is used twice`);
-    out.push(await buildMailbox(flags, { imapPassword: entry.imapPassword, imapAccessToken: entry.imapAccessToken }, env, origin, name, false));
+    out.push(await buildMailbox(flags, { imapPassword: entry.imapPassword, imapAccessToken: entry.imapAccessToken }, env, origin, name, false, secrets));
   }
   return out;
 }
 
-async function buildMailbox(flags: MailboxFlags, refs: SecretRefs, env: NodeJS.ProcessEnv, origin: string, name: string, envSecrets: boolean): Promise<Mailbox> {
+async function buildMailbox(flags: MailboxFlags, refs: SecretRefs, env: NodeJS.ProcessEnv, origin: string, name: string, envSecrets: boolean, secrets: Redactor): Promise<Mailbox> {
   const where = envSecrets ? '' : `${origin}: `;
   if (!flags.imapHost) throw new UsageError(`${where}${envSecrets ? '--imap-host is required (or SFTOKEN_IMAP_HOST)' : 'imapHost is required'}`);
   if (!flags.imapUser) throw new UsageError(`${where}${envSecrets ? '--imap-user is required (or SFTOKEN_IMAP_USER)' : 'imapUser is required'}`);
@@ -122,7 +123,7 @@ async function buildMailbox(flags: MailboxFlags, refs: SecretRefs, env: NodeJS.P
     tls: flags.imapTls,
     folder: flags.mailbox,
     after,
-    credentials: await credentials(origin, flags.imapAccessTokenCommand, refs, env, envSecrets),
+    credentials: await credentials(origin, flags.imapAccessTokenCommand, refs, env, envSecrets, secrets),
     since: flags.since ? parseSince(flags.since) : null,
   };
 }

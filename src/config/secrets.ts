@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { BARE_CONTEXT, parseDestination } from '../stores/index.js';
 import { UsageError, describe, errnoCode } from '../util/errors.js';
-import { registerSecret } from '../util/redact.js';
+import type { Redactor } from '../util/redact.js';
 
 /**
  * Where a secret comes from, in a config file: never the secret itself, so that a config file
@@ -17,8 +17,8 @@ function isSecretRef(value: unknown): value is SecretRef {
   return k !== null && typeof k === 'object' && 'service' in k && typeof k.service === 'string' && 'account' in k && typeof k.account === 'string';
 }
 
-/** Reads a secret and registers it for redaction; any problem is a one-line usage error naming `origin`. */
-export async function resolveSecret(ref: unknown, origin: string, env: NodeJS.ProcessEnv = process.env): Promise<string> {
+/** Reads a secret into the run's redactor; any problem is a one-line usage error naming `origin`. */
+export async function resolveSecret(ref: unknown, origin: string, env: NodeJS.ProcessEnv, secrets: Redactor): Promise<string> {
   if (typeof ref === 'string') {
     throw new UsageError(`${origin}: write a reference such as {"env": "NAME"} or {"file": "/run/secrets/x"}, not the secret itself`);
   }
@@ -41,7 +41,7 @@ export async function resolveSecret(ref: unknown, origin: string, env: NodeJS.Pr
   } else {
     // Read through the keychain destination itself, so that only stores/ knows the library.
     try {
-      const keychain = await parseDestination(`keychain:${ref.keychain.service}`).open(BARE_CONTEXT);
+      const keychain = await parseDestination(`keychain:${ref.keychain.service}`).open({ ...BARE_CONTEXT, secrets });
       secret = await keychain.get(ref.keychain.account);
     } catch (err) {
       throw new UsageError(`${origin}: keychain unavailable: ${describe(err).split('\n')[0]}`);
@@ -49,6 +49,6 @@ export async function resolveSecret(ref: unknown, origin: string, env: NodeJS.Pr
     if (!secret) throw new UsageError(`${origin}: no keychain entry for service ${ref.keychain.service}, account ${ref.keychain.account}`);
   }
   if (!secret) throw new UsageError(`${origin}: the secret is empty`);
-  registerSecret(secret);
+  secrets.add(secret);
   return secret;
 }

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { link, mkdir, readFile, stat, unlink, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { sleep } from '../util/deadline.js';
 import { TransientError, errnoCode } from '../util/errors.js';
 
 // A read-modify-write holds the lock for milliseconds; a holder that keeps it this long has
@@ -86,7 +87,7 @@ export async function withFileLock<T>(path: string, fn: () => Promise<T>): Promi
         continue;
       }
       if (Date.now() > deadline) throw new TransientError(`${path} is locked by another sftoken process (${lockPath})`);
-      await new Promise((resolve) => setTimeout(resolve, wait));
+      await sleep(wait);
     }
   }
   try {

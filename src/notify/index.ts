@@ -1,10 +1,12 @@
+// notify/: telling people (--notify webhooks) what became of a token email; one file per format.
 import type { MessageRecord } from '../pipeline/types.js';
 import { meaning } from '../pipeline/outcomes.js';
 import { backoffMs } from '../util/backoff.js';
+import { sleep, withDeadline } from '../util/deadline.js';
 import { UsageError, describe } from '../util/errors.js';
 import type { Logger } from '../util/log.js';
 import { isLoopback } from '../util/loopback.js';
-import { redact } from '../util/redact.js';
+import type { Redactor } from '../util/redact.js';
 import type { NotificationEvent } from './event.js';
 import { FORMATS } from './formats.js';
 import { json } from './json.js';
@@ -54,7 +56,7 @@ export interface Notifier {
   readonly failures: number;
 }
 
-export function createNotifier(specs: readonly string[], log: Logger): Notifier | null {
+export function createNotifier(specs: readonly string[], log: Logger, signal: AbortSignal, secrets: Redactor): Notifier | null {
   if (specs.length === 0) return null;
   const targets = specs.map(parseTarget);
   const pending = new Set<Promise<void>>();
@@ -65,7 +67,7 @@ export function createNotifier(specs: readonly string[], log: Logger): Notifier 
   const post = async (target: Target, body: string): Promise<void> => {
     for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
       try {
-        const response = await fetch(target.url, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+        const response = await fetch(target.url, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body, signal: AbortSignal.any([signal, AbortSignal.timeout(REQUEST_TIMEOUT_MS)]) });
         if (response.ok) return;
         // 4xx: the receiver will not take it however often it is sent.
         if (response.status < 500) throw new Error(`HTTP ${response.status}`);
@@ -74,14 +76,14 @@ export function createNotifier(specs: readonly string[], log: Logger): Notifier 
         if (/^HTTP 4/.test(describe(err))) throw err;
         log.debug('notification not delivered; will retry', { target: target.label, error: describe(err) });
       }
-      if (attempt + 1 < ATTEMPTS) await new Promise((resolve) => setTimeout(resolve, backoffMs(attempt, BACKOFF_BASE_MS, BACKOFF_CAP_MS)));
+      if (attempt + 1 < ATTEMPTS && !signal.aborted) await sleep(backoffMs(attempt, BACKOFF_BASE_MS, BACKOFF_CAP_MS), signal);
     }
     throw new Error(`no answer after ${ATTEMPTS} attempts`);
   };
 
   const send = (event: NotificationEvent): void => {
     // Redacted like a log line: a note may quote another program's words.
-    const body = (target: Target) => redact(JSON.stringify(target.format.payload(event)));
+    const body = (target: Target) => secrets.redact(JSON.stringify(target.format.payload(event)));
     for (const target of targets) {
       const job: Promise<void> = post(target, body(target))
         .catch((err: unknown) => {
@@ -108,9 +110,8 @@ export function createNotifier(specs: readonly string[], log: Logger): Notifier 
       }
     },
     async flush() {
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([Promise.all([...pending]), new Promise((resolve) => (timer = setTimeout(resolve, FLUSH_TIMEOUT_MS)))]);
-      clearTimeout(timer);
+      // Bounded: a receiver that is down must not hold up the command's exit.
+      await withDeadline(FLUSH_TIMEOUT_MS, () => Promise.all([...pending]), { signal, expired: () => new Error('notifications still on their way') }).catch(() => undefined);
     },
   };
 }

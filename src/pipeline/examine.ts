@@ -5,9 +5,9 @@ import { parseEmail, parseHead } from '../mail/parse.js';
 import type { ParsedEmail } from '../mail/types.js';
 import { describe, errnoCode } from '../util/errors.js';
 import { fingerprint } from '../util/fingerprint.js';
-import { registerSecret } from '../util/redact.js';
 import { meaning, outcomeOf, type Reason, type ReasonOf, type TrustedVia } from './outcomes.js';
 import type { Contender } from './select.js';
+import type { RefusedMessage } from '../state/ledger.js';
 import { TooLarge, type MessageRecord, type PipelineDeps, type RawMessage } from './types.js';
 
 /** A trusted token email with a token for a known user: what select and apply work on. */
@@ -18,13 +18,25 @@ export interface TokenCandidate extends Contender {
   trustedVia: TrustedVia;
 }
 
-export type Examined = { kind: 'done'; message: RawMessage; record: MessageRecord; sortDate: Date | null; tokenEmail: boolean } | { kind: 'candidate'; candidate: TokenCandidate };
+/** A refusal to remember (entry) or to forget (null: the email now reads well), under the key its message is known by. */
+export interface RefusalChange {
+  key: string;
+  entry: RefusedMessage | null;
+}
+
+/** What examine decided about one message; `refusal` is for processBatch to record. */
+export type Examined =
+  | { kind: 'done'; message: RawMessage; record: MessageRecord; sortDate: Date | null; tokenEmail: boolean; refusal?: RefusalChange }
+  | { kind: 'candidate'; candidate: TokenCandidate; refusal?: RefusalChange };
 
 export function baseRecord(message: RawMessage, date: Date | null, messageId: string | null): Pick<MessageRecord, 'source' | 'date' | 'messageId'> {
   return { source: message.source, ...(date ? { date: date.toISOString() } : {}), ...(messageId ? { messageId } : {}) };
 }
 
-/** Everything up to select: pure but for reading the message and asking the trust policy. */
+/**
+ * Everything up to select: it reads the message and asks the trust policy, and writes nothing;
+ * a refusal to remember comes back with the result.
+ */
 export async function examine(message: RawMessage, deps: PipelineDeps): Promise<Examined> {
   let tokenEmail = false;
   const done = (reason: Reason, date: Date | null = message.receivedAt, messageId: string | null = null, extra: Partial<MessageRecord> = {}): Examined => ({
@@ -34,6 +46,8 @@ export async function examine(message: RawMessage, deps: PipelineDeps): Promise<
     sortDate: date,
     record: { outcome: outcomeOf(reason), reason, ...baseRecord(message, date, messageId), ...extra },
   });
+  const remember = (key: string, reason: RefusedMessage['reason']): RefusalChange => ({ key, entry: { reason, trust: deps.trustFingerprint, at: new Date().toISOString() } });
+  const withRefusal = (e: Examined, refusal: RefusalChange): Examined => ({ ...e, refusal });
   // A refusal says what a person can do about it.
   const refuse = (reason: ReasonOf<'rejected'>, date: Date | null, messageId: string | null, extra: Partial<MessageRecord> = {}): Examined =>
     done(reason, date, messageId, { note: meaning('rejected', reason).advice, ...extra });
@@ -47,8 +61,7 @@ export async function examine(message: RawMessage, deps: PipelineDeps): Promise<
   } catch (err) {
     if (err instanceof TooLarge) {
       deps.log.warn('message larger than it said: refused unread', { source: message.source, error: err.message });
-      deps.ledger.recordRefused(message.source, { reason: 'too-large', trust: deps.trustFingerprint, at: new Date().toISOString() });
-      return done('too-large');
+      return withRefusal(done('too-large'), remember(message.source, 'too-large'));
     }
     deps.log.warn('cannot read message', { source: message.source, error: describe(err) });
     return done(`read-error:${errnoCode(err) ?? 'unknown'}`);
@@ -57,8 +70,7 @@ export async function examine(message: RawMessage, deps: PipelineDeps): Promise<
   const overBudget = (): boolean => performance.now() - started > deps.messageBudgetMs;
   const tooComplex = (date: Date | null, messageId: string | null): Examined => {
     deps.log.warn('message took too long to read: refused and left in place', { source: message.source, budgetMs: deps.messageBudgetMs });
-    deps.ledger.recordRefused(messageId ?? message.source, { reason: 'too-complex', trust: deps.trustFingerprint, at: new Date().toISOString() });
-    return refuse('too-complex', date, messageId);
+    return withRefusal(refuse('too-complex', date, messageId), remember(messageId ?? message.source, 'too-complex'));
   };
   // The headers first: a stranger's mail is classified and judged by them, its body never parsed.
   const parsedHead = await parseHead(raw, deps.maxMessageBytes);
@@ -94,8 +106,7 @@ export async function examine(message: RawMessage, deps: PipelineDeps): Promise<
     // structure, which an untrusted body does not get read for: it is simply not one.
     if (!tokenEmail) return done('not-token-email', date, head.messageId);
     deps.log.warn('token email not trusted', { source: message.source, reason: trust.reason, from: head.from?.address ?? null });
-    deps.ledger.recordRefused(key, { reason: trust.reason, trust: deps.trustFingerprint, at: new Date().toISOString() });
-    return refuse(trust.reason, date, head.messageId);
+    return withRefusal(refuse(trust.reason, date, head.messageId), remember(key, trust.reason));
   }
   if (!email) {
     const body = await parseBody();
@@ -116,16 +127,16 @@ export async function examine(message: RawMessage, deps: PipelineDeps): Promise<
   const alternative = fromText.ok ? null : html();
   const extracted = alternative !== null ? bestOf(fromText, extractToken(alternative)) : fromText;
   const identity = extracted.ok ? { username: extracted.value.username, fingerprint: fingerprint(extracted.value.token) } : {};
-  if (extracted.ok) registerSecret(extracted.value.token);
   deps.log.info('token email trusted', { source: message.source, via: trust.via, ...identity });
   if (!extracted.ok) {
-    deps.ledger.recordRefused(key, { reason: extracted.reason, trust: deps.trustFingerprint, at: new Date().toISOString() });
-    return refuse(extracted.reason, date, email.messageId);
+    return withRefusal(refuse(extracted.reason, date, email.messageId), remember(key, extracted.reason));
   }
-  if (refused) deps.ledger.recordRefused(key, null);
+  // A refusal made under other trust settings is forgotten once the email reads well.
+  const forgotten: Pick<Examined, 'refusal'> = refused ? { refusal: { key, entry: null } } : {};
   const { username, token } = extracted.value;
-  if (deps.knownUser && !deps.knownUser(username)) return done('unknown-user', date, email.messageId, identity);
+  if (deps.knownUser && !deps.knownUser(username)) return { ...done('unknown-user', date, email.messageId, identity), ...forgotten };
   return {
+    ...forgotten,
     kind: 'candidate',
     candidate: {
       message,

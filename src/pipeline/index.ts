@@ -1,6 +1,9 @@
+// pipeline/: the stages every source shares (examine, select, apply), the shared types and the
+// one table of outcomes. Stages decide and return data; processBatch records it.
 import { afterMessage, isLarge } from '../util/memory.js';
-import { apply } from './apply.js';
-import { baseRecord, examine, unexpected, type Examined } from './examine.js';
+import type { Fingerprint } from '../util/fingerprint.js';
+import { apply, type Applied } from './apply.js';
+import { baseRecord, examine, unexpected, type Examined, type RefusalChange } from './examine.js';
 import { outcomeOf } from './outcomes.js';
 import { select, type LedgerView } from './select.js';
 import type { Handled, MessageRecord, PipelineDeps, RawMessage } from './types.js';
@@ -43,18 +46,34 @@ function ledgerView(deps: PipelineDeps): LedgerView {
   };
 }
 
+/** What examine and apply decided, written into the ledger: the stages themselves write nothing. */
+function record(deps: PipelineDeps, fp: Fingerprint | null, decided: { refusal?: RefusalChange } & Partial<Omit<Applied, 'record'>>, username?: string): void {
+  if (decided.refusal) deps.ledger.recordRefused(decided.refusal.key, decided.refusal.entry);
+  if (!fp) return;
+  if (decided.retry !== undefined) deps.ledger.recordRetry(fp, decided.retry);
+  if (decided.rejected) deps.ledger.recordRejected(fp, decided.rejected);
+  if (decided.applied && username) deps.ledger.recordApplied(username, decided.applied);
+}
+
 /**
  * Runs one batch through the pipeline (DESIGN §1) and returns a record per message, oldest
  * first. Selection sees the whole batch, so an old token is never tried when a newer one for
- * the same user is at hand. Every stage before apply is free of side effects.
+ * the same user is at hand. The stages return what they decided; it is recorded here, and a
+ * refusal is made durable before the next login (a crash must not lead to trying it again).
  */
 export async function processBatch(messages: readonly RawMessage[], deps: PipelineDeps): Promise<Handled[]> {
   const concurrency = messages.some((m) => isLarge(m.size)) ? 1 : EXAMINE_CONCURRENCY;
   const examined: Examined[] = await mapLimit(messages, concurrency, (m) =>
     examine(m, deps)
+      .then((e) => {
+        // The token joins the run's secrets the moment it is read: from here on no line shows it.
+        if (e.kind === 'candidate') deps.secrets.add(e.candidate.token);
+        return e;
+      })
       .catch((err: unknown) => unexpected(m, err, deps))
       .finally(() => afterMessage(m.size)),
   );
+  for (const e of examined) record(deps, null, e);
   const candidates = examined.flatMap((e) => (e.kind === 'candidate' ? [e.candidate] : []));
   const selection = select(candidates, ledgerView(deps));
   const handled: Array<Handled & { sortDate: Date | null }> = [];
@@ -65,13 +84,17 @@ export async function processBatch(messages: readonly RawMessage[], deps: Pipeli
     }
     const c = e.candidate;
     const chosen = selection.get(c);
-    let record: MessageRecord;
-    if (!chosen || chosen.decision === 'apply') record = await apply(c, deps);
-    else {
-      record = { outcome: outcomeOf(chosen.reason), reason: chosen.reason, ...baseRecord(c.message, c.date, c.messageId), username: c.username, fingerprint: c.fingerprint };
+    let result: MessageRecord;
+    if (!chosen || chosen.decision === 'apply') {
+      const applied = await apply(c, deps);
+      record(deps, c.fingerprint, applied, c.username);
+      if (applied.rejected) await deps.checkpoint();
+      result = applied.record;
+    } else {
+      result = { outcome: outcomeOf(chosen.reason), reason: chosen.reason, ...baseRecord(c.message, c.date, c.messageId), username: c.username, fingerprint: c.fingerprint };
       deps.log.debug('token not applied', { username: c.username, fingerprint: c.fingerprint, reason: chosen.reason, source: c.message.source });
     }
-    handled.push({ message: c.message, record, sortDate: c.date, tokenEmail: true });
+    handled.push({ message: c.message, record: result, sortDate: c.date, tokenEmail: true });
   }
   for (const h of handled) {
     deps.ledger.recordProcessed({ key: h.record.messageId ?? h.record.source, outcome: h.record.outcome, at: new Date().toISOString() });

@@ -1,9 +1,10 @@
-import type { AppliedToken, RefusedMessage, RejectedToken } from '../state/ledger.js';
+import type { AppliedToken, InFlightLogin, PendingRetry, RefusedMessage, RejectedToken } from '../state/ledger.js';
 import type { SecretStore } from '../stores/types.js';
 
 import type { TrustPolicy } from '../trust/policy.js';
 import type { Fingerprint } from '../util/fingerprint.js';
 import type { Logger } from '../util/log.js';
+import type { Redactor } from '../util/redact.js';
 import type { Outcome, Reason, TrustedVia } from './outcomes.js';
 
 /** An opened destination, under the spec the user wrote (the ledger's key for it). */
@@ -73,8 +74,15 @@ export interface BatchSlot {
 /** Takes a place in the next batch. */
 export type JoinBatch = () => BatchSlot;
 
-/** The answer of a test login, as the pipeline needs it (verify/ classifies the details). */
-export type Verdict = { verdict: 'accepted' } | { verdict: 'rejected'; reason: Reason; remember: boolean; note?: string } | { verdict: 'transient'; reason: Reason; note?: string };
+/**
+ * The answer of a test login, as the pipeline needs it (verify/ classifies the details). `retry`,
+ * where present, is the new schedule for this token's next login (null: none is due): what the
+ * pipeline records for the runs after this one.
+ */
+export type Verdict =
+  | { verdict: 'accepted' }
+  | { verdict: 'rejected'; reason: Reason; remember: boolean; note?: string; retry?: null }
+  | { verdict: 'transient'; reason: Reason; note?: string; retry?: PendingRetry | null };
 
 export interface Verifier {
   verify(username: string, token: string, fp: Fingerprint): Promise<Verdict>;
@@ -82,7 +90,43 @@ export interface Verifier {
   credentialFingerprint(username: string): Fingerprint | null;
 }
 
-/** The part of the ledger the pipeline reads (select) and writes (apply); it never saves. */
+/** How a login ended, as the journal records it. */
+export interface LoginAnswer {
+  username: string;
+  at: Date;
+  /** It proved the token: remembered, so that a destination that failed is retried without a login. */
+  verified: boolean;
+  /** It counts against the user's failed-login budget: a refusal, or a failure that may have reached Salesforce. */
+  failed: boolean;
+  /** Failed logins that still count (the last hour's): older ones are dropped as this one is added. */
+  keepFailures: (times: readonly string[]) => string[];
+}
+
+/**
+ * The one record a stage writes itself, because it must be on disk before the next step acts
+ * (record before act, DESIGN §2a): a login before it is sent and as soon as it is answered, so a
+ * crash between the two is found on the next start and never forgotten; a destination as soon as
+ * it has the token, so a retry after a crash does not write it again. Each write returns once it
+ * is durable. Everything else a stage decides, it returns as data for processBatch to record.
+ */
+export interface Journal {
+  /** Failed logins of this user, newest last (the lockout guard's memory). */
+  failedLogins(username: string): readonly string[];
+  /** A login sent in an earlier run and never answered (cut off by a crash). */
+  inFlight(fp: Fingerprint): InFlightLogin | undefined;
+  pendingRetry(fp: Fingerprint): PendingRetry | undefined;
+  verified(fp: Fingerprint): boolean;
+  deliveredTo(fp: Fingerprint): readonly string[];
+  loginStarted(fp: Fingerprint, login: InFlightLogin): Promise<void>;
+  /** A cut-off login counted against the budget at the time it was sent; its count stays, for the crash-loop cap. */
+  cutOffCounted(fp: Fingerprint, login: InFlightLogin, keepFailures: (times: readonly string[]) => string[]): Promise<void>;
+  loginAnswered(fp: Fingerprint, answer: LoginAnswer): Promise<void>;
+  /** Gives up on a cut-off login for good: it is not repeated. */
+  loginAbandoned(fp: Fingerprint): Promise<void>;
+  delivered(fp: Fingerprint, spec: string): Promise<void>;
+}
+
+/** What the pipeline reads of earlier runs (select, examine, apply) and what processBatch records. */
 interface PipelineLedger {
   applied(username: string): AppliedToken | undefined;
   rejection(fp: Fingerprint): RejectedToken | undefined;
@@ -90,9 +134,7 @@ interface PipelineLedger {
   recordApplied(username: string, entry: AppliedToken): void;
   recordRejected(fp: Fingerprint, entry: RejectedToken): void;
   recordRefused(key: string, entry: RefusedMessage | null): void;
-  /** Destinations that already have a token not yet in all of them: not written again. */
-  deliveredTo(fp: Fingerprint): readonly string[];
-  recordDelivered(fp: Fingerprint, spec: string): void;
+  recordRetry(fp: Fingerprint, retry: PendingRetry | null): void;
   recordProcessed(entry: { key: string; outcome: Outcome; at: string }): void;
 }
 
@@ -101,6 +143,7 @@ export interface PipelineDeps {
   /** Identifies the trust settings: a refusal under other settings is looked at again. */
   trustFingerprint: string;
   ledger: PipelineLedger;
+  journal: Journal;
   /** Makes what the ledger learned durable before the next step acts on it (record before act). */
   checkpoint(): Promise<void>;
   /**
@@ -120,4 +163,6 @@ export interface PipelineDeps {
    */
   messageBudgetMs: number;
   log: Logger;
+  /** The run's secrets: a token joins them the moment it is read out of an email. */
+  secrets: Redactor;
 }

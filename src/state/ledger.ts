@@ -26,7 +26,7 @@ export interface RejectedToken {
 }
 
 /** A token whose test login failed for a transient reason: when it may be tried again. */
-interface PendingRetry {
+export interface PendingRetry {
   attempts: number;
   nextAttemptAt: string;
   reason: string;
@@ -36,7 +36,7 @@ interface PendingRetry {
  * A test login sent and not yet answered. Written before the request goes out, removed when the
  * answer is recorded: one found at start was cut off by a crash, and may have reached Salesforce.
  */
-interface InFlightLogin {
+export interface InFlightLogin {
   username: string;
   startedAt: string;
   /** Logins with this token cut off in a row. */
@@ -363,9 +363,6 @@ export class Ledger {
     }
   }
 }
-
-/** What the verifier may read and write: the lockout guard's memory, retries, logins in flight. */
-export type LoginLedger = Pick<Ledger, 'failedLogins' | 'recordFailedLogin' | 'pendingRetry' | 'recordRetry' | 'attempt' | 'recordAttempt' | 'verified' | 'recordVerified'>;
 
 /** What a mailbox source may read and move: its high-water marks. */
 export type MailboxMarks = Pick<Ledger, 'mailbox' | 'recordMailbox'>;

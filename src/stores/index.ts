@@ -1,3 +1,6 @@
+// stores/: the destinations where tokens go, behind one interface; this registry is the only
+// place that lists them.
+import { Redactor } from '../util/redact.js';
 import { UsageError } from '../util/errors.js';
 import { dataloaderBackend } from './dataloader.js';
 import { dotenvBackend } from './dotenv.js';
@@ -43,7 +46,7 @@ export interface Destination {
 }
 
 /** For opening a store outside a run (reading a secret reference): no passwords, no helpers. */
-export const BARE_CONTEXT: StoreContext = { passwordFor: () => null, passwordUsers: [], helperTimeoutMs: 30_000, warn: () => undefined };
+export const BARE_CONTEXT: StoreContext = { passwordFor: () => null, passwordUsers: [], helperTimeoutMs: 30_000, secrets: new Redactor(), warn: () => undefined };
 
 /** Reads `<scheme>[:<rest>]`; an unknown scheme or bad options are a configuration error. */
 export function parseDestination(spec: string): Destination {

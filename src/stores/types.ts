@@ -1,3 +1,4 @@
+import type { Redactor } from '../util/redact.js';
 import type { Fingerprint } from '../util/fingerprint.js';
 
 /** What a store keeps beside the token, for whoever reads it back. */
@@ -16,6 +17,8 @@ export interface StoreContext {
   readonly passwordUsers: readonly string[];
   /** How long a helper program may take before it counts as failed. */
   readonly helperTimeoutMs: number;
+  /** The run's secrets: kept out of a helper's environment. */
+  readonly secrets: Redactor;
   /** Where a helper's own complaints go (its stderr), with secrets redacted. */
   warn(message: string, fields: Record<string, string | number>): void;
 }

@@ -1,3 +1,4 @@
+// trust/: whether a token email really came from Salesforce (DKIM, Authentication-Results, sender).
 import { createHash } from 'node:crypto';
 import { loadDkimKeys, type DkimKeys } from './dkim-keys.js';
 import { senderProver, trustPolicy, type Prover, type TrustMode, type TrustPolicy } from './policy.js';

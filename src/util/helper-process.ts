@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { access, constants } from 'node:fs/promises';
 import { delimiter, join } from 'node:path';
 import { TransientError, describe } from './errors.js';
-import { isSecret } from './redact.js';
+import type { Redactor } from './redact.js';
 
 // What a helper may say on stderr before the rest is dropped: enough for any error message.
 const MAX_STDERR_BYTES = 64 * 1024;
@@ -14,10 +14,10 @@ const MAX_STDOUT_BYTES = 1024 * 1024;
  * (SFTOKEN_*) and without any variable that holds a secret sftoken has read (a password given
  * by {"env": "NAME"}), so that `az`, `vault` or a hook script sees what it needs and no more.
  */
-export function helperEnv(extra: Record<string, string> = {}, env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+export function helperEnv(secrets: Redactor, extra: Record<string, string> = {}, env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
   const out: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(env)) {
-    if (v === undefined || k.startsWith('SFTOKEN_') || isSecret(v)) continue;
+    if (v === undefined || k.startsWith('SFTOKEN_') || secrets.has(v)) continue;
     out[k] = v;
   }
   return { ...out, ...extra };

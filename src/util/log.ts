@@ -1,4 +1,4 @@
-import { redact } from './redact.js';
+import { Redactor } from './redact.js';
 
 export const LOG_LEVELS = ['error', 'warn', 'info', 'debug', 'trace'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -22,7 +22,7 @@ function quote(value: string): string {
  * Structured logs on stderr, one line each: logfmt for people, JSON for log shippers.
  * stdout stays reserved for the records a script reads.
  */
-export function createLogger(level: LogLevel, format: LogFormat = 'text', write: (line: string) => void = (line) => process.stderr.write(line)): Logger {
+export function createLogger(level: LogLevel, format: LogFormat, write: (line: string) => void, secrets: Redactor): Logger {
   const threshold = LOG_LEVELS.indexOf(level);
   const emit = (lvl: LogLevel, msg: string, fields: LogFields = {}): void => {
     if (LOG_LEVELS.indexOf(lvl) > threshold) return;
@@ -32,7 +32,7 @@ export function createLogger(level: LogLevel, format: LogFormat = 'text', write:
       format === 'json'
         ? JSON.stringify({ time, level: lvl, msg, ...Object.fromEntries(defined) })
         : [`time=${time}`, `level=${lvl}`, `msg=${quote(msg)}`, ...defined.map(([k, v]) => `${k}=${quote(String(v))}`)].join(' ');
-    write(redact(line) + '\n');
+    write(secrets.redact(line) + '\n');
   };
   return {
     error: (m, f) => emit('error', m, f),
@@ -43,4 +43,4 @@ export function createLogger(level: LogLevel, format: LogFormat = 'text', write:
   };
 }
 
-export const silentLogger: Logger = createLogger('error', 'text', () => undefined);
+export const silentLogger: Logger = createLogger('error', 'text', () => undefined, new Redactor());

@@ -1,4 +1,4 @@
-import type { LoginLedger } from '../state/ledger.js';
+import type { Journal } from '../pipeline/types.js';
 
 const HOUR_MS = 60 * 60 * 1000;
 
@@ -9,23 +9,21 @@ export function withinLastHour(times: readonly string[], now: Date): string[] {
 
 /**
  * The failed-login budget per user and hour. Salesforce locks a user after 10 failures by
- * default, and each failure counts whoever sent it, so sftoken spends only a few of them.
+ * default, and each failure counts whoever sent it, so sftoken spends only a few of them. The
+ * failures themselves are recorded in the journal, with each login's answer.
  */
 export class LockoutGuard {
   constructor(
-    private readonly ledger: LoginLedger,
+    private readonly journal: Pick<Journal, 'failedLogins'>,
     private readonly maxPerHour: number,
     private readonly now: () => Date,
   ) {}
 
   /** Whether one more failure could still be afforded for this user. */
   allows(username: string): boolean {
-    return withinLastHour(this.ledger.failedLogins(username), this.now()).length < this.maxPerHour;
+    return withinLastHour(this.journal.failedLogins(username), this.now()).length < this.maxPerHour;
   }
 
-  /** Records a failed (or possibly failed) login, at `at` when it happened earlier than now. */
-  noteFailure(username: string, at: Date = this.now()): void {
-    const now = this.now();
-    this.ledger.recordFailedLogin(username, at.toISOString(), (times) => withinLastHour(times, now));
-  }
+  /** Drops failures older than the budget's hour as a new one is recorded. */
+  readonly keep = (times: readonly string[]): string[] => withinLastHour(times, this.now());
 }

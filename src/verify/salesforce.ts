@@ -1,8 +1,8 @@
 import { credentialFingerprint, type Account } from '../config/accounts.js';
 import type { LoginSettings } from '../config/index.js';
-import type { Verdict, Verifier } from '../pipeline/types.js';
-import type { LoginLedger } from '../state/ledger.js';
+import type { Journal, Verdict, Verifier } from '../pipeline/types.js';
 import { backoffMs } from '../util/backoff.js';
+import { sleep, withDeadline } from '../util/deadline.js';
 import type { Fingerprint } from '../util/fingerprint.js';
 import type { Logger } from '../util/log.js';
 import { LockoutGuard } from './lockout.js';
@@ -30,17 +30,9 @@ const jsforceLogin: LoginAttempt = async (account, token, timeoutMs) => {
     version: account.apiVersion,
     ...(account.oauth ? { oauth2: { clientId: account.oauth.clientId, clientSecret: account.oauth.clientSecret, loginUrl: account.loginUrl } } : {}),
   });
-  let timer: NodeJS.Timeout | undefined;
-  // A guard above jsforce's own timeout, for an answer that stalls after its headers.
-  const guard = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error('Request Timeout')), timeoutMs + 1000);
-  });
-  try {
-    // The session is dropped with the connection: the token is proven, nothing else is kept.
-    await Promise.race([conn.login(account.username, account.password + token), guard]);
-  } finally {
-    clearTimeout(timer);
-  }
+  // A guard above jsforce's own timeout, for an answer that stalls after its headers. The session
+  // is dropped with the connection: the token is proven, nothing else is kept.
+  await withDeadline(timeoutMs + 1000, () => conn.login(account.username, account.password + token), { expired: () => new Error('Request Timeout') });
 };
 
 /** What a test replaces to drive time instead of waiting for it. */
@@ -49,10 +41,7 @@ export interface VerifierClock {
   sleep(ms: number): Promise<void>;
 }
 
-const realClock: VerifierClock = {
-  now: () => new Date(),
-  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-};
+const realClock: VerifierClock = { now: () => new Date(), sleep };
 
 function unavailableNote(account: Account, code: string): string {
   return account.oauth
@@ -70,10 +59,11 @@ const MAX_CUT_OFF_LOGINS = 2;
  * is tried once (the pipeline remembers rejections), failed logins per user are capped per hour,
  * and only transient failures are retried, with backoff carried across runs in the ledger.
  *
- * Every login is recorded before it is sent and its answer as soon as it comes, each made
- * durable through `checkpoint` (DESIGN §2a, items 3 and 4): a crash between the two is found on
- * the next start, counted against the budget, and repeated at most once; a token that passed is
- * remembered, so a destination that failed is retried without another login.
+ * Every login is recorded in the journal before it is sent and its answer as soon as it comes,
+ * each durable before the next step (DESIGN §2a, items 3 and 4): a crash between the two is found
+ * on the next start, counted against the budget, and repeated at most once; a token that passed
+ * is remembered, so a destination that failed is retried without another login. The journal is
+ * all it writes; the retry schedule it decides goes back in the verdict.
  */
 export class SalesforceVerifier implements Verifier {
   private readonly accounts: Map<string, Account>;
@@ -81,15 +71,14 @@ export class SalesforceVerifier implements Verifier {
 
   constructor(
     accounts: readonly Account[],
-    private readonly ledger: LoginLedger,
-    private readonly checkpoint: () => Promise<void>,
+    private readonly journal: Journal,
     private readonly log: Logger,
     private readonly options: LoginSettings,
     private readonly login: LoginAttempt = jsforceLogin,
     private readonly clock: VerifierClock = realClock,
   ) {
     this.accounts = new Map(accounts.map((a) => [a.username, a]));
-    this.guard = new LockoutGuard(ledger, options.maxFailedLogins, () => clock.now());
+    this.guard = new LockoutGuard(journal, options.maxFailedLogins, () => clock.now());
   }
 
   credentialFingerprint(username: string): Fingerprint | null {
@@ -100,19 +89,16 @@ export class SalesforceVerifier implements Verifier {
   async verify(username: string, token: string, fp: Fingerprint): Promise<Verdict> {
     const account = this.accounts.get(username);
     if (!account) return { verdict: 'rejected', reason: 'unknown-user', remember: false };
-    if (this.ledger.verified(fp)) {
+    if (this.journal.verified(fp)) {
       this.log.debug('token already passed its test login; no second login', { username, fingerprint: fp });
       return { verdict: 'accepted' };
     }
-    const cutOff = this.ledger.attempt(fp);
+    const cutOff = this.journal.inFlight(fp);
     if (cutOff) {
       this.log.warn('a test login with this token was cut off before its answer; it may have counted', { username, fingerprint: fp, at: cutOff.startedAt });
-      if (!cutOff.counted) {
-        this.guard.noteFailure(username, new Date(cutOff.startedAt));
-        this.ledger.recordAttempt(fp, { ...cutOff, counted: true });
-      }
+      if (!cutOff.counted) await this.journal.cutOffCounted(fp, cutOff, this.guard.keep);
       if (cutOff.count >= MAX_CUT_OFF_LOGINS) {
-        this.ledger.recordAttempt(fp, null);
+        await this.journal.loginAbandoned(fp);
         return {
           verdict: 'rejected',
           reason: 'login-interrupted',
@@ -121,11 +107,12 @@ export class SalesforceVerifier implements Verifier {
         };
       }
     }
-    const pending = this.ledger.pendingRetry(fp);
+    const pending = this.journal.pendingRetry(fp);
     if (pending && new Date(pending.nextAttemptAt) > this.clock.now()) {
       return { verdict: 'transient', reason: 'retry-backoff', note: `last attempt failed (${pending.reason}); next try after ${pending.nextAttemptAt}` };
     }
     const fields = { username, fingerprint: fp, loginUrl: account.loginUrl, flow: account.oauth ? 'oauth-password' : 'soap' };
+    const answered = (failed: boolean, verified = false) => this.journal.loginAnswered(fp, { username, at: this.clock.now(), verified, failed, keepFailures: this.guard.keep });
     let failure: LoginFailure | null = null;
     let counted = false;
     for (let attempt = 0; attempt <= this.options.retries; attempt++) {
@@ -134,34 +121,32 @@ export class SalesforceVerifier implements Verifier {
         return { verdict: 'transient', reason: 'lockout-guard', note: `${this.options.maxFailedLogins} failed logins in the last hour; waiting so as not to lock the user out` };
       }
       this.log.debug('test login', { ...fields, attempt: attempt + 1 });
-      this.ledger.recordAttempt(fp, { username, startedAt: this.clock.now().toISOString(), count: (this.ledger.attempt(fp)?.count ?? 0) + 1 });
-      await this.checkpoint();
+      await this.journal.loginStarted(fp, { username, startedAt: this.clock.now().toISOString(), count: (this.journal.inFlight(fp)?.count ?? 0) + 1 });
       try {
         await this.login(account, token, this.options.timeoutMs);
-        this.ledger.recordAttempt(fp, null);
-        this.ledger.recordRetry(fp, null);
-        this.ledger.recordVerified(fp, { username, at: this.clock.now().toISOString() });
-        await this.checkpoint();
-        this.log.info('test login accepted', fields);
-        return { verdict: 'accepted' };
       } catch (err) {
         failure = classifyLoginError(err);
         // The library's own words, for a person debugging an unexpected answer; redacted like every log line.
         this.log.debug('test login error', { ...fields, error: describe(err).split('\n')[0]?.slice(0, 300) });
-        this.ledger.recordAttempt(fp, null);
+      }
+      if (!failure) {
+        await answered(false, true);
+        this.log.info('test login accepted', fields);
+        return { verdict: 'accepted' };
       }
       this.log.warn('test login failed', { ...fields, kind: failure.kind, code: failure.code, attempt: attempt + 1 });
       if (failure.kind === 'rejected') {
-        this.guard.noteFailure(username);
-        this.ledger.recordRetry(fp, null);
+        await answered(true);
         return {
           verdict: 'rejected',
           reason: `login-rejected:${failure.code}`,
           remember: true,
+          retry: null,
           note: 'Salesforce refused password + token: if the configured password is wrong, fix it and run again (the token gets one more try); otherwise reset the token in Salesforce',
         };
       }
       if (failure.kind === 'password-expired') {
+        await answered(false);
         return {
           verdict: 'rejected',
           reason: `password-expired:${failure.code}`,
@@ -170,26 +155,25 @@ export class SalesforceVerifier implements Verifier {
         };
       }
       if (failure.kind === 'unavailable') {
+        await answered(false);
         return { verdict: 'rejected', reason: `verification-unavailable:${failure.code}`, remember: false, note: unavailableNote(account, failure.code) };
       }
       // Only a login that may have reached Salesforce counts: a 503 or a refused connection did not.
-      if (failure.uncertain) {
-        this.guard.noteFailure(username);
-        counted = true;
+      counted ||= failure.uncertain;
+      await answered(failure.uncertain);
+      if (attempt < this.options.retries) {
+        await this.clock.sleep(backoffMs(attempt, this.options.backoffBaseMs, IN_RUN_BACKOFF_CAP_MS));
+        failure = null;
       }
-      await this.checkpoint();
-      if (attempt < this.options.retries) await this.clock.sleep(backoffMs(attempt, this.options.backoffBaseMs, IN_RUN_BACKOFF_CAP_MS));
     }
     const code = failure?.code ?? 'UNKNOWN';
     if (!counted) {
       // Salesforce never saw these (a 503, a refused connection): nothing to wait for, so the
       // token goes out at the next run or heartbeat, as soon as Salesforce answers again.
-      this.ledger.recordRetry(fp, null);
-      return { verdict: 'transient', reason: `salesforce-unreachable:${code}`, note: 'Salesforce did not answer the test login; tried again at the next run' };
+      return { verdict: 'transient', reason: `salesforce-unreachable:${code}`, retry: null, note: 'Salesforce did not answer the test login; tried again at the next run' };
     }
     const attempts = (pending?.attempts ?? 0) + 1;
     const nextAttemptAt = new Date(this.clock.now().getTime() + backoffMs(attempts, this.options.backoffBaseMs, ACROSS_RUNS_BACKOFF_CAP_MS)).toISOString();
-    this.ledger.recordRetry(fp, { attempts, nextAttemptAt, reason: code });
-    return { verdict: 'transient', reason: `salesforce-unreachable:${code}`, note: `test login did not complete; next try after ${nextAttemptAt}` };
+    return { verdict: 'transient', reason: `salesforce-unreachable:${code}`, retry: { attempts, nextAttemptAt, reason: code }, note: `test login did not complete; next try after ${nextAttemptAt}` };
   }
 }

@@ -1,7 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
+import { ledgerJournal } from '../../src/state/journal.js';
 import { Ledger } from '../../src/state/ledger.js';
 import { silentLogger } from '../../src/util/log.js';
+import { Redactor } from '../../src/util/redact.js';
 import { senderPolicy } from '../../src/trust/policy.js';
 import type { PipelineDeps, RawMessage } from '../../src/pipeline/types.js';
 import type { SecretStore, TokenMetadata } from '../../src/stores/index.js';
@@ -47,7 +49,9 @@ export async function memoryDeps(overrides: Partial<Omit<PipelineDeps, 'destinat
     maxMessageBytes: 2 * 1024 * 1024,
     messageBudgetMs: 5000,
     log: silentLogger,
+    secrets: new Redactor(),
     checkpoint: () => ledger.save(),
+    journal: ledgerJournal(ledger, () => ledger.save()),
     ...overrides,
     ledger,
     store,

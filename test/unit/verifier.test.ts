@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import type { Account } from '../../src/config/accounts.js';
+import { ledgerJournal } from '../../src/state/journal.js';
 import { Ledger } from '../../src/state/ledger.js';
 import type { Fingerprint } from '../../src/util/fingerprint.js';
 import { silentLogger } from '../../src/util/log.js';
@@ -44,7 +45,17 @@ const refused = () => new Error('INVALID_LOGIN: Invalid username, password, secu
 
 async function verifier(login: LoginAttempt, clock: VerifierClock, options = OPTIONS) {
   const ledger = await Ledger.open(join(await tempDir(), 'state.json'));
-  return { ledger, v: new SalesforceVerifier([account], ledger, () => ledger.save(), silentLogger, options, login, clock) };
+  return {
+    ledger,
+    v: new SalesforceVerifier(
+      [account],
+      ledgerJournal(ledger, () => ledger.save()),
+      silentLogger,
+      options,
+      login,
+      clock,
+    ),
+  };
 }
 
 test('a transient failure is retried within the run after a backoff, without real waiting', async () => {
@@ -76,6 +87,9 @@ test('after a failure that may have counted, the backoff is carried across runs:
   const first = await v.verify(account.username, 'token', FP);
   assert.equal(first.verdict, 'transient');
   assert.equal(login.calls, 2);
+  // The schedule comes back in the verdict; the pipeline records it, as here.
+  assert.ok(first.verdict === 'transient' && first.retry, 'a schedule for the next run');
+  ledger.recordRetry(FP, first.retry);
   const next = new Date(ledger.pendingRetry(FP)?.nextAttemptAt ?? 0).getTime();
   assert.ok(next > clock.now().getTime());
 

@@ -5,7 +5,7 @@ import type { ImapCredentials, ImapLimits, Mailbox } from '../../config/index.js
 import { DEFAULT_LIMITS } from '../../config/limits.js';
 import { TransientError, UsageError, describe } from '../../util/errors.js';
 import { helperEnv } from '../../util/helper-process.js';
-import { registerSecret } from '../../util/redact.js';
+import type { Redactor } from '../../util/redact.js';
 import { noteDrop, setCommandDeadline, within } from './deadline.js';
 
 // An access-token helper (gcloud, az, oauth2l …) that has not answered by then has hung.
@@ -18,14 +18,14 @@ const RESPONSE_FRAMING_BYTES = 64 * 1024;
 
 const run = promisify(execFile);
 
-async function freshAccessToken(command: string): Promise<string> {
+async function freshAccessToken(command: string, secrets: Redactor): Promise<string> {
   try {
     // Through the shell, so the command may be a pipeline; the token only ever travels on stdout.
     // Its environment holds no sftoken secret: a helper (az, gcloud, oauth2l) needs none of them.
-    const { stdout } = await run('/bin/sh', ['-c', command], { timeout: TOKEN_COMMAND_TIMEOUT_MS, maxBuffer: 1 << 20, env: helperEnv() });
+    const { stdout } = await run('/bin/sh', ['-c', command], { timeout: TOKEN_COMMAND_TIMEOUT_MS, maxBuffer: 1 << 20, env: helperEnv(secrets) });
     const token = stdout.trim();
     if (!token) throw new Error('it printed nothing');
-    registerSecret(token);
+    secrets.add(token);
     return token;
   } catch (err) {
     throw new TransientError(`--imap-access-token-command failed: ${describe(err).split('\n')[0]}`);
@@ -61,14 +61,14 @@ function isAuthFailure(err: unknown): boolean {
   return e.authenticationFailed === true || e.serverResponseCode === 'AUTHENTICATIONFAILED';
 }
 
-async function auth(user: string, credentials: ImapCredentials): Promise<NonNullable<ImapFlowOptions['auth']>> {
+async function auth(user: string, credentials: ImapCredentials, secrets: Redactor): Promise<NonNullable<ImapFlowOptions['auth']>> {
   switch (credentials.kind) {
     case 'password':
       return { user, pass: credentials.password };
     case 'access-token':
       return { user, accessToken: credentials.accessToken };
     case 'token-command':
-      return { user, accessToken: await freshAccessToken(credentials.command) };
+      return { user, accessToken: await freshAccessToken(credentials.command, secrets) };
   }
 }
 
@@ -78,13 +78,13 @@ async function auth(user: string, credentials: ImapCredentials): Promise<NonNull
  * Nothing the server sends is taken on its word: a literal larger than --max-message-bytes, a
  * line that does not end, or a response that does not, drops the connection (imapflow's caps).
  */
-export async function connectImap(settings: Mailbox, limits: ImapLimits): Promise<ImapFlow> {
+export async function connectImap(settings: Mailbox, limits: ImapLimits, secrets: Redactor): Promise<ImapFlow> {
   const { ImapFlow } = await import('imapflow');
   const options: ImapFlowOptions = {
     host: settings.host,
     port: settings.port,
     secure: settings.tls,
-    auth: await auth(settings.user, settings.credentials),
+    auth: await auth(settings.user, settings.credentials, secrets),
     logger: false,
     disableAutoIdle: true,
     // Renewing IDLE now and then notices a connection that died without a word.

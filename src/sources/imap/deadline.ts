@@ -1,4 +1,5 @@
 import type { ImapFlow } from 'imapflow';
+import { withDeadline } from '../../util/deadline.js';
 import { TransientError } from '../../util/errors.js';
 
 // imapflow's socket timeout restarts on every byte, so a server that sends "* OK still
@@ -29,20 +30,12 @@ export async function within<T>(client: ImapFlow, what: string, work: () => Prom
   if (!client.usable && what !== 'greeting and login') throw new TransientError(`IMAP ${what}: the connection is closed; reconnecting`);
   const ms = deadlines.get(client);
   if (ms === undefined) return work();
-  let timer: NodeJS.Timeout | undefined;
-  const expired = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => {
-      client.close();
-      reject(new TransientError(`IMAP ${what} got no answer within ${ms / 1000} s; reconnecting`));
-    }, ms);
-  });
   try {
-    return await Promise.race([work(), expired]);
+    // Past the deadline the connection is closed: that fails whatever else waits on it too.
+    return await withDeadline(ms, work, { onExpire: () => client.close(), expired: () => new TransientError(`IMAP ${what} got no answer within ${ms / 1000} s; reconnecting`) });
   } catch (err) {
     const cause = dropped.get(client);
     if (cause instanceof Error && !(err instanceof TransientError)) throw Object.assign(new TransientError(`IMAP ${what}: ${cause.message}`), { code: 'code' in cause ? cause.code : undefined });
     throw err;
-  } finally {
-    clearTimeout(timer);
   }
 }
