@@ -1,7 +1,7 @@
 import { access, constants } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Config } from '../config/index.js';
-import { withDeadline } from '../util/deadline.js';
+import { NEVER, withDeadline } from '../util/deadline.js';
 import { silentLogger } from '../util/log.js';
 import { buildContext, storeContext } from './context.js';
 import { describe } from '../util/errors.js';
@@ -65,7 +65,7 @@ async function mailboxReady(config: Config, index: number): Promise<string> {
   const mailbox = config.mailboxes[index];
   if (!mailbox) throw new Error('no such mailbox');
   const { connectImap, openMailbox } = await import('../sources/imap/connect.js');
-  const client = await connectImap(mailbox, config.imap, config.secrets);
+  const client = await connectImap(mailbox, config.imap, config.secrets, NEVER);
   try {
     await openMailbox(client, mailbox.folder);
     if (config.replicas) {
@@ -90,7 +90,7 @@ export async function checkAll(config: Config, io: Io, login: boolean): Promise<
   const findings: Finding[] = [];
   findings.push(await probe('state', () => stateWritable(config.statePath)));
   const destinations = [...config.destinations, ...config.accounts.flatMap((a) => a.destinations ?? [])];
-  const context = storeContext(config, silentLogger);
+  const context = storeContext(config, silentLogger, NEVER);
   for (const d of new Map(destinations.map((x) => [x.spec, x])).values()) findings.push(await probe(`destination ${d.spec}`, async () => `${(await d.open(context)).description} can be written`));
   if (config.accounts.length === 0 && config.verify)
     findings.push({ ok: false, what: 'accounts', detail: 'no Salesforce account: set SFTOKEN_SF_USERNAME and SFTOKEN_SF_PASSWORD, or list accounts in the config file' });

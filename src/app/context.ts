@@ -31,13 +31,14 @@ export interface RunContext {
 }
 
 /** What destinations get from the run: the accounts' passwords, the helper time limit, the log. */
-export function storeContext(config: Config, log: Logger): StoreContext {
+export function storeContext(config: Config, log: Logger, signal: AbortSignal): StoreContext {
   const passwords = new Map(config.accounts.map((a) => [a.username, a.password]));
   return {
     passwordFor: (username) => passwords.get(username) ?? null,
     passwordUsers: [...passwords.keys()],
     helperTimeoutMs: config.helperTimeoutMs,
     secrets: config.secrets,
+    signal,
     warn: (message, fields) => log.warn(message, fields),
   };
 }
@@ -46,8 +47,8 @@ export function storeContext(config: Config, log: Logger): StoreContext {
  * Opens every destination once, global and per account, each proving it can be written: a typo in
  * a --store fails here, before any token is spent. Returns where each user's token goes.
  */
-async function openDestinations(config: Config, log: Logger): Promise<(username: string) => readonly OpenDestination[]> {
-  const context = storeContext(config, log);
+async function openDestinations(config: Config, log: Logger, signal: AbortSignal): Promise<(username: string) => readonly OpenDestination[]> {
+  const context = storeContext(config, log, signal);
   const all = [...config.destinations, ...config.accounts.flatMap((a) => a.destinations ?? [])];
   const opened = new Map<string, OpenDestination>();
   for (const d of all) if (!opened.has(d.spec)) opened.set(d.spec, { spec: d.spec, store: await d.open(context) });
@@ -75,12 +76,12 @@ export async function buildContext(config: Config, io: Io): Promise<RunContext> 
   const ledger = await Ledger.open(config.statePath);
   const checkpoint = config.dryRun ? async () => undefined : () => ledger.save();
   const journal = ledgerJournal(ledger, checkpoint);
-  const destinations = config.dryRun ? null : await openDestinations(config, log);
+  const destinations = config.dryRun ? null : await openDestinations(config, log, stop.signal);
   let verifier: PipelineDeps['verifier'] = null;
   if (verifying) {
     // jsforce and its verifier load only when a login may be due: they cost start-up time.
     const { SalesforceVerifier } = await import('../verify/salesforce.js');
-    verifier = new SalesforceVerifier(config.accounts, journal, log, config.login);
+    verifier = new SalesforceVerifier(config.accounts, journal, log, config.login, { stop: stop.signal });
   }
   if (!config.dryRun && !config.verify) log.warn('--no-verify: tokens are stored without a test login');
   const known = new Set(config.accounts.map((a) => a.username));

@@ -40,7 +40,7 @@ export async function ingestMailboxes(ctx: RunContext): Promise<number> {
 async function ingestMailbox(ctx: RunContext, mailbox: Mailbox, since: Date, slot: BatchSlot): Promise<number> {
   let client: ImapFlow | undefined;
   try {
-    client = await connectImap(mailbox, ctx.config.imap, ctx.config.secrets);
+    client = await connectImap(mailbox, ctx.config.imap, ctx.config.secrets, ctx.stop.signal);
     const box = await openMailbox(client, mailbox.folder);
     const { handled } = await sweep(client, mailbox, { uidValidity: box.uidValidity, since, afterUid: 0, relook: false }, slot, sweepOptions(ctx));
     return exitCodeFor(handled.map((h) => h.record));

@@ -1,5 +1,6 @@
 // stores/: the destinations where tokens go, behind one interface; this registry is the only
 // place that lists them.
+import { NEVER } from '../util/deadline.js';
 import { Redactor } from '../util/redact.js';
 import { UsageError } from '../util/errors.js';
 import { dataloaderBackend } from './dataloader.js';
@@ -46,7 +47,7 @@ export interface Destination {
 }
 
 /** For opening a store outside a run (reading a secret reference): no passwords, no helpers. */
-export const BARE_CONTEXT: StoreContext = { passwordFor: () => null, passwordUsers: [], helperTimeoutMs: 30_000, secrets: new Redactor(), warn: () => undefined };
+export const BARE_CONTEXT: StoreContext = { passwordFor: () => null, passwordUsers: [], helperTimeoutMs: 30_000, signal: NEVER, secrets: new Redactor(), warn: () => undefined };
 
 /** Reads `<scheme>[:<rest>]`; an unknown scheme or bad options are a configuration error. */
 export function parseDestination(spec: string): Destination {

@@ -36,7 +36,11 @@ class PassStore implements SecretStore {
 
   async set(username: string, token: string): Promise<void> {
     const entry = `${this.options.prefix}/${username}`;
-    await deliverToHelper(`pass insert ${entry}`, this.program, ['insert', '--multiline', '--force', entry], token, helperEnv(this.context.secrets), this.context.helperTimeoutMs);
+    await deliverToHelper(`pass insert ${entry}`, this.program, ['insert', '--multiline', '--force', entry], token, {
+      env: helperEnv(this.context.secrets),
+      timeoutMs: this.context.helperTimeoutMs,
+      signal: this.context.signal,
+    });
   }
 }
 

@@ -17,6 +17,8 @@ export interface StoreContext {
   readonly passwordUsers: readonly string[];
   /** How long a helper program may take before it counts as failed. */
   readonly helperTimeoutMs: number;
+  /** The run's stop: a helper still running is asked to end. */
+  readonly signal: AbortSignal;
   /** The run's secrets: kept out of a helper's environment. */
   readonly secrets: Redactor;
   /** Where a helper's own complaints go (its stderr), with secrets redacted. */

@@ -23,6 +23,14 @@ export function helperEnv(secrets: Redactor, extra: Record<string, string> = {},
   return { ...out, ...extra };
 }
 
+interface HelperOptions {
+  env: NodeJS.ProcessEnv;
+  /** Killed past this. */
+  timeoutMs: number;
+  /** The run's stop. */
+  signal: AbortSignal;
+}
+
 interface HelperResult {
   code: number | null;
   /** Killed for running past its time limit. */
@@ -35,9 +43,10 @@ interface HelperResult {
  * Runs a program without a shell, feeding `stdin` (a token, never an argument: argv is visible
  * to every user of the machine), with a time limit after which it is killed.
  */
-function runHelper(program: string, args: readonly string[], options: { stdin: string; env: NodeJS.ProcessEnv; timeoutMs: number }): Promise<HelperResult> {
+function runHelper(program: string, args: readonly string[], options: HelperOptions & { stdin: string }): Promise<HelperResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(program, args, { env: options.env, stdio: ['pipe', 'pipe', 'pipe'] });
+    // The run's stop reaches the helper too: it is asked to end (SIGTERM), and the token is retried.
+    const child = spawn(program, args, { env: options.env, stdio: ['pipe', 'pipe', 'pipe'], signal: options.signal });
     let stdout = '';
     let stderr = '';
     let timedOut = false;
@@ -88,11 +97,13 @@ export async function findProgram(program: string, env: NodeJS.ProcessEnv = proc
  * Hands a token to a helper program on stdin (never in argv) and says in one line why it failed:
  * could not start, ran past its time limit, or exited non-zero. Each is worth a retry.
  */
-export async function deliverToHelper(description: string, program: string, args: readonly string[], token: string, env: NodeJS.ProcessEnv, timeoutMs: number): Promise<HelperResult> {
+export async function deliverToHelper(description: string, program: string, args: readonly string[], token: string, options: HelperOptions): Promise<HelperResult> {
+  const { timeoutMs } = options;
   let result: HelperResult;
   try {
-    result = await runHelper(program, args, { stdin: `${token}\n`, env, timeoutMs });
+    result = await runHelper(program, args, { ...options, stdin: `${token}\n` });
   } catch (err) {
+    if (options.signal.aborted) throw new TransientError(`${description} was stopped: sftoken is stopping`);
     throw new TransientError(`${description} could not start: ${describe(err)}`);
   }
   if (result.timedOut) throw new TransientError(`${description} did not finish within ${timeoutMs / 1000} s`);

@@ -2,7 +2,7 @@ import { credentialFingerprint, type Account } from '../config/accounts.js';
 import type { LoginSettings } from '../config/index.js';
 import type { Journal, Verdict, Verifier } from '../pipeline/types.js';
 import { backoffMs } from '../util/backoff.js';
-import { sleep, withDeadline } from '../util/deadline.js';
+import { NEVER, sleep, withDeadline } from '../util/deadline.js';
 import type { Fingerprint } from '../util/fingerprint.js';
 import type { Logger } from '../util/log.js';
 import { LockoutGuard } from './lockout.js';
@@ -38,10 +38,18 @@ const jsforceLogin: LoginAttempt = async (account, token, timeoutMs) => {
 /** What a test replaces to drive time instead of waiting for it. */
 export interface VerifierClock {
   now(): Date;
-  sleep(ms: number): Promise<void>;
+  /** Ends early when the run stops. */
+  sleep(ms: number, signal: AbortSignal): Promise<void>;
 }
 
 const realClock: VerifierClock = { now: () => new Date(), sleep };
+
+/** What the run (or a test) gives the verifier: the login itself, the clock, the run's stop. */
+interface VerifierParts {
+  login?: LoginAttempt;
+  clock?: VerifierClock;
+  stop?: AbortSignal;
+}
 
 function unavailableNote(account: Account, code: string): string {
   return account.oauth
@@ -68,17 +76,22 @@ const MAX_CUT_OFF_LOGINS = 2;
 export class SalesforceVerifier implements Verifier {
   private readonly accounts: Map<string, Account>;
   private readonly guard: LockoutGuard;
+  private readonly login: LoginAttempt;
+  private readonly clock: VerifierClock;
+  private readonly stop: AbortSignal;
 
   constructor(
     accounts: readonly Account[],
     private readonly journal: Journal,
     private readonly log: Logger,
     private readonly options: LoginSettings,
-    private readonly login: LoginAttempt = jsforceLogin,
-    private readonly clock: VerifierClock = realClock,
+    parts: VerifierParts = {},
   ) {
     this.accounts = new Map(accounts.map((a) => [a.username, a]));
-    this.guard = new LockoutGuard(journal, options.maxFailedLogins, () => clock.now());
+    this.login = parts.login ?? jsforceLogin;
+    this.clock = parts.clock ?? realClock;
+    this.stop = parts.stop ?? NEVER;
+    this.guard = new LockoutGuard(journal, options.maxFailedLogins, () => this.clock.now());
   }
 
   credentialFingerprint(username: string): Fingerprint | null {
@@ -162,7 +175,7 @@ export class SalesforceVerifier implements Verifier {
       counted ||= failure.uncertain;
       await answered(failure.uncertain);
       if (attempt < this.options.retries) {
-        await this.clock.sleep(backoffMs(attempt, this.options.backoffBaseMs, IN_RUN_BACKOFF_CAP_MS));
+        await this.clock.sleep(backoffMs(attempt, this.options.backoffBaseMs, IN_RUN_BACKOFF_CAP_MS), this.stop);
         failure = null;
       }
     }

@@ -18,11 +18,11 @@ const RESPONSE_FRAMING_BYTES = 64 * 1024;
 
 const run = promisify(execFile);
 
-async function freshAccessToken(command: string, secrets: Redactor): Promise<string> {
+async function freshAccessToken(command: string, secrets: Redactor, signal: AbortSignal): Promise<string> {
   try {
     // Through the shell, so the command may be a pipeline; the token only ever travels on stdout.
     // Its environment holds no sftoken secret: a helper (az, gcloud, oauth2l) needs none of them.
-    const { stdout } = await run('/bin/sh', ['-c', command], { timeout: TOKEN_COMMAND_TIMEOUT_MS, maxBuffer: 1 << 20, env: helperEnv(secrets) });
+    const { stdout } = await run('/bin/sh', ['-c', command], { timeout: TOKEN_COMMAND_TIMEOUT_MS, maxBuffer: 1 << 20, env: helperEnv(secrets), signal });
     const token = stdout.trim();
     if (!token) throw new Error('it printed nothing');
     secrets.add(token);
@@ -61,14 +61,14 @@ function isAuthFailure(err: unknown): boolean {
   return e.authenticationFailed === true || e.serverResponseCode === 'AUTHENTICATIONFAILED';
 }
 
-async function auth(user: string, credentials: ImapCredentials, secrets: Redactor): Promise<NonNullable<ImapFlowOptions['auth']>> {
+async function auth(user: string, credentials: ImapCredentials, secrets: Redactor, signal: AbortSignal): Promise<NonNullable<ImapFlowOptions['auth']>> {
   switch (credentials.kind) {
     case 'password':
       return { user, pass: credentials.password };
     case 'access-token':
       return { user, accessToken: credentials.accessToken };
     case 'token-command':
-      return { user, accessToken: await freshAccessToken(credentials.command, secrets) };
+      return { user, accessToken: await freshAccessToken(credentials.command, secrets, signal) };
   }
 }
 
@@ -78,13 +78,13 @@ async function auth(user: string, credentials: ImapCredentials, secrets: Redacto
  * Nothing the server sends is taken on its word: a literal larger than --max-message-bytes, a
  * line that does not end, or a response that does not, drops the connection (imapflow's caps).
  */
-export async function connectImap(settings: Mailbox, limits: ImapLimits, secrets: Redactor): Promise<ImapFlow> {
+export async function connectImap(settings: Mailbox, limits: ImapLimits, secrets: Redactor, signal: AbortSignal): Promise<ImapFlow> {
   const { ImapFlow } = await import('imapflow');
   const options: ImapFlowOptions = {
     host: settings.host,
     port: settings.port,
     secure: settings.tls,
-    auth: await auth(settings.user, settings.credentials, secrets),
+    auth: await auth(settings.user, settings.credentials, secrets, signal),
     logger: false,
     disableAutoIdle: true,
     // Renewing IDLE now and then notices a connection that died without a word.

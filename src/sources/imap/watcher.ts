@@ -87,7 +87,7 @@ export async function watchMailbox(options: WatcherOptions): Promise<void> {
     // still connecting, so that it sees each one's token emails together.
     const firstSlot = options.joinBatch();
     try {
-      client = await connectImap(mailbox, options.imap, options.secrets);
+      client = await connectImap(mailbox, options.imap, options.secrets, signal);
       const session = await Session.open(options, client, firstSlot);
       await session.run(() => (attempt = 0));
     } catch (err) {

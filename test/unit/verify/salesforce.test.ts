@@ -52,8 +52,7 @@ async function verifier(login: LoginAttempt, clock: VerifierClock, options = OPT
       ledgerJournal(ledger, () => ledger.save()),
       silentLogger,
       options,
-      login,
-      clock,
+      { login, clock },
     ),
   };
 }
