@@ -1,6 +1,10 @@
+import { existsSync } from 'node:fs';
 import { access, constants } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Config } from '../config/index.js';
+import { withFileLock } from '../files/lock.js';
+import { parseTarget } from '../notify/index.js';
+import { Ledger, stateError } from '../state/ledger.js';
 import { NEVER, withDeadline } from '../util/deadline.js';
 import { silentLogger } from '../util/log.js';
 import { buildContext, storeContext } from './context.js';
@@ -24,19 +28,30 @@ async function probe(what: string, work: () => Promise<string>): Promise<Finding
   }
 }
 
-/** The state file's folder can be written (or made), so the ledger can be saved. */
-async function stateWritable(path: string): Promise<string> {
-  let dir = dirname(path);
-  for (;;) {
+/**
+ * The state file can be used as a run uses it: read and parsed, and its lock taken and released
+ * in its folder (the first thing a save does). A default folder not made yet is fine when the
+ * nearest folder that exists can be written: the run makes it.
+ */
+async function stateUsable(path: string): Promise<string> {
+  const folder = dirname(path);
+  if (!existsSync(folder)) {
+    let dir = dirname(folder);
+    while (!existsSync(dir) && dirname(dir) !== dir) dir = dirname(dir);
     try {
       await access(dir, constants.W_OK);
-      return `state file ${path}`;
     } catch {
-      const parent = dirname(dir);
-      if (parent === dir) throw new Error(`cannot write the state file's folder ${dirname(path)}`);
-      dir = parent;
+      throw new Error(`cannot make the state folder ${folder}: ${dir} cannot be written`);
     }
+    return `state file ${path} (its folder is made on first use)`;
   }
+  await Ledger.open(path);
+  try {
+    await withFileLock(path, async () => undefined);
+  } catch (err) {
+    throw stateError(path, err);
+  }
+  return `state file ${path} can be read and written`;
 }
 
 /** Any HTTP answer from the login URL proves the endpoint is reachable; no login is sent. */
@@ -88,7 +103,7 @@ async function mailboxReady(config: Config, index: number): Promise<string> {
  */
 export async function checkAll(config: Config, io: Io, login: boolean): Promise<number> {
   const findings: Finding[] = [];
-  findings.push(await probe('state', () => stateWritable(config.statePath)));
+  findings.push(await probe('state', () => stateUsable(config.statePath)));
   const destinations = [...config.destinations, ...config.accounts.flatMap((a) => a.destinations ?? [])];
   const context = storeContext(config, silentLogger, NEVER);
   for (const d of new Map(destinations.map((x) => [x.spec, x])).values()) findings.push(await probe(`destination ${d.spec}`, async () => `${(await d.open(context)).description} can be written`));
@@ -96,6 +111,7 @@ export async function checkAll(config: Config, io: Io, login: boolean): Promise<
     findings.push({ ok: false, what: 'accounts', detail: 'no Salesforce account: set SFTOKEN_SF_USERNAME and SFTOKEN_SF_PASSWORD, or list accounts in the config file' });
   for (const url of new Set(config.accounts.map((a) => a.loginUrl))) findings.push(await probe(`login endpoint`, () => reachable(url)));
   if (config.trust.mode === 'dkim' && !config.trust.dkimKeys) findings.push(await probe('dns', dnsAnswers));
+  for (const spec of config.notify) findings.push({ ok: true, what: 'notify', detail: `${parseTarget(spec).label} will be told` });
   for (const [i, m] of config.mailboxes.entries()) findings.push(await probe(`mailbox ${m.name}`, () => mailboxReady(config, i)));
   if (login) findings.push(...(await testLogins(config)));
   for (const f of findings) io.stdout(`${f.ok ? 'ok  ' : 'FAIL'}  ${f.what}: ${f.detail}\n`);

@@ -1,3 +1,6 @@
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import type { Config } from '../config/index.js';
 import { DEFAULT_LIMITS } from '../config/limits.js';
 import type { OpenDestination, PipelineDeps } from '../pipeline/types.js';
@@ -5,6 +8,7 @@ import type { Destination, StoreContext } from '../stores/index.js';
 import { createNotifier, type Notifier } from '../notify/index.js';
 import { tidy } from '../files/atomic-file.js';
 import { ledgerJournal } from '../state/journal.js';
+import { stateError } from '../state/ledger.js';
 import { Ledger, type MailboxMarks } from '../state/ledger.js';
 import { buildTrust } from '../trust/index.js';
 import { UsageError } from '../util/errors.js';
@@ -58,6 +62,14 @@ async function openDestinations(config: Config, log: Logger, signal: AbortSignal
   return (username) => perUser.get(username) ?? global;
 }
 
+/** The default state folder is made on first use, and says so; a chosen one must exist (config). */
+async function stateFolder(config: Config, log: Logger): Promise<void> {
+  const folder = dirname(config.statePath);
+  if (!config.stateIsDefault || existsSync(folder)) return;
+  await mkdir(folder, { recursive: true, mode: 0o700 });
+  log.info('created the state folder', { folder });
+}
+
 /**
  * Builds the run once from the configuration: logger, trust policy, ledger, destination and
  * verifier. This is the one place that decides what a dry run leaves out (logins, writes,
@@ -71,12 +83,18 @@ export async function buildContext(config: Config, io: Io): Promise<RunContext> 
   if (verifying && config.accounts.length === 0) {
     throw new UsageError('no Salesforce account to test tokens with: set SFTOKEN_SF_USERNAME and SFTOKEN_SF_PASSWORD, or list accounts in the config file; or pass --no-verify');
   }
-  // A killed run may have left a lock or a temporary copy beside the state file: cleared first.
-  if (!config.dryRun) await tidy(config.statePath);
+  // Destinations first: a configuration they refuse leaves nothing behind, not even a state folder.
+  const destinations = config.dryRun ? null : await openDestinations(config, log, stop.signal);
+  if (!config.dryRun) {
+    await stateFolder(config, log);
+    // A killed run may have left a lock or a temporary copy beside the state file: cleared first.
+    await tidy(config.statePath).catch((err: unknown) => {
+      throw stateError(config.statePath, err);
+    });
+  }
   const ledger = await Ledger.open(config.statePath);
   const checkpoint = config.dryRun ? async () => undefined : () => ledger.save();
   const journal = ledgerJournal(ledger, checkpoint);
-  const destinations = config.dryRun ? null : await openDestinations(config, log, stop.signal);
   let verifier: PipelineDeps['verifier'] = null;
   if (verifying) {
     // jsforce and its verifier load only when a login may be due: they cost start-up time.
@@ -84,6 +102,10 @@ export async function buildContext(config: Config, io: Io): Promise<RunContext> 
     verifier = new SalesforceVerifier(config.accounts, journal, log, config.login, { stop: stop.signal });
   }
   if (!config.dryRun && !config.verify) log.warn('--no-verify: tokens are stored without a test login');
+  // Weak by nature, meant for saved files a person picked: on a mailbox anyone can write a From line.
+  if (config.trust.mode === 'sender' && config.mailboxes.length > 0) {
+    log.warn('--trust sender: mail that arrives is trusted on its From line alone, which anyone can write; use --trust dkim (the default) or auth-results on a mailbox');
+  }
   const known = new Set(config.accounts.map((a) => a.username));
   return {
     config,

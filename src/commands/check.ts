@@ -5,7 +5,7 @@ import { IMAP_SECRETS, LOGIN_SECRETS } from '../config/index.js';
 export const check: Command = {
   command: 'check',
   describe: 'check the configuration end to end, changing nothing: destinations, state, login endpoint, DNS, mailbox; a test login only with --login',
-  groups: ['common', 'login', 'mailbox', 'check'],
+  groups: ['common', 'login', 'mailbox', 'watch', 'notify', 'check'],
   secrets: [...LOGIN_SECRETS, ...IMAP_SECRETS],
   examples: [
     ['$0 check --config /etc/sftoken/config.json', 'before the first token email arrives'],

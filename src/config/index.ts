@@ -1,7 +1,9 @@
 // config/: options from flags, the environment and the config file, made into one fully
 // validated, typed Config (mailboxes, accounts, destinations, secrets read by reference).
 import { homedir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { parseTarget } from '../notify/index.js';
 import { parseDestination, type Destination } from '../stores/index.js';
 import type { TrustSettings } from '../trust/index.js';
 import { UsageError } from '../util/errors.js';
@@ -17,6 +19,14 @@ import { GROUPS, OPTIONS, envName, type GroupName, type OptionKey, type Settings
 
 export type { Account } from './accounts.js';
 export { mailboxKey, type AfterMode, type ImapCredentials, type Mailbox } from './mailboxes.js';
+
+function isFolder(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
 
 /** Where the ledger lives when --state is not given: the XDG state folder, created on first use. */
 export function defaultStatePath(env: NodeJS.ProcessEnv = process.env): string {
@@ -74,6 +84,8 @@ export interface Config {
   logLevel: LogLevel;
   maxMessageBytes: number;
   statePath: string;
+  /** No --state given: the default folder is made on first use. */
+  stateIsDefault: boolean;
   trust: TrustSettings;
   destinations: Destination[];
   login: LoginSettings;
@@ -172,9 +184,16 @@ export async function resolveConfig({ flags, env, file, filePath = 'config file'
     problems.add('--trust auth-results needs --authserv-id: the name your receiving mail server writes in Authentication-Results');
   }
   const secrets = new Redactor();
-  const statePath = get('state') ?? defaultStatePath(env);
+  const chosenState = get('state');
+  const statePath = chosenState ?? defaultStatePath(env);
+  // A typo in --state must not start an empty ledger (logging in again for applied tokens,
+  // forgetting refusals and the failed-login budget): its folder must exist. The default folder
+  // is made on first use.
+  if (chosenState !== null && declared.has('state') && !isFolder(dirname(statePath))) {
+    problems.add(`--state ${statePath}: the folder ${dirname(statePath)} does not exist (a typo?); create it, or leave --state out to use ${dirname(defaultStatePath(env))}`);
+  }
   const destinations = (await Promise.all(get('store').map((spec) => attempt(() => [parseDestination(spec)], [])))).flat();
-  const accounts = declared.has('loginUrl') ? await attempt(() => loadAccounts(file.accounts, env, { loginUrl: get('loginUrl'), apiVersion: get('apiVersion') }, secrets), []) : [];
+  const accounts = declared.has('loginUrl') ? await attempt(() => loadAccounts(file.accounts, env, { loginUrl: get('loginUrl'), apiVersion: get('apiVersion') }, secrets, filePath), []) : [];
   await attempt(() => noSharedFiles(statePath, [...destinations, ...accounts.flatMap((a) => a.destinations ?? [])]), undefined);
   // A mailbox only when one is named: ingest and watch require one, check looks at any given.
   const listed = declared.has('imapHost') && file.mailboxes !== undefined ? await attempt(() => mailboxesFromFile(file.mailboxes, env, filePath, secrets), []) : [];
@@ -202,6 +221,9 @@ export async function resolveConfig({ flags, env, file, filePath = 'config file'
           [],
         )
       : [];
+  // The same check a run makes when it builds its notifier: check and --dry-run must not pass a
+  // webhook that watch then refuses.
+  for (const spec of get('notify')) await attempt(() => parseTarget(spec), undefined);
   const mailboxes = [...fromFlags, ...listed];
   const names = mailboxes.map((m) => m.name);
   const twice = names.find((n, i) => names.indexOf(n) !== i);
@@ -224,6 +246,7 @@ export async function resolveConfig({ flags, env, file, filePath = 'config file'
     helperTimeoutMs: get('helperTimeout') * 1000,
     checkLogin: get('login'),
     notify: get('notify'),
+    stateIsDefault: chosenState === null,
     watch: {
       heartbeatMs: get('heartbeat') * 1000,
       health: healthPort === null ? null : { host: get('healthHost'), port: healthPort },

@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { OUTCOMES, type Outcome } from '../pipeline/outcomes.js';
 import { UsageError, describe, errnoCode } from '../util/errors.js';
 import type { Fingerprint } from '../util/fingerprint.js';
@@ -156,13 +157,27 @@ function keepNewest<K extends string, T>(items: Record<K, T>, max: number, at: (
 }
 
 /** Reads and checks the state file; a missing file is an empty ledger. */
+/**
+ * A state file that cannot be read or written because of the file system (permissions, a
+ * read-only mount) is a configuration matter: one line naming the folder and what to do.
+ */
+export function stateError(path: string, err: unknown): Error {
+  const code = errnoCode(err);
+  if (code === 'EACCES' || code === 'EPERM')
+    return new UsageError(`cannot use the state file ${path}: permission denied in ${dirname(path)}; run sftoken as the user that owns that folder, or choose another --state`);
+  if (code === 'EROFS') return new UsageError(`cannot use the state file ${path}: ${dirname(path)} is on a read-only file system; choose another --state`);
+  if (code === 'ENOENT' || code === 'ENOTDIR') return new UsageError(`cannot use the state file ${path}: the folder ${dirname(path)} does not exist`);
+  return err instanceof Error ? err : new Error(describe(err));
+}
+
 async function read(path: string): Promise<LedgerData> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
   } catch (err) {
     if (errnoCode(err) === 'ENOENT') return empty();
-    throw new UsageError(`cannot read state file ${path}: ${describe(err)}`);
+    const known = stateError(path, err);
+    throw known instanceof UsageError ? known : new UsageError(`cannot read state file ${path}: ${describe(err)}`);
   }
   try {
     const data: unknown = JSON.parse(text);
@@ -359,7 +374,7 @@ export class Ledger {
     } catch (err) {
       // Not written: the steps stay pending for the next save, so nothing is forgotten.
       this.pending = [...steps, ...this.pending];
-      throw err;
+      throw stateError(this.path, err);
     }
   }
 }
