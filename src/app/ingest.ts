@@ -43,6 +43,7 @@ async function ingestMailbox(ctx: RunContext, mailbox: Mailbox, since: Date, slo
     client = await connectImap(mailbox, ctx.config.imap, ctx.config.secrets, ctx.stop.signal);
     const box = await openMailbox(client, mailbox.folder);
     const { handled } = await sweep(client, mailbox, { uidValidity: box.uidValidity, since, afterUid: 0, relook: false }, slot, sweepOptions(ctx));
+    if (handled.length === 0) ctx.io.stderr(`sftoken: mailbox ${mailbox.name}: no token email since ${since.toISOString()}\n`);
     return exitCodeFor(handled.map((h) => h.record));
   } catch (err) {
     if (err instanceof UsageError) throw err;

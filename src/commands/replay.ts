@@ -4,9 +4,9 @@ import { LOGIN_SECRETS } from '../config/index.js';
 /** `sftoken replay <path..>`: saved .eml files as one batch. */
 export const replay: Command = {
   command: 'replay <path..>',
-  describe: 'process saved .eml files and directories as one batch',
+  describe: 'process saved mail as one batch: .eml files, mbox files, Maildir folders, directories of them',
   groups: ['common', 'login', 'notify'],
-  positional: { name: 'path', describe: 'files, or directories searched for *.eml' },
+  positional: { name: 'path', describe: '.eml or mbox files, Maildir folders (cur/, new/), or directories searched for *.eml, *.mbox and Maildir messages' },
   secrets: LOGIN_SECRETS,
   examples: [
     ['$0 replay fixtures --dry-run --trust sender', 'show what would be stored, touching nothing'],

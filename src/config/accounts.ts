@@ -4,6 +4,7 @@ import { fingerprint, type Fingerprint } from '../util/fingerprint.js';
 import { isLoopback } from '../util/loopback.js';
 import { parseDestination, type Destination } from '../stores/index.js';
 import type { Redactor } from '../util/redact.js';
+import { unknownKey } from './file.js';
 import { resolveSecret } from './secrets.js';
 
 /** A Salesforce user the tool may act for, with what it needs for one test login. */
@@ -23,7 +24,7 @@ interface AccountDefaults {
   apiVersion: string;
 }
 
-const ACCOUNT_KEYS = new Set(['username', 'password', 'loginUrl', 'apiVersion', 'clientId', 'clientSecret', 'stores']);
+const ACCOUNT_KEYS = ['username', 'password', 'loginUrl', 'apiVersion', 'clientId', 'clientSecret', 'stores'];
 
 function destinations(value: unknown, origin: string): Destination[] | null {
   if (value === undefined) return null;
@@ -57,16 +58,16 @@ function checkApiVersion(v: unknown, origin: string): string {
  * Accounts from the config file's `accounts` list and from SFTOKEN_SF_USERNAME/PASSWORD (which
  * wins for the same username). Passwords are read here, once, and registered for redaction.
  */
-export async function loadAccounts(fileAccounts: unknown, env: NodeJS.ProcessEnv, defaults: AccountDefaults, secrets: Redactor): Promise<Account[]> {
+export async function loadAccounts(fileAccounts: unknown, env: NodeJS.ProcessEnv, defaults: AccountDefaults, secrets: Redactor, filePath = 'config file'): Promise<Account[]> {
   const accounts = new Map<string, Account>();
   if (fileAccounts !== undefined) {
-    if (!Array.isArray(fileAccounts)) throw new UsageError('config file: accounts must be a list');
+    if (!Array.isArray(fileAccounts)) throw new UsageError(`${filePath}: accounts must be a list`);
     const list: unknown[] = fileAccounts;
     for (const [i, raw] of list.entries()) {
-      const origin = `config file: accounts[${i}]`;
+      const origin = `${filePath}: accounts[${i}]`;
       if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new UsageError(`${origin} must be an object`);
       const a: Record<string, unknown> = { ...raw };
-      for (const key of Object.keys(a)) if (!ACCOUNT_KEYS.has(key)) throw new UsageError(`${origin}: unknown key "${key}"`);
+      for (const key of Object.keys(a)) if (!ACCOUNT_KEYS.includes(key)) throw unknownKey(origin, key, ACCOUNT_KEYS);
       if (typeof a.username !== 'string' || !a.username.includes('@')) throw new UsageError(`${origin}: username is required`);
       const username = a.username.toLowerCase();
       if ((a.clientId === undefined) !== (a.clientSecret === undefined)) throw new UsageError(`${origin}: clientId and clientSecret go together`);

@@ -3,6 +3,7 @@ import { isLoopback } from '../util/loopback.js';
 import { parseSince } from '../util/since.js';
 import { OPTIONS, type Settings } from './options.js';
 import type { Redactor } from '../util/redact.js';
+import { unknownKey } from './file.js';
 import { resolveSecret } from './secrets.js';
 
 /** What happens to a token email once its token is safe (DESIGN §2, Settling). */
@@ -88,7 +89,7 @@ export async function mailboxesFromFile(list: unknown, env: NodeJS.ProcessEnv, f
     const origin = `${filePath}: mailboxes[${i}]`;
     if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new UsageError(`${origin} must be an object`);
     const entry: Record<string, unknown> = { ...raw };
-    for (const key of Object.keys(entry)) if (!MAILBOX_KEYS.some((k) => k === key)) throw new UsageError(`${origin}: unknown key "${key}"`);
+    for (const key of Object.keys(entry)) if (!MAILBOX_KEYS.some((k) => k === key)) throw unknownKey(origin, key, MAILBOX_KEYS);
     const value = <K extends keyof MailboxFlags>(key: K): MailboxFlags[K] => (entry[key] === undefined ? OPTIONS[key].default : OPTIONS[key].parse(entry[key], `${origin}.${key}`));
     const flags: MailboxFlags = {
       imapHost: value('imapHost'),

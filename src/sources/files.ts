@@ -17,13 +17,16 @@ function inMaildir(path: string): boolean {
   return (folder === 'cur' || folder === 'new') && !basename(path).startsWith('.');
 }
 
-/** Under a directory: *.eml files, and the messages of any Maildir (cur/, new/) inside it. */
+// Compressed mail is not read: said in one line, so that nobody thinks it was looked at.
+const COMPRESSED = /\.(gz|bz2|xz|zst|zip)$/i;
+
+/** Under a directory: *.eml and *.mbox files, and the messages of any Maildir (cur/, new/) inside it. */
 async function messageFilesUnder(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true, recursive: true });
   return entries
     .filter((e) => e.isFile())
     .map((e) => join(e.parentPath, e.name))
-    .filter((path) => path.toLowerCase().endsWith('.eml') || inMaildir(path))
+    .filter((path) => /\.(eml|mbox)$/i.test(path) || COMPRESSED.test(path) || inMaildir(path))
     .sort();
 }
 
@@ -44,16 +47,17 @@ function fileMessage(path: string, info: Stats, sequence: number): RawMessage {
 
 /**
  * Expands the paths a user gave into messages: an mbox file yields each of its messages; any
- * other file is one message, whatever its name; a directory yields the *.eml files and Maildir
- * messages below it. Only regular files are read (a FIFO or a device would hang or never end).
+ * other file is one message, whatever its name; a directory yields the *.eml and *.mbox files and
+ * the Maildir messages below it. Only regular files are read (a FIFO or a device would hang or never end).
  * A bad path is reported and the rest still run.
  */
 export async function listFiles(paths: readonly string[]): Promise<FileListing> {
   const files = new Map<string, Stats>();
   const problems: string[] = [];
   const take = (path: string, info: Stats): void => {
-    if (info.isFile()) files.set(path, info);
-    else problems.push(`${path}: not a regular file (a pipe, device or socket is never read)`);
+    if (!info.isFile()) problems.push(`${path}: not a regular file (a pipe, device or socket is never read)`);
+    else if (COMPRESSED.test(path)) problems.push(`${path}: compressed; decompress it first (gunzip, unxz, …) and replay the result`);
+    else files.set(path, info);
   };
   for (const path of paths) {
     try {
@@ -63,7 +67,7 @@ export async function listFiles(paths: readonly string[]): Promise<FileListing> 
         continue;
       }
       const found = await messageFilesUnder(path);
-      if (found.length === 0) problems.push(`${path}: no .eml files or Maildir messages in this directory`);
+      if (found.length === 0) problems.push(`${path}: no .eml or .mbox files or Maildir messages in this directory`);
       for (const file of found) if (!files.has(file)) take(file, await stat(file));
     } catch (err) {
       const code = errnoCode(err);

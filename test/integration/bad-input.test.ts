@@ -30,7 +30,7 @@ test('a directory without .eml files is reported, exit 2', async () => {
   await mkdir(join(dir, 'empty'));
   const r = await sftoken(['replay', join(dir, 'empty'), ...DRY, '--log-level', 'error'], isolatedEnv(dir));
   assert.equal(r.code, 2);
-  assertOneCleanLine(r, /no \.eml files/);
+  assertOneCleanLine(r, /no \.eml or \.mbox files or Maildir messages/);
 });
 
 test('a 50 MiB file is rejected as too-large without being read, and does not stop the batch', async () => {
@@ -87,4 +87,53 @@ test('storing without a test login needs an explicit --no-verify', async () => {
   const r = await sftoken(['replay', 'fixtures/01-plain-text.eml', '--trust', 'sender', '--store', `file:${join(dir, 't.json')}`], isolatedEnv(dir));
   assert.equal(r.code, 2);
   assertOneCleanLine(r, /--no-verify/);
+});
+
+test('a typo inside a config file list names the file and the key it most likely meant', async () => {
+  const home = await tempDir();
+  const config = join(home, 'config.json');
+  await writeFile(config, JSON.stringify({ accounts: [{ username: 'a@acme.com', pasword: { env: 'SF_PW' } }] }));
+  const r = await sftoken(['replay', 'fixtures/01-plain-text.eml', '--config', config, '--trust', 'sender'], isolatedEnv(home, { SF_PW: 'x-Pa55-word' }));
+  assert.equal(r.code, 2);
+  assertOneCleanLine(r, new RegExp(`${config}: accounts\\[0\\]: unknown key "pasword"; did you mean "password"\\?`));
+});
+
+test('a JSON syntax error in the config file gives its line and column', async () => {
+  const home = await tempDir();
+  const config = join(home, 'config.json');
+  await writeFile(config, '{\n  "trust": "sender",\n  "store": ["file:/tmp/x.json"],,\n}\n');
+  const r = await sftoken(['status', '--config', config], isolatedEnv(home));
+  assert.equal(r.code, 2);
+  assertOneCleanLine(r, new RegExp(`config file ${config} is not valid JSON: .* line 3, column 3[0-9]`));
+});
+
+test('--since with a sign or in the future says what to write instead', async () => {
+  const home = await tempDir();
+  const ingest = (since: string) =>
+    sftoken(['ingest', '--since', since, '--imap-host', '127.0.0.1', '--imap-user', 'x@acme.com', '--imap-tls', 'false'], isolatedEnv(home, { SFTOKEN_IMAP_PASSWORD: 'x' }));
+  const signed = await ingest('-5d');
+  assert.equal(signed.code, 2);
+  assertOneCleanLine(signed, /--since "-5d": a span is counted back from now and takes no sign; write 5d/);
+  const future = new Date(Date.now() + 30 * 86_400_000).toISOString().slice(0, 10);
+  const ahead = await ingest(future);
+  assert.equal(ahead.code, 2);
+  assertOneCleanLine(ahead, new RegExp(`--since "${future}" is in the future`));
+});
+
+test('replay reads the mbox files in a directory, says a compressed file is compressed, and its help names mbox and Maildir', async () => {
+  const dir = await tempDir();
+  const { readFile } = await import('node:fs/promises');
+  const text = (await readFile('fixtures/01-plain-text.eml', 'latin1')).replace(/\r\n/g, '\n');
+  await writeFile(join(dir, 'saved.mbox'), `From MAILER-DAEMON Thu Jan  1 00:00:00 1970\n${text.replace(/^(>*From )/gm, '>$1')}\n`);
+  await writeFile(join(dir, 'old.eml.gz'), Buffer.from([0x1f, 0x8b, 8, 0]));
+  const r = await sftoken(['replay', dir, ...DRY, '--log-level', 'error'], isolatedEnv(dir));
+  assert.deepEqual(
+    jsonLines(r.stdout).map((x) => [x.outcome, x.username]),
+    [['would-store', 'plain@acme.com']],
+  );
+  assert.equal(r.code, 2, 'a file that could not be read is reported');
+  assertOneCleanLine(r, /old\.eml\.gz: compressed; decompress it first/);
+  const help = await sftoken(['replay', '--help'], isolatedEnv(dir));
+  assert.match(help.stdout, /mbox/);
+  assert.match(help.stdout, /Maildir/);
 });

@@ -49,3 +49,17 @@ test('the human output is one line per message', async () => {
   assert.match(lines[0] ?? '', /^would-store\s+fixtures\/01-plain-text\.eml\s+plain@acme\.com sha256:b97bf19568ec  \(sender:salesforce\.com: dry run/);
   assert.match(lines[1] ?? '', /^rejected\s+fixtures\/13-lookalike-domain\.eml .*\(untrusted-sender: not from Salesforce .*\)$/);
 });
+
+test("the README's quick-start output is what the command prints", async () => {
+  const readme = readFileSync(join(FIXTURES, '..', 'README.md'), 'utf8');
+  // The first code block after the quick-start command is its sample output; "..." stands for lines left out.
+  const after = readme.slice(readme.indexOf('npx sftoken replay fixtures --dry-run --trust sender'));
+  const rest = after.slice(after.indexOf('```') + 3);
+  const block = /```\n([\s\S]*?)\n```/.exec(rest)?.[1] ?? '';
+  const shown = block.split('\n').filter((l) => l.trim() !== '...');
+  assert.ok(shown.length >= 3, 'the README shows sample output');
+  const r = await sftoken(['replay', 'fixtures', '--dry-run', '--trust', 'sender'], isolatedEnv(await tempDir()));
+  assert.equal(r.code, 3, 'as the README says: a refused sample makes exit code 3');
+  const printed = r.stdout.split('\n');
+  for (const line of shown) assert.ok(printed.includes(line), `the README shows a line the command does not print:\n${line}`);
+});

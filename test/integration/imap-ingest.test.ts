@@ -199,7 +199,9 @@ test('a wrong IMAP password or a missing mailbox is one line and exit 2', async 
   const { ingest } = await world(user);
   const bad = await ingest([], { SFTOKEN_IMAP_PASSWORD: 'not-it' });
   assert.equal(bad.code, 2);
-  assert.match(bad.stderr, /^sftoken: IMAP login refused for wrong@acme\.com at 127\.0\.0\.1: check the password or access token\n$/);
+  // The one line of the error, after the warning --trust sender earns on a mailbox.
+  assert.match(bad.stderr, /^sftoken: IMAP login refused for wrong@acme\.com at 127\.0\.0\.1: check the password or access token\n$/m);
+  assert.equal(bad.stderr.split('\n').filter((l) => l.startsWith('sftoken: ')).length, 1);
   const missing = await ingest(['--mailbox', 'Nope']);
   assert.equal(missing.code, 2);
   assert.match(missing.stderr, /sftoken: mailbox "Nope" does not exist/);
@@ -209,4 +211,17 @@ test('a wrong IMAP password or a missing mailbox is one line and exit 2', async 
   );
   assert.equal(plain.code, 2);
   assert.match(plain.stderr, /refusing to send IMAP credentials unencrypted to imap\.example\.com/);
+});
+
+test('TLS against a plain port, a search that finds nothing and --trust sender on a mailbox each say so in one line', async () => {
+  const user = 'lines@acme.com';
+  const { ingest } = await world(user);
+  const tls = await ingest(['--imap-tls', 'true']);
+  assert.equal(tls.code, 2, tls.stderr);
+  assert.match(tls.stderr, /^sftoken: IMAP server 127\.0\.0\.1:\d+ does not speak TLS on that port: use its TLS port \(usually 993\)/m);
+  assert.doesNotMatch(tls.stderr, /SSL routines|wrong version number/i);
+  const empty = await ingest();
+  assert.equal(empty.code, 0, empty.stderr);
+  assert.match(empty.stderr, /^sftoken: mailbox .+: no token email since \d{4}-\d{2}-\d{2}T/m);
+  assert.match(empty.stderr, /--trust sender: mail that arrives is trusted on its From line alone/);
 });

@@ -55,6 +55,12 @@ export function imapError(err: unknown): string {
   return e.responseText ? `${base}: ${e.serverResponseCode ? `[${e.serverResponseCode}] ` : ''}${e.responseText}` : base;
 }
 
+/** Whether a TLS handshake failed because the other side answered in plain text (an IMAP greeting). */
+function isPlainTextAnswer(err: unknown): boolean {
+  const code = err !== null && typeof err === 'object' && 'code' in err ? String(err.code) : '';
+  return code === 'ERR_SSL_WRONG_VERSION_NUMBER' || /wrong version number|packet length too long|unknown protocol/i.test(describe(err));
+}
+
 /** Whether an imapflow error means the server refused our credentials. */
 function isAuthFailure(err: unknown): boolean {
   const e = serverSaid(err);
@@ -107,6 +113,10 @@ export async function connectImap(settings: Mailbox, limits: ImapLimits, secrets
   } catch (err) {
     client.close();
     if (isAuthFailure(err)) throw new ImapLoginRefused(`IMAP login refused for ${settings.user} at ${settings.host}: check the password or access token`);
+    // OpenSSL's words for a plain-text answer to a TLS hello are no help to a person.
+    if (settings.tls && isPlainTextAnswer(err)) {
+      throw new UsageError(`IMAP server ${settings.host}:${settings.port} does not speak TLS on that port: use its TLS port (usually 993), or --imap-tls false for a server on this machine`);
+    }
     throw new TransientError(`cannot reach IMAP server ${settings.host}:${settings.port}: ${describe(err).split('\n')[0]}`);
   }
   return client;
