@@ -9,7 +9,8 @@ cd "$(dirname "$0")/.."
 # dovecot-imapd: the real IMAP server the mailbox tests start. pass + gnupg: the pass destination,
 # against a private GnuPG home. openssl: decrypts Data Loader's password independently.
 # procmail: the real delivery agent that pipes mail to `sftoken deliver`.
-PACKAGES=(libsecret-1-dev gnome-keyring dbus libsecret-tools dovecot-imapd pass gnupg openssl procmail)
+# systemd: systemd-analyze verifies the service unit in deploy/ (no systemd needs to run).
+PACKAGES=(libsecret-1-dev gnome-keyring dbus libsecret-tools dovecot-imapd pass gnupg openssl procmail systemd)
 
 missing=()
 for p in "${PACKAGES[@]}"; do
