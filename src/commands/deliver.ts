@@ -5,7 +5,7 @@ import { LOGIN_SECRETS } from '../config/index.js';
 export const deliver: Command = {
   command: 'deliver',
   describe: 'take one message on stdin from a mail server (Postfix pipe, procmail, Sieve); exit 0, or 75 to retry later',
-  groups: ['common', 'login', 'notify'],
+  groups: ['common', 'login', 'held', 'notify'],
   // sysexits has 78 for a configuration error, but Postfix and procmail bounce on it, and a bounced
   // token email is a lost token: a configuration error is 75, so the message waits in the queue
   // while the admin reads the one-line error in the mail log. A bug is 75 too.

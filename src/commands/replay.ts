@@ -5,7 +5,7 @@ import { LOGIN_SECRETS } from '../config/index.js';
 export const replay: Command = {
   command: 'replay <path..>',
   describe: 'process saved mail as one batch: .eml files, mbox files, Maildir folders, directories of them',
-  groups: ['common', 'login', 'notify'],
+  groups: ['common', 'login', 'held', 'notify'],
   positional: { name: 'path', describe: '.eml or mbox files, Maildir folders (cur/, new/), or directories searched for *.eml, *.mbox and Maildir messages' },
   secrets: LOGIN_SECRETS,
   examples: [

@@ -6,7 +6,7 @@ import { IMAP_SECRETS, LOGIN_SECRETS } from '../config/index.js';
 export const watch: Command = {
   command: 'watch',
   describe: 'IDLE on the mailbox; catch up at start and after every reconnect',
-  groups: ['common', 'login', 'mailbox', 'watch', 'notify'],
+  groups: ['common', 'login', 'mailbox', 'watch', 'held', 'notify'],
   secrets: [...LOGIN_SECRETS, ...IMAP_SECRETS],
   examples: [['$0 watch --imap-host imap.acme.com --imap-user int@acme.com --health-port 9464', 'run for ever, with /healthz and /metrics']],
   async handler(config, io) {

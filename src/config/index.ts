@@ -86,6 +86,8 @@ export interface Config {
   statePath: string;
   /** No --state given: the default folder is made on first use. */
   stateIsDefault: boolean;
+  /** The Maildir where deliver keeps the token emails it refused (--held, or beside the state file). */
+  heldPath: string;
   trust: TrustSettings;
   destinations: Destination[];
   login: LoginSettings;
@@ -247,6 +249,7 @@ export async function resolveConfig({ flags, env, file, filePath = 'config file'
     checkLogin: get('login'),
     notify: get('notify'),
     stateIsDefault: chosenState === null,
+    heldPath: get('held') ?? join(dirname(statePath), 'held'),
     watch: {
       heartbeatMs: get('heartbeat') * 1000,
       health: healthPort === null ? null : { host: get('healthHost'), port: healthPort },

@@ -30,6 +30,9 @@ export const DEFAULT_LIMITS = {
   // Longer than a message can take with its claim held (a login with its retries, the writes),
   // short enough that a token behind a replica that died is stored within minutes.
   claimExpirySeconds: 300,
+  // A held token email is there for a person to look at after a refusal; a month is long enough
+  // to notice, short enough that old refusals do not pile up on a mail server's disk.
+  heldDays: 30,
   // Parsing, checking and reading a 2 MiB message takes well under a second here.
   messageBudgetMs: 5000,
   // Longer than any line a SEARCH for token emails returns (some 500,000 UIDs), far below what

@@ -8,6 +8,7 @@ import { DEFAULT_LIMITS } from './limits.js';
 export interface Settings {
   store: string[];
   state: string | null;
+  held: string | null;
   trust: TrustMode;
   dkimKeys: string | null;
   authservId: string | null;
@@ -124,6 +125,7 @@ const L = DEFAULT_LIMITS;
 export const OPTIONS: { readonly [K in OptionKey]: Option<Settings[K]> } = {
   store: { flag: 'store', type: 'string', array: true, describe: `where tokens go (repeat for several): ${STORE_USAGE}`, default: [DEFAULT_STORE], parse: parseList },
   state: maybeText('state', 'state file (ledger of applied and refused tokens, as fingerprints)', '$XDG_STATE_HOME/sftoken/state.json'),
+  held: maybeText('held', 'Maildir where deliver keeps the token emails it refused, for a person and for replay after a fix', '<state folder>/held'),
   trust: choice('trust', 'how an email proves it came from Salesforce', TRUST_MODES, 'dkim'),
   dkimKeys: maybeText('dkim-keys', 'DKIM public keys to use before DNS, one "<selector>._domainkey.<domain> <TXT>" per line', 'DNS only'),
   authservId: maybeText('authserv-id', 'with --trust auth-results: the receiving server whose Authentication-Results count', 'none'),
@@ -172,7 +174,8 @@ export const GROUPS = {
   login: { title: 'Test login:', keys: ['loginUrl', 'apiVersion', 'loginTimeout', 'loginRetries', 'loginBackoff', 'maxFailedLogins'] },
   mailbox: { title: 'Mailbox:', keys: ['imapHost', 'imapPort', 'imapUser', 'imapTls', 'mailbox', 'after', 'imapAccessTokenCommand', 'since', 'imapTimeout', 'replicas', 'claimExpiry'] },
   watch: { title: 'Watch:', keys: ['heartbeat', 'idleRestart', 'healthPort', 'healthHost'] },
-  report: { title: 'Options:', keys: ['state', 'json'] },
+  report: { title: 'Options:', keys: ['state', 'held', 'json'] },
+  held: { title: 'Held token emails:', keys: ['held'] },
   check: { title: 'Check:', keys: ['login'] },
   notify: { title: 'Notifications:', keys: ['notify'] },
 } as const satisfies Record<string, { title: string; keys: readonly OptionKey[] }>;

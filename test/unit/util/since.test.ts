@@ -14,9 +14,14 @@ test('--since takes spans back from now and ISO dates', () => {
 });
 
 test('--since refuses anything else with one line that shows the forms', () => {
-  for (const bad of ['yesterday', '7w', '-3d', '2026-13-45', ''])
+  for (const bad of ['yesterday', '7w', '2026-13-45', ''])
     assert.throws(
       () => parseSince(bad, now),
       (e: unknown) => e instanceof UsageError && /30m, 36h, 7d/.test(e.message) && !e.message.includes('\n'),
     );
+});
+
+test('--since with a sign, or a date after now, says what to write instead', () => {
+  assert.throws(() => parseSince('-3d', now), /^UsageError: --since "-3d": a span is counted back from now and takes no sign; write 3d$|a span is counted back from now and takes no sign; write 3d/);
+  assert.throws(() => parseSince('2026-12-01', now), /--since "2026-12-01" is in the future: nothing could match; give a date before now \(2026-11-25\)/);
 });
