@@ -22,6 +22,6 @@ test('--since refuses anything else with one line that shows the forms', () => {
 });
 
 test('--since with a sign, or a date after now, says what to write instead', () => {
-  assert.throws(() => parseSince('-3d', now), /^UsageError: --since "-3d": a span is counted back from now and takes no sign; write 3d$|a span is counted back from now and takes no sign; write 3d/);
+  assert.throws(() => parseSince('-3d', now), /--since "-3d": a span is counted back from now and takes no sign; write 3d/);
   assert.throws(() => parseSince('2026-12-01', now), /--since "2026-12-01" is in the future: nothing could match; give a date before now \(2026-11-25\)/);
 });
