@@ -12,12 +12,15 @@ function print(ctx: RunContext, records: readonly MessageRecord[]): void {
 
 /**
  * Runs one batch, prints its records and saves the ledger. The ledger is saved even when the
- * batch stops on a configuration error, so that no login already made is forgotten.
+ * batch stops on a configuration error, so that no login already made is forgotten. `settle`,
+ * when given, acts on the messages (deliver keeps a refused one) before anything is reported,
+ * and may add to their records.
  */
-export async function runBatch(ctx: RunContext, messages: readonly RawMessage[]): Promise<Handled[]> {
+export async function runBatch(ctx: RunContext, messages: readonly RawMessage[], settle?: (handled: Handled[]) => Promise<Handled[]>): Promise<Handled[]> {
   let handled: Handled[];
   try {
     handled = await processBatch(messages, ctx.deps);
+    if (settle) handled = await settle(handled);
   } finally {
     await ctx.checkpoint();
   }

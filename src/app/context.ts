@@ -8,7 +8,7 @@ import type { Destination, StoreContext } from '../stores/index.js';
 import { createNotifier, type Notifier } from '../notify/index.js';
 import { tidy } from '../files/atomic-file.js';
 import { ledgerJournal } from '../state/journal.js';
-import { stateError } from '../state/ledger.js';
+import { stateError, type HeldMarks } from '../state/ledger.js';
 import { Ledger, type MailboxMarks } from '../state/ledger.js';
 import { buildTrust } from '../trust/index.js';
 import { UsageError } from '../util/errors.js';
@@ -25,6 +25,8 @@ export interface RunContext {
   checkpoint: () => Promise<void>;
   /** The ledger's view for mailbox sources: their high-water marks. */
   marks: MailboxMarks;
+  /** The ledger's view for the held folder: why each message in it was refused. */
+  held: HeldMarks;
   /** --notify: told about every batch; null without targets. */
   notifier: Notifier | null;
   /**
@@ -127,6 +129,7 @@ export async function buildContext(config: Config, io: Io): Promise<RunContext> 
     },
     checkpoint,
     marks: ledger,
+    held: ledger,
     notifier: config.dryRun ? null : createNotifier(config.notify, log, stop.signal, config.secrets),
     stop,
   };

@@ -32,11 +32,13 @@ export class Liveness implements WatchEvents {
 
   /**
    * `mailboxes` are every loop that must be running for the watcher to be healthy;
-   * `notificationFailures` counts --notify messages that could not be delivered.
+   * `notificationFailures` counts --notify messages that could not be delivered; `held` the
+   * refused token emails waiting in the held folder for a person.
    */
   constructor(
     mailboxes: readonly string[],
     private readonly notificationFailures: () => number = () => 0,
+    private readonly held: () => number = () => 0,
   ) {
     for (const name of mailboxes) this.mailboxes.set(name, { connected: false, lastSweep: null, reconnects: 0, outcomes: new Map() });
   }
@@ -128,6 +130,9 @@ export class Liveness implements WatchEvents {
       '# HELP sftoken_notifications_failed_total Notifications (--notify) that could not be delivered.',
       '# TYPE sftoken_notifications_failed_total counter',
       `sftoken_notifications_failed_total ${this.notificationFailures()}`,
+      '# HELP sftoken_held_messages Refused token emails kept in the held folder, waiting for a person.',
+      '# TYPE sftoken_held_messages gauge',
+      `sftoken_held_messages ${this.held()}`,
       "# HELP sftoken_token_last_outcome The last outcome for each user's token: 1 for that outcome, 0 for the others.",
       '# TYPE sftoken_token_last_outcome gauge',
       ...users.flatMap(([u, s]) => OUTCOMES.map((o) => `sftoken_token_last_outcome{username="${label(u)}",outcome="${o}"} ${o === s.outcome ? 1 : 0}`)),

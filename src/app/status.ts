@@ -1,5 +1,6 @@
 import type { Config } from '../config/index.js';
 import { adviceFor } from '../pipeline/outcomes.js';
+import { heldFiles } from '../sources/held.js';
 import { Ledger, type LedgerSnapshot } from '../state/ledger.js';
 import type { Io } from './io.js';
 
@@ -15,6 +16,15 @@ interface UserStatus {
   pending: { fingerprint: string; since: string; destinationsDone: string[] } | null;
   lastRefusal: { fingerprint: string; reason: string; at: string; todo: string } | null;
   failedLoginsLastHour: number;
+}
+
+interface HeldStatus {
+  kind: 'held';
+  folder: string;
+  count: number;
+  oldest: string | null;
+  /** How many were refused for each reason (those the ledger no longer knows count as unknown). */
+  reasons: Record<string, number>;
 }
 
 interface MailboxStatus {
@@ -73,12 +83,26 @@ function table(rows: string[][]): string {
     .join('\n');
 }
 
+/** The held folder as it is now, with the reasons the ledger kept for its messages. */
+function describeHeld(folder: string, data: LedgerSnapshot): HeldStatus {
+  const files = heldFiles(folder);
+  const reasons: Record<string, number> = {};
+  for (const f of files) {
+    const reason = data.held[f.name]?.reason ?? 'unknown';
+    reasons[reason] = (reasons[reason] ?? 0) + 1;
+  }
+  return { kind: 'held', folder, count: files.length, oldest: files[0]?.mtime.toISOString() ?? null, reasons };
+}
+
 /** `sftoken status`: what the state file knows, for a person or (--json) a script. No network. */
 export async function showStatus(config: Config, io: Io): Promise<number> {
   const ledger = await Ledger.open(config.statePath);
-  const items = describeState(ledger.snapshot(), new Date());
+  const snapshot = ledger.snapshot();
+  const items = describeState(snapshot, new Date());
+  const held = describeHeld(config.heldPath, snapshot);
   if (config.json) {
-    io.stdout(items.map((item) => JSON.stringify(item)).join('\n') + (items.length ? '\n' : ''));
+    const all = held.count ? [...items, held] : items;
+    io.stdout(all.map((item) => JSON.stringify(item)).join('\n') + (all.length ? '\n' : ''));
     return 0;
   }
   const users = items.filter((i): i is UserStatus => i.kind === 'user');
@@ -101,6 +125,15 @@ export async function showStatus(config: Config, io: Io): Promise<number> {
     }
   }
   if (mailboxes.length) out.push('', table([['MAILBOX', 'LAST UID', 'LAST CONTACT'], ...mailboxes.map((m) => [m.mailbox, String(m.lastUid), m.lastContact ?? '-'])]));
+  if (held.count) {
+    const why = Object.entries(held.reasons)
+      .map(([reason, n]) => `${reason} ×${n}`)
+      .join(', ');
+    out.push(
+      '',
+      `HELD: ${held.count} refused token email${held.count === 1 ? '' : 's'} in ${held.folder} (oldest ${held.oldest ?? '?'}): ${why}. Look at them; after a fix, sftoken replay ${held.folder}`,
+    );
+  }
   io.stdout(out.join('\n') + '\n');
   return 0;
 }

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Server } from 'node:http';
 import { credentialsFingerprint } from '../config/accounts.js';
+import { heldFiles } from '../sources/held.js';
 import { watchMailbox } from '../sources/imap/watcher.js';
 import { UsageError, describe } from '../util/errors.js';
 import { runBatch } from './batch.js';
@@ -47,6 +48,7 @@ export async function watchMailboxes(ctx: RunContext): Promise<number> {
   const liveness = new Liveness(
     config.mailboxes.map((m) => m.name),
     () => ctx.notifier?.failures ?? 0,
+    () => heldFiles(config.heldPath).length,
   );
   // A signal stops every mailbox; so does a configuration error met by any one of them.
   stopOnSignal(ctx);

@@ -6,12 +6,13 @@ export const deliver: Command = {
   command: 'deliver',
   describe: 'take one message on stdin from a mail server (Postfix pipe, procmail, Sieve); exit 0, or 75 to retry later',
   groups: ['common', 'login', 'held', 'notify'],
-  // sysexits has 78 for a configuration error, but Postfix and procmail bounce on it, and a bounced
-  // token email is a lost token: a configuration error is 75, so the message waits in the queue
-  // while the admin reads the one-line error in the mail log. A bug is 75 too.
-  exitCodes: { usage: 64, config: 75, internal: 75 },
+  // sysexits has 64 and 78 for a bad command line and a configuration error, but Postfix and
+  // procmail bounce on them, and a bounced token email is a lost token: both are 75, so the
+  // message waits in the queue (procmail delivers it to the mailbox) while the admin reads the
+  // one-line error in the mail log. A bug is 75 too.
+  exitCodes: { usage: 75, config: 75, internal: 75 },
   exitCodesHelp:
-    'Exit codes (sysexits, for the mail server): 0 handled, whatever the outcome, so the server never bounces a token email; 75 failed for now, or a configuration error: the server keeps the message and retries; 64 bad command line.',
+    'Exit codes (sysexits, for the mail server): 0 the token went where it should, the message is no token email, or a token email refused for good was kept in the held folder (--held); 75 anything else: a failure a retry may cure, a bad command line or configuration, or a message that could not be held. The server then keeps the message and retries; procmail delivers it to the mailbox.',
   secrets: LOGIN_SECRETS,
   examples: [['$0 deliver --trust dkim --store dotenv:/srv/etl/.env?var=SF_TOKEN', 'as a procmail recipe: :0 w / | sftoken deliver …']],
   async handler(config, io) {

@@ -30,8 +30,12 @@ export interface Meaning {
   current: boolean;
   /** Its part in the exit code of replay, ingest and check: the highest one wins. */
   exit: 0 | 1 | 3;
-  /** The exit code `deliver` gives the mail server (sysexits: 0 delivered, 75 try again later). */
-  deliver: 0 | 75;
+  /**
+   * What `deliver` answers the mail server (sysexits): 0 delivered, 75 try again later; `hold`:
+   * refused for good, kept in the held folder first and then 0, so that no token email bounces
+   * or disappears.
+   */
+  deliver: 0 | 75 | 'hold';
   /** What a person does about it, in one line (`status`, notes). */
   advice: string;
 }
@@ -41,7 +45,7 @@ const BY_OUTCOME: Record<Outcome, Meaning> = {
   'would-store': { final: true, refused: false, delivered: false, settle: 'keep', notify: false, current: false, exit: 0, deliver: 0, advice: 'run without --dry-run to store it' },
   superseded: { final: true, refused: false, delivered: false, settle: 'with-newer', notify: false, current: false, exit: 0, deliver: 0, advice: 'nothing: a newer token exists' },
   ignored: { final: true, refused: false, delivered: false, settle: 'keep', notify: false, current: false, exit: 0, deliver: 0, advice: 'nothing' },
-  rejected: { final: true, refused: true, delivered: false, settle: 'keep', notify: true, current: true, exit: 3, deliver: 0, advice: 'look at the email' },
+  rejected: { final: true, refused: true, delivered: false, settle: 'keep', notify: true, current: true, exit: 3, deliver: 'hold', advice: 'look at the email' },
   failed: { final: false, refused: false, delivered: false, settle: 'keep', notify: true, current: true, exit: 1, deliver: 75, advice: 'nothing: retried by itself' },
 };
 
@@ -53,7 +57,8 @@ const LOOK = 'left in place for a person to look at';
 /** Every reason: its outcome, whether it carries a parameter (`code:<detail>`), and where it differs from its outcome's meaning. */
 const REASONS = {
   'not-token-email': { outcome: 'ignored' },
-  'unknown-user': { outcome: 'ignored', advice: 'add the user to accounts in the config file if sftoken should keep its token' },
+  // A token for a user not configured yet: kept by deliver, so that adding the account can use it.
+  'unknown-user': { outcome: 'ignored', deliver: 'hold', advice: 'add the user to accounts in the config file if sftoken should keep its token' },
   'already-applied': { outcome: 'ignored', settle: 'safe' },
   duplicate: { outcome: 'ignored', settle: 'with-newer' },
   empty: { outcome: 'ignored' },

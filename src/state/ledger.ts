@@ -60,6 +60,14 @@ export interface RefusedMessage {
   at: string;
 }
 
+/** A token email deliver refused for good and keeps in the held folder, by its Maildir name. */
+export interface HeldMessage {
+  reason: string;
+  at: string;
+  username?: string;
+  fingerprint?: Fingerprint;
+}
+
 interface ProcessedMessage {
   key: string;
   outcome: Outcome;
@@ -93,6 +101,7 @@ interface LedgerData {
   delivered: Record<Fingerprint, string[]>;
   /** Per mailbox: how far the watcher has read, valid only under that UIDVALIDITY. */
   mailboxes: Record<string, MailboxMark>;
+  held: Record<string, HeldMessage>;
 }
 
 // The state file is rewritten on every change, so it must stay small however long the tool
@@ -138,10 +147,11 @@ const LEDGER: Check<LedgerData> = object<LedgerData>({
   verified: fingerprintKeyed(object<VerifiedToken>({ username: string, at: string })),
   delivered: fingerprintKeyed(array(string)),
   mailboxes: record(object<MailboxMark>({ uidValidity: string, lastUid: number, settings: optional(string), lastContact: optional(string), name: optional(string) })),
+  held: record(object<HeldMessage>({ reason: string, at: string, username: optional(string), fingerprint: optional(fingerprintString) })),
 });
 
 function empty(): LedgerData {
-  return { version: 1, applied: {}, rejected: {}, refused: {}, processed: [], failedLogins: {}, retries: {}, attempts: {}, verified: {}, delivered: {}, mailboxes: {} };
+  return { version: 1, applied: {}, rejected: {}, refused: {}, processed: [], failedLogins: {}, retries: {}, attempts: {}, verified: {}, delivered: {}, mailboxes: {}, held: {} };
 }
 
 function keepNewest<K extends string, T>(items: Record<K, T>, max: number, at: (v: T) => string): void {
@@ -330,6 +340,15 @@ export class Ledger {
     });
   }
 
+  /** Why each held token email was refused; one taken out of the folder (replayed, pruned) is forgotten. */
+  recordHeld(name: string, entry: HeldMessage | null): void {
+    this.change((d) => {
+      if (entry) d.held[name] = entry;
+      else delete d.held[name];
+      keepNewest(d.held, MAX_REJECTED, (h) => h.at);
+    });
+  }
+
   /** For tests and `status`: a copy, so that nobody changes the state behind the ledger's back. */
   snapshot(): Readonly<LedgerData> {
     return structuredClone(this.data);
@@ -381,6 +400,9 @@ export class Ledger {
 
 /** What a mailbox source may read and move: its high-water marks. */
 export type MailboxMarks = Pick<Ledger, 'mailbox' | 'recordMailbox'>;
+
+/** What deliver and replay may write of the held folder's bookkeeping. */
+export type HeldMarks = Pick<Ledger, 'recordHeld'>;
 
 /** Everything `status` shows, read from the state file alone. */
 export type LedgerSnapshot = Readonly<LedgerData>;

@@ -58,18 +58,21 @@ test('deliver stores a token from stdin with one login and exits 0', async () =>
   assert.deepEqual(leakedSecrets(r.stdout + r.stderr, [PASSWORD]), []);
 });
 
-test('deliver answers the mail server: 0 for anything final, refusals included; 75 to retry or for a configuration error; 64 for a bad command line', async () => {
-  const { sf, deliver } = await world();
+test('deliver answers the mail server: 0 for anything final, a refusal once it is held; 75 to retry, for a bad command line or a configuration error', async () => {
+  const { sf, home, deliver } = await world();
   const refused = await deliver('13-lookalike-domain.eml');
   assert.equal(refused.code, 0, 'a refused token email must not bounce back');
   assert.equal(jsonLines(refused.stdout)[0]?.reason, 'untrusted-sender');
+  assert.equal((await readdir(join(home, 'held', 'new'))).length, 1, 'it is kept in the held folder first');
+  assert.deepEqual(await readdir(join(home, 'held', 'tmp')), [], 'and nothing is left half written');
   const notToken = await deliver('16-apex-exception.eml');
   assert.equal(notToken.code, 0);
+  assert.equal((await readdir(join(home, 'held', 'new'))).length, 1, 'plainly not a token email: not held');
   sf.mode = 'unavailable';
   const down = await deliver('01-plain-text.eml', ['--login-retries', '0']);
   assert.equal(down.code, 75, 'EX_TEMPFAIL: the mail server keeps the message and tries again');
   const usage = await deliver('01-plain-text.eml', ['--bogus']);
-  assert.equal(usage.code, 64);
+  assert.equal(usage.code, 75, 'a typo in the recipe must not bounce the token email');
   const config = await deliver('01-plain-text.eml', ['--store', 'vault:x']);
   assert.equal(config.code, 75, 'the message waits in the queue while the configuration is fixed, rather than bouncing');
   assert.match(config.stderr, /^sftoken: unknown store "vault"/);
@@ -105,4 +108,57 @@ test('under procmail, a recipe that pipes to deliver stores the token; in an out
   const later = await run(process.execPath, [CLI, 'replay', maildir, ...args.slice(1)], env);
   assert.equal(later.code, 0, later.stderr);
   assert.equal(await stored(), fp('19-same-user-3.eml'));
+});
+
+test('under procmail, a token email refused for a stale password is held, status lists it, and after the fix replay of the held folder stores it with one login', async () => {
+  const { sf, home, args, env, stored } = await world();
+  const rc = join(home, 'procmailrc');
+  const maildir = join(home, 'Maildir');
+  const held = join(home, 'held');
+  // The password changed in Salesforce; the configuration still has the old one.
+  sf.addUser({ username: 'plain@acme.com', password: 'the-new-Pa55', tokenFingerprint: fp('01-plain-text.eml') });
+  const quoted = [process.execPath, CLI, ...args].map((a) => `"${a}"`).join(' ');
+  await writeFile(rc, `SHELL=/bin/sh\nLOGFILE=${join(home, 'procmail.log')}\nDEFAULT=${maildir}/\n:0 w\n| ${quoted} > ${join(home, 'deliver.out')}\n`);
+  const r = await run('procmail', [rc], env, await readFile(fixturePath('01-plain-text.eml'), 'latin1'));
+  assert.equal(r.code, 0, r.stderr);
+  const [record] = jsonLines(await readFile(join(home, 'deliver.out'), 'utf8'));
+  assert.deepEqual([record?.outcome, record?.reason], ['rejected', 'login-rejected:INVALID_LOGIN']);
+  assert.equal(existsSync(join(maildir, 'new')), false, 'procmail took exit 0 as delivered');
+  const kept = await readdir(join(held, 'new'));
+  assert.equal(kept.length, 1, 'but the token email is in the held folder, not gone');
+  assert.equal(sf.attempts.length, 1);
+
+  const status = await run(process.execPath, [CLI, 'status', '--state', join(home, 'state.json')], env);
+  assert.match(status.stdout, new RegExp(`^HELD: 1 refused token email in ${held} \\(oldest [^)]+\\): login-rejected:INVALID_LOGIN ×1`, 'm'));
+
+  // The admin fixes the password, then gives the held email its one more try.
+  await writeFile(join(home, 'sf-password'), 'the-new-Pa55', { mode: 0o600 });
+  const replay = await run(process.execPath, [CLI, 'replay', held, ...args.slice(1)], env);
+  assert.equal(replay.code, 0, replay.stderr);
+  assert.equal(jsonLines(replay.stdout)[0]?.outcome, 'stored');
+  assert.equal(await stored(), fp('01-plain-text.eml'));
+  assert.equal(sf.attempts.length, 2, 'one login for the refusal, one after the fix');
+  assert.deepEqual(await readdir(join(held, 'new')), [], 'a held message that was stored leaves the folder');
+  const after = await run(process.execPath, [CLI, 'status', '--state', join(home, 'state.json')], env);
+  assert.doesNotMatch(after.stdout, /HELD/);
+});
+
+test('a token email over the size cap is held whole, and held messages past their month are pruned with a log line', async () => {
+  const { home, deliver } = await world();
+  const held = join(home, 'held');
+  const { mkdir, stat, utimes } = await import('node:fs/promises');
+  await mkdir(join(held, 'new'), { recursive: true });
+  const old = join(held, 'new', '1000.P1R0.old');
+  await writeFile(old, 'From: support@salesforce.com\r\n\r\nold\r\n');
+  const monthsAgo = new Date(Date.now() - 40 * 86_400_000);
+  await utimes(old, monthsAgo, monthsAgo);
+  const original = await readFile(fixturePath('01-plain-text.eml'));
+  const r = await deliver('01-plain-text.eml', ['--max-message-bytes', '500', '--log-level', 'info']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(jsonLines(r.stdout)[0]?.reason, 'too-large');
+  const kept = await readdir(join(held, 'new'));
+  assert.equal(kept.length, 1, `only the new one is left: ${kept.join(', ')}`);
+  assert.equal((await stat(join(held, 'new', kept[0] ?? ''))).size, original.length, 'kept whole, not cut at the cap');
+  assert.match(r.stderr, /held token email pruned/);
+  assert.equal(existsSync(old), false);
 });
