@@ -13,6 +13,8 @@ import type { Io } from './io.js';
 
 interface Finding {
   ok: boolean;
+  /** Works, but a person should know (a token file readable beyond its mode). */
+  warn?: boolean;
   what: string;
   detail: string;
 }
@@ -105,8 +107,11 @@ export async function checkAll(config: Config, io: Io, login: boolean): Promise<
   const findings: Finding[] = [];
   findings.push(await probe('state', () => stateUsable(config.statePath)));
   const destinations = [...config.destinations, ...config.accounts.flatMap((a) => a.destinations ?? [])];
-  const context = storeContext(config, silentLogger, NEVER);
+  // What opening a destination warns about (a token file looser than its mode) is said here too.
+  const warnings: string[] = [];
+  const context = storeContext(config, { ...silentLogger, warn: (message) => void warnings.push(message) }, NEVER);
   for (const d of new Map(destinations.map((x) => [x.spec, x])).values()) findings.push(await probe(`destination ${d.spec}`, async () => `${(await d.open(context)).description} can be written`));
+  for (const w of warnings) findings.push({ ok: true, warn: true, what: 'destination', detail: w });
   if (config.accounts.length === 0 && config.verify)
     findings.push({ ok: false, what: 'accounts', detail: 'no Salesforce account: set SFTOKEN_SF_USERNAME and SFTOKEN_SF_PASSWORD, or list accounts in the config file' });
   for (const url of new Set(config.accounts.map((a) => a.loginUrl))) findings.push(await probe(`login endpoint`, () => reachable(url)));
@@ -114,7 +119,7 @@ export async function checkAll(config: Config, io: Io, login: boolean): Promise<
   for (const spec of config.notify) findings.push({ ok: true, what: 'notify', detail: `${parseTarget(spec).label} will be told` });
   for (const [i, m] of config.mailboxes.entries()) findings.push(await probe(`mailbox ${m.name}`, () => mailboxReady(config, i)));
   if (login) findings.push(...(await testLogins(config)));
-  for (const f of findings) io.stdout(`${f.ok ? 'ok  ' : 'FAIL'}  ${f.what}: ${f.detail}\n`);
+  for (const f of findings) io.stdout(`${f.warn ? 'WARN' : f.ok ? 'ok  ' : 'FAIL'}  ${f.what}: ${f.detail}\n`);
   return findings.every((f) => f.ok) ? 0 : 1;
 }
 

@@ -1,21 +1,15 @@
 import { randomBytes } from 'node:crypto';
-import { access, constants, mkdir, open, readFile, readdir, realpath, rename, stat, unlink } from 'node:fs/promises';
+import { access, constants, mkdir, open, readFile, readdir, rename, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { TransientError, UsageError, describe, errnoCode } from '../util/errors.js';
 import { withFileLock } from './lock.js';
+import { looserThan, safeTarget } from './safe-path.js';
 
 /**
- * Where a write to `path` must land: through a symlink to its target, so that whoever reads the
- * target sees the new content and the link stays a link.
+ * Where a write to `path` must land: through a symlink of this user's own to its target, so that
+ * whoever reads the target sees the new content and the link stays a link (safe-path.ts).
  */
-async function target(path: string): Promise<string> {
-  try {
-    return await realpath(path);
-  } catch (err) {
-    if (errnoCode(err) === 'ENOENT') return path;
-    throw err;
-  }
-}
+const target = (path: string): Promise<string> => safeTarget(path);
 
 /**
  * Writes a file so that a reader sees the old content or the new, never half of either, even
@@ -71,8 +65,8 @@ export async function writeFileAtomic(path: string, data: string, keep: { mode: 
  * Checks at start that a file can be written where it is meant to go: its folder exists and is
  * writable, and the path is not a folder. A typo in a path fails here, before any token is spent.
  */
-export async function writableFolder(path: string, what: string): Promise<void> {
-  const file = await target(path);
+export async function writableFolder(path: string, what: string, mode = 0o600): Promise<string | null> {
+  const file = await safeTarget(path, what);
   const dir = dirname(file);
   try {
     if (!(await stat(dir)).isDirectory()) throw new UsageError(`${what} ${path}: ${dir} is not a folder`);
@@ -84,6 +78,8 @@ export async function writableFolder(path: string, what: string): Promise<void> 
   }
   const info = await stat(file).catch(() => null);
   if (info?.isDirectory()) throw new UsageError(`${what} ${path} is a folder, not a file`);
+  const loose = info ? looserThan(info.mode, mode) : null;
+  return loose ? `${what} ${path} ${loose}: sftoken writes it 0${mode.toString(8)} from the next token on` : null;
 }
 
 /** Takes the file's lock once to clear what a killed writer left: a stale lock, temporary copies. */
@@ -93,18 +89,21 @@ export async function tidy(path: string): Promise<void> {
 
 /**
  * Rewrites a file someone else owns (a .env, a Data Loader config) through `edit`, under the
- * file's lock, keeping its mode and owner; a file that does not exist yet is edited from ''
- * (and created 0600) unless `mustExist`. Failures a retry may cure come back as TransientError.
+ * file's lock, keeping its owner and group and giving it `mode` (it holds a token: 0600 unless
+ * the user asked for 0640); a file that does not exist yet is edited from '' unless `mustExist`.
+ * Failures a retry may cure come back as TransientError.
  */
-export async function editInPlace(path: string, edit: (content: string) => string, mustExist = false): Promise<void> {
+export async function editInPlace(path: string, edit: (content: string) => string, options: { mustExist?: boolean; mode?: number } = {}): Promise<void> {
+  const mode = options.mode ?? 0o600;
   try {
     await withFileLock(path, async () => {
-      const info = await stat(path).catch((err: unknown) => {
-        if (errnoCode(err) === 'ENOENT' && !mustExist) return null;
+      const file = await safeTarget(path);
+      const info = await stat(file).catch((err: unknown) => {
+        if (errnoCode(err) === 'ENOENT' && !options.mustExist) return null;
         throw err;
       });
-      const content = info ? await readFile(path, 'utf8') : '';
-      await writeFileAtomic(path, edit(content), info ? { mode: info.mode & 0o7777, uid: info.uid, gid: info.gid } : null);
+      const content = info ? await readFile(file, 'utf8') : '';
+      await writeFileAtomic(path, edit(content), info ? { mode, uid: info.uid, gid: info.gid } : { mode, uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 });
     });
   } catch (err) {
     if (err instanceof UsageError || err instanceof TransientError) throw err;

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { link, mkdir, readFile, stat, unlink, writeFile } from 'node:fs/promises';
+import { link, lstat, mkdir, readFile, stat, unlink, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { sleep } from '../util/deadline.js';
-import { TransientError, errnoCode } from '../util/errors.js';
+import { TransientError, UsageError, errnoCode } from '../util/errors.js';
 
 // A read-modify-write holds the lock for milliseconds; a holder that keeps it this long has
 // died or hung, and its lock may be taken over.
@@ -28,6 +28,9 @@ function alive(pid: number): boolean {
  * test's faked clock) need not agree with this process's.
  */
 async function staleOwner(lockPath: string): Promise<string | null> {
+  const kind = await lstat(lockPath).catch(() => null);
+  // Never read anything but a plain file: a FIFO planted there would hang every run.
+  if (kind && !kind.isFile()) throw new UsageError(`lock ${lockPath} is not a regular file (a link, pipe or folder): remove it`);
   try {
     const text = await readFile(lockPath, 'utf8');
     const [pidText = '', takenText = ''] = text.split(' ');

@@ -1,10 +1,11 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { OUTCOMES, type Outcome } from '../pipeline/outcomes.js';
 import { UsageError, describe, errnoCode } from '../util/errors.js';
 import type { Fingerprint } from '../util/fingerprint.js';
 import { writeFileAtomic } from '../files/atomic-file.js';
 import { withFileLock } from '../files/lock.js';
+import { safeTarget } from '../files/safe-path.js';
 import { array, literal, number, object, optional, record, string, stringOrNull, ShapeError, type Check } from './shape.js';
 
 export interface AppliedToken {
@@ -109,6 +110,9 @@ interface LedgerData {
 // message keys are an audit trail, and the last few thousand cover any catch-up window.
 export const MAX_REJECTED = 1000;
 export const MAX_PROCESSED = 5000;
+// Every section is capped, so a real state file stays far below this; reading a larger one would
+// cost every run (every deliver) seconds and gigabytes.
+const MAX_STATE_BYTES = 16 * 1024 * 1024;
 
 const outcome: Check<Outcome> = (v, path) => {
   const found = OUTCOMES.find((o) => o === v);
@@ -183,8 +187,16 @@ export function stateError(path: string, err: unknown): Error {
 async function read(path: string): Promise<LedgerData> {
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    // A FIFO or a planted link at the state path would hang or redirect every run.
+    const file = await safeTarget(path, 'state file');
+    const { size } = await stat(file);
+    if (size > MAX_STATE_BYTES)
+      throw new UsageError(
+        `state file ${path} is ${(size / 1048576).toFixed(0)} MiB, far more than sftoken ever writes: it is not an sftoken state file, or it was damaged; move it aside to start afresh`,
+      );
+    text = await readFile(file, 'utf8');
   } catch (err) {
+    if (err instanceof UsageError) throw err;
     if (errnoCode(err) === 'ENOENT') return empty();
     const known = stateError(path, err);
     throw known instanceof UsageError ? known : new UsageError(`cannot read state file ${path}: ${describe(err)}`);

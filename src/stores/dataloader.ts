@@ -2,6 +2,7 @@ import { createCipheriv, randomBytes } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
 import { editInPlace, tidy, writableFolder } from '../files/atomic-file.js';
+import { tokenFileMode } from '../files/safe-path.js';
 import { UsageError, describe, errnoCode } from '../util/errors.js';
 import type { SecretStore, StoreBackend, StoreContext } from './types.js';
 
@@ -9,6 +10,8 @@ interface DataLoaderOptions {
   /** config.properties, or a process-conf.xml (by its .xml name). */
   path: string;
   keyFile: string;
+  /** The file's mode after a write: 0600, or 0640 (?mode=0640) for a group that reads it. */
+  mode: number;
 }
 
 // Data Loader uses the first 16 bytes of its key file as an AES-128 key (DESIGN §7).
@@ -16,10 +19,11 @@ const KEY_BYTES = 16;
 
 function parse(rest: string): DataLoaderOptions {
   const [path = '', query = ''] = rest.split('?', 2);
-  const keyFile = new URLSearchParams(query).get('key') ?? '';
+  const params = new URLSearchParams(query);
+  const keyFile = params.get('key') ?? '';
   if (!path || !keyFile) throw new UsageError('--store dataloader needs the config file and the key file: dataloader:<path>?key=<keyfile>');
   const abs = (p: string) => (isAbsolute(p) ? p : resolve(p));
-  return { path: abs(path), keyFile: abs(keyFile) };
+  return { path: abs(path), keyFile: abs(keyFile), mode: tokenFileMode(params, `--store dataloader:${path}`) };
 }
 
 async function readKey(keyFile: string): Promise<Buffer> {
@@ -131,17 +135,18 @@ class DataLoaderStore implements SecretStore {
     const encrypted = encryptForDataLoader(password + token, this.key);
     const edit = path.endsWith('.xml') ? editProcessConf : editProperties;
     // The edit refuses a file that is for another user: a configuration error, not a retry.
-    await editInPlace(path, (content) => edit(content, username, encrypted, path), true);
+    await editInPlace(path, (content) => edit(content, username, encrypted, path), { mustExist: true, mode: this.options.mode });
   }
 }
 
 export const dataloaderBackend: StoreBackend<DataLoaderOptions> = {
   scheme: 'dataloader',
-  usage: 'dataloader:<config.properties|process-conf.xml>?key=<keyfile>',
+  usage: 'dataloader:<config.properties|process-conf.xml>?key=<keyfile>[&mode=0640]',
   parse,
   files: ({ path }) => [path],
   async open(options, context) {
-    await writableFolder(options.path, 'Data Loader config');
+    const loose = await writableFolder(options.path, 'Data Loader config', options.mode);
+    if (loose) context.warn(loose, { store: `dataloader:${options.path}` });
     await tidy(options.path);
     // Data Loader's files are the admin's: edited in place, never created from nothing.
     await stat(options.path).catch(() => {

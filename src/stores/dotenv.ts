@@ -1,12 +1,15 @@
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
 import { editInPlace, tidy, writableFolder } from '../files/atomic-file.js';
+import { tokenFileMode } from '../files/safe-path.js';
 import { TransientError, UsageError } from '../util/errors.js';
 import type { SecretStore, StoreBackend } from './types.js';
 
 interface DotenvOptions {
   path: string;
   variable: string;
+  /** The file's mode after a write: 0600, or 0640 (?mode=0640) for a group that reads it. */
+  mode: number;
 }
 
 const VARIABLE = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -14,9 +17,10 @@ const VARIABLE = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** `<path>?var=<NAME>`: the file, and the one variable in it that holds the token. */
 function parse(rest: string): DotenvOptions {
   const [path = '', query = ''] = rest.split('?', 2);
-  const variable = new URLSearchParams(query).get('var') ?? '';
+  const params = new URLSearchParams(query);
+  const variable = params.get('var') ?? '';
   if (!path || !VARIABLE.test(variable)) throw new UsageError('--store dotenv needs a file and a variable: dotenv:<path>?var=<NAME>');
-  return { path: isAbsolute(path) ? path : resolve(path), variable };
+  return { path: isAbsolute(path) ? path : resolve(path), variable, mode: tokenFileMode(params, `--store dotenv:${path}`) };
 }
 
 /**
@@ -57,18 +61,19 @@ class DotenvStore implements SecretStore {
   async set(_username: string, token: string): Promise<void> {
     // Tokens are letters and digits: nothing in one could break out of the quotes.
     if (!/^[A-Za-z0-9]+$/.test(token)) throw new TransientError('refusing to write a token that is not letters and digits');
-    const { path, variable } = this.options;
-    await editInPlace(path, (content) => setVariable(content, variable, token));
+    const { path, variable, mode } = this.options;
+    await editInPlace(path, (content) => setVariable(content, variable, token), { mode });
   }
 }
 
 export const dotenvBackend: StoreBackend<DotenvOptions> = {
   scheme: 'dotenv',
-  usage: 'dotenv:<path>?var=<NAME>',
+  usage: 'dotenv:<path>?var=<NAME>[&mode=0640]',
   parse,
   files: ({ path }) => [path],
-  async open(options) {
-    await writableFolder(options.path, '.env file');
+  async open(options, context) {
+    const loose = await writableFolder(options.path, '.env file', options.mode);
+    if (loose) context.warn(loose, { store: `dotenv:${options.path}` });
     await tidy(options.path);
     return new DotenvStore(options);
   },

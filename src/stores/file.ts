@@ -1,6 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
 import { tidy, writableFolder, writeFileAtomic } from '../files/atomic-file.js';
+import { tokenFileMode } from '../files/safe-path.js';
 import { withFileLock } from '../files/lock.js';
 import { TransientError, UsageError, describe, errnoCode } from '../util/errors.js';
 import type { SecretStore, StoreBackend, TokenMetadata } from './types.js';
@@ -68,10 +69,10 @@ export class FileStore implements SecretStore {
       await withFileLock(this.path, async () => {
         const content = await this.read();
         content[username] = { token, fingerprint: meta.fingerprint, emailDate: meta.emailDate, storedAt: new Date().toISOString(), verified: meta.verified };
-        // The file keeps the mode and owner it has (an admin may have given a group read access);
-        // a new one gets the configured mode, 0600 unless ?mode= says otherwise.
+        // The file keeps its owner and group (an admin may have given a group read access) and
+        // ends at the configured mode, 0600 unless ?mode=0640: never the looser mode it came with.
         const info = await stat(this.path).catch(() => null);
-        const keep = info ? { mode: info.mode & 0o7777, uid: info.uid, gid: info.gid } : { mode: this.mode, uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 };
+        const keep = { mode: this.mode, uid: info?.uid ?? process.getuid?.() ?? 0, gid: info?.gid ?? process.getgid?.() ?? 0 };
         await writeFileAtomic(this.path, JSON.stringify(content, null, 2) + '\n', keep);
       });
     } catch (err) {
@@ -87,14 +88,13 @@ export const fileBackend: StoreBackend<{ path: string; mode: number }> = {
   parse(rest) {
     const [path = '', query = ''] = rest.split('?', 2);
     if (!path) throw new UsageError('--store file needs a path: file:<path>');
-    const modeText = new URLSearchParams(query).get('mode') ?? '0600';
-    // Owner read-write always; the group may read; nobody else: the file holds live credentials.
-    if (!/^0?6[04]0$/.test(modeText)) throw new UsageError(`--store file:${path}: mode ${modeText} must be 0600 or 0640`);
-    return { path: isAbsolute(path) ? path : resolve(path), mode: Number.parseInt(modeText, 8) };
+    const mode = tokenFileMode(new URLSearchParams(query), `--store file:${path}`);
+    return { path: isAbsolute(path) ? path : resolve(path), mode };
   },
   files: ({ path }) => [path],
-  async open({ path, mode }) {
-    await writableFolder(path, 'token file');
+  async open({ path, mode }, context) {
+    const loose = await writableFolder(path, 'token file', mode);
+    if (loose) context.warn(loose, { store: `file:${path}` });
     await tidy(path);
     const store = new FileStore(path, mode);
     // A corrupt file is found before any login is spent, not after.

@@ -61,13 +61,20 @@ test('what may be settled: a safe token, or an older copy beside one; never a re
   }
 });
 
-test('deliver: only a failure asks the mail server to try again', () => {
+test('deliver: a failure asks the mail server to try again, a refusal for good is held, the rest is delivered', () => {
   assert.equal(meaning('failed', 'salesforce-unreachable:HTTP_503').deliver, 75);
   for (const [outcome, reason] of [
-    ['stored', 'dkim:salesforce.com'],
     ['rejected', 'untrusted-sender'],
+    ['rejected', 'login-rejected:INVALID_LOGIN'],
+    ['rejected', 'too-large'],
+    ['ignored', 'unknown-user'],
+  ] as const) {
+    assert.equal(meaning(outcome, reason).deliver, 'hold', `${outcome} ${reason}`);
+  }
+  for (const [outcome, reason] of [
+    ['stored', 'dkim:salesforce.com'],
     ['ignored', 'not-token-email'],
-    ['superseded', 'newer-token'],
+    ['superseded', 'older-than-applied'],
   ] as const) {
     assert.equal(meaning(outcome, reason).deliver, 0, `${outcome} ${reason}`);
   }

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFile, readdir, stat, writeFile } from 'node:fs/promises';
+import { chmod, readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FileStore, fileBackend } from '../../../src/stores/file.js';
 import { BARE_CONTEXT, parseDestination } from '../../../src/stores/index.js';
@@ -46,12 +46,18 @@ test('store specs: keychain with or without a service, file with a path, nothing
   await assert.rejects(parseDestination('file:/no/such/folder/y.json').open(BARE_CONTEXT), /folder \/no\/such\/folder does not exist/);
 });
 
-test('the token file keeps the mode an admin gave it, and a new one takes ?mode=', async () => {
+test('a token file ends at its configured mode whatever mode it had: 0600, or 0640 when asked', async () => {
   const dir = await tempDir();
+  const loose = join(dir, 'loose.json');
+  // An admin made it with umask 022, or worse.
+  await writeFile(loose, '{}', { mode: 0o666 });
+  await chmod(loose, 0o666);
+  await new FileStore(loose).set('a@acme.com', 'TokenA1234567890123456789', meta);
+  assert.equal((await stat(loose)).mode & 0o777, 0o600);
   const shared = join(dir, 'shared.json');
-  await writeFile(shared, '{}', { mode: 0o640 });
-  await new FileStore(shared).set('a@acme.com', 'TokenA1234567890123456789', meta);
-  assert.equal((await stat(shared)).mode & 0o777, 0o640);
+  await writeFile(shared, '{}', { mode: 0o644 });
+  await new FileStore(shared, 0o640).set('a@acme.com', 'TokenA1234567890123456789', meta);
+  assert.equal((await stat(shared)).mode & 0o777, 0o640, 'group read, as asked; no more');
   const created = join(dir, 'created.json');
   await new FileStore(created, 0o640).set('a@acme.com', 'TokenA1234567890123456789', meta);
   assert.equal((await stat(created)).mode & 0o777, 0o640);
