@@ -1,7 +1,8 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { OUTCOMES, meaning, type Outcome } from '../pipeline/outcomes.js';
 import type { MessageRecord } from '../pipeline/types.js';
 import type { WatchEvents } from '../sources/imap/watcher.js';
+import { isLoopback } from '../util/loopback.js';
 
 function label(value: string): string {
   return value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
@@ -149,11 +150,15 @@ export class Liveness implements WatchEvents {
  * and the servers answer whole commands, not just keep-alives); /status and /metrics say what
  * happened in each mailbox and to each token, for alerts.
  */
-export async function serveHealth(liveness: Liveness, host: string, port: number, maxAgeMs: number): Promise<Server> {
+export async function serveHealth(liveness: Liveness, host: string, port: number, maxAgeMs: number, token: string | null = null): Promise<Server> {
+  // Usernames and fingerprints are for this machine, or for whoever holds the token.
+  const mayRead = (req: IncomingMessage): boolean => (token ? req.headers.authorization === `Bearer ${token}` : isLoopback(req.socket.remoteAddress?.replace(/^::ffff:/, '') ?? ''));
   const server = createServer((req, res) => {
     if (req.url === '/healthz') {
       const ok = liveness.healthy(maxAgeMs);
       res.writeHead(ok ? 200 : 503, { 'Content-Type': 'text/plain' }).end(ok ? 'ok\n' : `no recent successful sweep: ${liveness.stale(maxAgeMs).join(', ')}\n`);
+    } else if ((req.url === '/status' || req.url === '/metrics') && !mayRead(req)) {
+      res.writeHead(token ? 401 : 403, { 'Content-Type': 'text/plain' }).end(token ? 'a bearer token is needed\n' : 'only from this machine; set SFTOKEN_HEALTH_TOKEN to read it from elsewhere\n');
     } else if (req.url === '/status') {
       res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify(liveness.status(maxAgeMs)) + '\n');
     } else if (req.url === '/metrics') {

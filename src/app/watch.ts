@@ -54,11 +54,11 @@ export async function watchMailboxes(ctx: RunContext): Promise<number> {
   stopOnSignal(ctx);
   let server: Server | null = null;
   if (config.watch.health) {
-    const { host, port } = config.watch.health;
+    const { host, port, token } = config.watch.health;
     // /healthz turns unhealthy after three heartbeats without a sweep, plus the time a sweep in
     // flight may still take.
     const maxAgeMs = 3 * config.watch.heartbeatMs + config.imap.commandTimeoutMs;
-    server = await serveHealth(liveness, host, port, maxAgeMs).catch((err: unknown) => {
+    server = await serveHealth(liveness, host, port, maxAgeMs, token).catch((err: unknown) => {
       throw new UsageError(`cannot serve health on ${host}:${port}: ${describe(err)}`);
     });
   }

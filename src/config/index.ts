@@ -4,6 +4,7 @@ import { homedir } from 'node:os';
 import { statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parseTarget } from '../notify/index.js';
+import { resolveSecret } from './secrets.js';
 import { parseDestination, type Destination } from '../stores/index.js';
 import type { TrustSettings } from '../trust/index.js';
 import { UsageError } from '../util/errors.js';
@@ -71,7 +72,11 @@ export interface ImapLimits {
 
 interface WatchSettings {
   heartbeatMs: number;
-  health: { host: string; port: number } | null;
+  /**
+   * /healthz for anyone who reaches the port; /status and /metrics (usernames, fingerprints) for
+   * a loopback client, or for any client that presents `token` as a bearer token.
+   */
+  health: { host: string; port: number; token: string | null } | null;
   /** How far back a first start looks when --since does not say. */
   firstSince: Date;
 }
@@ -146,6 +151,31 @@ function noSharedFiles(statePath: string, destinations: readonly Destination[]):
   }
 }
 
+/**
+ * A destination that holds one token (a .env variable, one Data Loader config) is bound to one
+ * account: given globally, exactly one account must be configured; in accounts' own lists, only
+ * one may name it. Otherwise one user's token would overwrite another's, or anyone's token email
+ * (with --no-verify and no account) would.
+ */
+function oneAccountPerSlot(global: readonly Destination[], accounts: readonly Account[], readsAccounts: boolean): void {
+  for (const d of global) {
+    if (!d.holdsOne || !readsAccounts) continue;
+    const using = accounts.filter((a) => !a.destinations);
+    if (accounts.length === 0) throw new UsageError(`--store ${d.spec} holds one token: name the one account it is for (SFTOKEN_SF_USERNAME, or an account in the config file)`);
+    if (using.length > 1)
+      throw new UsageError(`--store ${d.spec} holds one token, but ${using.length} accounts would write it (${using.map((a) => a.username).join(', ')}): list it under one account's stores`);
+  }
+  const owners = new Map<string, string>();
+  for (const a of accounts) {
+    for (const d of a.destinations ?? []) {
+      if (!d.holdsOne) continue;
+      const owner = owners.get(d.spec);
+      if (owner && owner !== a.username) throw new UsageError(`--store ${d.spec} holds one token, but both ${owner} and ${a.username} list it: give each account its own`);
+      owners.set(d.spec, a.username);
+    }
+  }
+}
+
 /** Merges the sources, flag > env > file > default, validates every value and reads secrets. */
 export async function resolveConfig({ flags, env, file, filePath = 'config file', groups = ['common', 'login'] }: ConfigSources): Promise<Config> {
   const declared = new Set<OptionKey>(groups.flatMap((g) => GROUPS[g].keys));
@@ -197,6 +227,7 @@ export async function resolveConfig({ flags, env, file, filePath = 'config file'
   const destinations = (await Promise.all(get('store').map((spec) => attempt(() => [parseDestination(spec)], [])))).flat();
   const accounts = declared.has('loginUrl') ? await attempt(() => loadAccounts(file.accounts, env, { loginUrl: get('loginUrl'), apiVersion: get('apiVersion') }, secrets, filePath), []) : [];
   await attempt(() => noSharedFiles(statePath, [...destinations, ...accounts.flatMap((a) => a.destinations ?? [])]), undefined);
+  if (declared.has('store')) await attempt(() => oneAccountPerSlot(destinations, accounts, declared.has('loginUrl')), undefined);
   // A mailbox only when one is named: ingest and watch require one, check looks at any given.
   const listed = declared.has('imapHost') && file.mailboxes !== undefined ? await attempt(() => mailboxesFromFile(file.mailboxes, env, filePath, secrets), []) : [];
   const fromFlags =
@@ -233,6 +264,14 @@ export async function resolveConfig({ flags, env, file, filePath = 'config file'
   for (const key of declared) get(key);
   if (problems.size) throw new UsageError([...problems].join('; '));
   const healthPort = get('healthPort');
+  // A secret, so never a flag: SFTOKEN_HEALTH_TOKEN, or a reference in the config file.
+  const healthToken =
+    declared.has('healthPort') && healthPort !== null
+      ? await attempt(async () => {
+          if (env.SFTOKEN_HEALTH_TOKEN) return resolveSecret({ env: 'SFTOKEN_HEALTH_TOKEN' }, 'SFTOKEN_HEALTH_TOKEN', env, secrets);
+          return file.healthToken === undefined ? null : resolveSecret(file.healthToken, `${filePath}: healthToken`, env, secrets);
+        }, null)
+      : null;
   return {
     dryRun: get('dryRun'),
     verify: get('verify'),
@@ -252,7 +291,7 @@ export async function resolveConfig({ flags, env, file, filePath = 'config file'
     heldPath: get('held') ?? join(dirname(statePath), 'held'),
     watch: {
       heartbeatMs: get('heartbeat') * 1000,
-      health: healthPort === null ? null : { host: get('healthHost'), port: healthPort },
+      health: healthPort === null ? null : { host: get('healthHost'), port: healthPort, token: healthToken },
       firstSince: parseSince(DEFAULT_LIMITS.watchFirstSince),
     },
     replicas: get('replicas') ? { replicaId: newReplicaId(), expiryMs: get('claimExpiry') * 1000 } : null,

@@ -28,7 +28,8 @@ export function normalizedLines(text: string): string[] {
 const TOKEN_MIN_LENGTH = 20;
 const TOKEN_MAX_LENGTH = 32;
 const TOKEN_SHAPE = new RegExp(`^[A-Za-z0-9]{${TOKEN_MIN_LENGTH},${TOKEN_MAX_LENGTH}}$`);
-const USERNAME_SHAPE = /^[^\s@<>()[\]\\,;:"]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+$/;
+// No control or format characters: an escape sequence in a username would reach logs and terminals.
+const USERNAME_SHAPE = /^[^\s@<>()[\]\\,;:"\p{Cc}\p{Cf}]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+$/u;
 
 export function isTokenShaped(value: string): boolean {
   return TOKEN_SHAPE.test(value);

@@ -58,6 +58,10 @@ export interface Notifier {
 
 export function createNotifier(specs: readonly string[], log: Logger, signal: AbortSignal, secrets: Redactor): Notifier | null {
   if (specs.length === 0) return null;
+  // Past flush's bound every request still on its way is given up, so that a receiver that never
+  // answers cannot keep a one-shot command alive.
+  const giveUp = new AbortController();
+  const stop = AbortSignal.any([signal, giveUp.signal]);
   const targets = specs.map(parseTarget);
   const pending = new Set<Promise<void>>();
   // A failure retried on every heartbeat is told once, not once a minute.
@@ -67,7 +71,13 @@ export function createNotifier(specs: readonly string[], log: Logger, signal: Ab
   const post = async (target: Target, body: string): Promise<void> => {
     for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
       try {
-        const response = await fetch(target.url, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body, signal: AbortSignal.any([signal, AbortSignal.timeout(REQUEST_TIMEOUT_MS)]) });
+        const response = await fetch(target.url, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json' },
+          body,
+          signal: AbortSignal.any([stop, AbortSignal.timeout(REQUEST_TIMEOUT_MS)]),
+          redirect: 'error',
+        });
         if (response.ok) return;
         // 4xx: the receiver will not take it however often it is sent.
         if (response.status < 500) throw new Error(`HTTP ${response.status}`);
@@ -76,7 +86,7 @@ export function createNotifier(specs: readonly string[], log: Logger, signal: Ab
         if (/^HTTP 4/.test(describe(err))) throw err;
         log.debug('notification not delivered; will retry', { target: target.label, error: describe(err) });
       }
-      if (attempt + 1 < ATTEMPTS && !signal.aborted) await sleep(backoffMs(attempt, BACKOFF_BASE_MS, BACKOFF_CAP_MS), signal);
+      if (attempt + 1 < ATTEMPTS && !stop.aborted) await sleep(backoffMs(attempt, BACKOFF_BASE_MS, BACKOFF_CAP_MS), stop);
     }
     throw new Error(`no answer after ${ATTEMPTS} attempts`);
   };
@@ -112,6 +122,7 @@ export function createNotifier(specs: readonly string[], log: Logger, signal: Ab
     async flush() {
       // Bounded: a receiver that is down must not hold up the command's exit.
       await withDeadline(FLUSH_TIMEOUT_MS, () => Promise.all([...pending]), { signal, expired: () => new Error('notifications still on their way') }).catch(() => undefined);
+      giveUp.abort();
     },
   };
 }

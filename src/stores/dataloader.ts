@@ -1,6 +1,7 @@
 import { createCipheriv, randomBytes } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
+import { DOMParser, type Document, type Element } from '@xmldom/xmldom';
 import { editInPlace, tidy, writableFolder } from '../files/atomic-file.js';
 import { tokenFileMode } from '../files/safe-path.js';
 import { UsageError, describe, errnoCode } from '../util/errors.js';
@@ -81,35 +82,56 @@ function editProperties(content: string, username: string, encrypted: string, pa
   return edited.join('\n');
 }
 
-function xmlUnescape(s: string): string {
-  return s
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&quot;/g, '"')
-    .replace(/&apos;/g, "'")
-    .replace(/&amp;/g, '&');
+/** Where each line of `text` starts: a node's line and column (1-based) become an offset. */
+function lineOffsets(text: string): number[] {
+  const starts = [0];
+  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
+  return starts;
 }
 
-/** process-conf.xml with sfdc.password set in every bean whose sfdc.username is the user. */
+/**
+ * process-conf.xml with sfdc.password set in every bean whose sfdc.username is the user. The file
+ * is read by an XML parser (xmldom), so an entry inside a comment, or in another bean, is never
+ * taken for the user's; the change itself is made in the text at the place the parser found, so
+ * every other byte (comments, indentation, quotes) stays as Data Loader's user wrote it.
+ */
 function editProcessConf(content: string, username: string, encrypted: string, path: string): string {
-  let matched = 0;
-  const edited = content.replace(/<bean\b[\s\S]*?<\/bean>/g, (bean) => {
-    const user = /<entry\s+key="sfdc\.username"\s+value="([^"]*)"\s*\/>/.exec(bean);
-    if (
-      !user ||
-      xmlUnescape(user[1] ?? '')
-        .trim()
-        .toLowerCase() !== username
-    )
-      return bean;
-    matched++;
-    const password = /(<entry\s+key="sfdc\.password"\s+value=")[^"]*("\s*\/>)/;
-    if (password.test(bean)) return bean.replace(password, `$1${encrypted}$2`);
-    // No password entry yet: one after the username's, on its own line with the same indent.
-    return bean.replace(/^([ \t]*)(<entry\s+key="sfdc\.username"[^>]*\/>)(\r?\n)/m, `$1$2$3$1<entry key="sfdc.password" value="${encrypted}"/>$3`);
-  });
-  if (matched === 0) throw new UsageError(`Data Loader process config ${path} has no bean whose sfdc.username is ${username}`);
-  return edited;
+  let doc: Document;
+  try {
+    doc = new DOMParser({
+      onError: (level, message) => {
+        if (level !== 'warning') throw new Error(message);
+      },
+    }).parseFromString(content, 'text/xml');
+  } catch (err) {
+    throw new UsageError(`Data Loader process config ${path} is not well-formed XML: ${describe(err).split('\n')[0]}`);
+  }
+  const lines = lineOffsets(content);
+  // xmldom gives each node the line and column of its source.
+  const offset = (node: Element): number => (lines[(node.lineNumber ?? 1) - 1] ?? 0) + (node.columnNumber ?? 1) - 1;
+  const edits: Array<{ at: number; end: number; text: string }> = [];
+  for (const bean of Array.from(doc.getElementsByTagName('bean'))) {
+    const entries = Array.from(bean.getElementsByTagName('entry'));
+    const user = entries.find((e) => e.getAttribute('key') === 'sfdc.username');
+    if (!user || (user.getAttribute('value') ?? '').trim().toLowerCase() !== username) continue;
+    const password = entries.find((e) => e.getAttribute('key') === 'sfdc.password');
+    if (password) {
+      const at = offset(password);
+      const end = content.indexOf('>', at) + 1;
+      const tag = content.slice(at, end).replace(/(\svalue\s*=\s*)(["'])[^"']*\2/, `$1$2${encrypted}$2`);
+      edits.push({ at, end, text: tag });
+    } else {
+      // No password entry yet: one after the username's, on its own line with the same indent.
+      const at = offset(user);
+      const end = content.indexOf('>', at) + 1;
+      const lineStart = content.lastIndexOf('\n', at) + 1;
+      const indent = /^[ \t]*/.exec(content.slice(lineStart, at))?.[0] ?? '';
+      const newline = content.includes('\r\n') ? '\r\n' : '\n';
+      edits.push({ at: end, end, text: `${newline}${indent}<entry key="sfdc.password" value="${encrypted}"/>` });
+    }
+  }
+  if (edits.length === 0) throw new UsageError(`Data Loader process config ${path} has no bean whose sfdc.username is ${username}`);
+  return edits.sort((a, b) => b.at - a.at).reduce((text, e) => text.slice(0, e.at) + e.text + text.slice(e.end), content);
 }
 
 class DataLoaderStore implements SecretStore {
@@ -144,6 +166,8 @@ export const dataloaderBackend: StoreBackend<DataLoaderOptions> = {
   usage: 'dataloader:<config.properties|process-conf.xml>?key=<keyfile>[&mode=0640]',
   parse,
   files: ({ path }) => [path],
+  // A process-conf.xml has a bean per user; config.properties has one sfdc.username.
+  holdsOne: ({ path }) => !path.endsWith('.xml'),
   async open(options, context) {
     const loose = await writableFolder(options.path, 'Data Loader config', options.mode);
     if (loose) context.warn(loose, { store: `dataloader:${options.path}` });

@@ -71,6 +71,7 @@ export const dotenvBackend: StoreBackend<DotenvOptions> = {
   usage: 'dotenv:<path>?var=<NAME>[&mode=0640]',
   parse,
   files: ({ path }) => [path],
+  holdsOne: () => true,
   async open(options, context) {
     const loose = await writableFolder(options.path, '.env file', options.mode);
     if (loose) context.warn(loose, { store: `dotenv:${options.path}` });

@@ -17,7 +17,7 @@ interface Registered {
   scheme: string;
   usage: string;
   /** Parses the options now (errors surface at start) and opens the store later. */
-  bind(rest: string): { files: string[]; open: (context: StoreContext) => Promise<SecretStore> };
+  bind(rest: string): { files: string[]; holdsOne: boolean; open: (context: StoreContext) => Promise<SecretStore> };
 }
 
 // Each back end's options type stays its own: it is closed over here, never widened.
@@ -27,7 +27,7 @@ function register<O>(backend: StoreBackend<O>): Registered {
     usage: backend.usage,
     bind: (rest) => {
       const options = backend.parse(rest);
-      return { files: backend.files(options), open: (context) => backend.open(options, context) };
+      return { files: backend.files(options), holdsOne: backend.holdsOne?.(options) ?? false, open: (context) => backend.open(options, context) };
     },
   };
 }
@@ -41,6 +41,8 @@ export const STORE_USAGE = BACKENDS.map((b) => b.usage).join(', ');
 /** A parsed --store spec: checked when the configuration is read, opened when a run starts. */
 export interface Destination {
   readonly spec: string;
+  /** One token, not one per user: bound to one account (StoreBackend.holdsOne). */
+  readonly holdsOne: boolean;
   /** The files it writes (absolute paths); none for a keychain. */
   readonly files: readonly string[];
   open(context: StoreContext): Promise<SecretStore>;

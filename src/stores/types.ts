@@ -47,6 +47,11 @@ export interface StoreBackend<Options> {
   parse(rest: string): Options;
   /** The files it writes, so that two destinations (or one and the state file) never share one. */
   files(options: Options): string[];
+  /**
+   * It holds one token, not one per user (a .env variable, Data Loader's config.properties): it
+   * must be bound to exactly one account, or one user's token would overwrite another's.
+   */
+  holdsOne?(options: Options): boolean;
   /** Opens the store and proves it can be written, so that a typo fails before any login. */
   open(options: Options, context: StoreContext): Promise<SecretStore>;
 }

@@ -138,11 +138,46 @@ test("dataloader: in process-conf.xml only the user's bean changes", async () =>
   assert.equal(after.replace(encrypted, '00112233'), xml, 'nothing else changed');
 });
 
+test('dataloader: a username entry inside an XML comment is not taken for the user, and the comment stays', async () => {
+  const { home, replay } = await world();
+  const key = randomBytes(16);
+  const keyFile = join(home, 'k.key');
+  await writeFile(keyFile, key);
+  const path = join(home, 'process-conf.xml');
+  // Someone kept the old user as a comment in another bean: a text search would take it for ours.
+  const xml = [
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    '<beans>',
+    '  <bean id="other" class="com.salesforce.dataloader.process.ProcessRunner">',
+    '    <property name="configOverrideMap"><map>',
+    `      <!-- <entry key="sfdc.username" value="${USER}"/> -->`,
+    "      <entry key='sfdc.username' value='other@acme.com'/>",
+    "      <entry key='sfdc.password' value='aabbccdd'/>",
+    '    </map></property>',
+    '  </bean>',
+    '  <bean id="ours" class="com.salesforce.dataloader.process.ProcessRunner">',
+    '    <property name="configOverrideMap"><map>',
+    `\t<entry key="sfdc.username" value="${USER}"/>`,
+    '    </map></property>',
+    '  </bean>',
+    '</beans>',
+    '',
+  ].join('\n');
+  await writeFile(path, xml, { mode: 0o600 });
+  const r = await replay([`dataloader:${path}?key=${keyFile}`]);
+  assert.equal(r.code, 0, r.stderr);
+  const after = await readFile(path, 'utf8');
+  const added = new RegExp(`\\t<entry key="sfdc\\.username" value="${USER.replace('.', '\\.')}"/>\\n\\t<entry key="sfdc\\.password" value="([0-9a-f]+)"/>`).exec(after);
+  assert.ok(added, after);
+  assert.equal(fingerprint(tokenOf(decryptDataLoader(added[1] ?? '', key))), TOKEN_FP);
+  assert.equal(after.replace(`\n\t<entry key="sfdc.password" value="${added[1] ?? ''}"/>`, ''), xml, 'the other bean, its comment and every other byte as they were');
+});
+
 test('dataloader refuses clearly without a password, and for a file that is for another user', async () => {
   const { home, replay } = await world();
   await writeFile(join(home, 'k.key'), randomBytes(16));
   const path = join(home, 'config.properties');
-  await writeFile(path, 'sfdc.username=someone@else.com\n');
+  await writeFile(path, 'sfdc.username=someone@else.com\n', { mode: 0o600 });
   const wrongUser = await replay([`dataloader:${path}?key=${join(home, 'k.key')}`]);
   assert.equal(wrongUser.code, 2);
   assert.match(wrongUser.stderr, /sftoken: Data Loader config .* is for someone@else\.com, not plain@acme\.com/);
@@ -151,7 +186,8 @@ test('dataloader refuses clearly without a password, and for a file that is for 
     isolatedEnv(home),
   );
   assert.equal(noPassword.code, 2);
-  assert.match(noPassword.stderr, /^sftoken: --store dataloader: Data Loader keeps password \+ token together/);
+  // config.properties holds one user's password: without the account it is for, nothing is written.
+  assert.match(noPassword.stderr, /^sftoken: --store dataloader:.* holds one token: name the one account it is for/);
 });
 
 async function passStore(home: string): Promise<Record<string, string>> {

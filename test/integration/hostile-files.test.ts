@@ -13,7 +13,10 @@ import { tempDir } from '../helpers/tmp.js';
 
 const NOBODY = 65534;
 const replayTo = (home: string, store: string, more: string[] = []) =>
-  sftoken(['replay', fixturePath('01-plain-text.eml'), '--trust', 'sender', '--no-verify', '--json', '--store', store, '--state', join(home, 'state.json'), ...more], isolatedEnv(home));
+  sftoken(
+    ['replay', fixturePath('01-plain-text.eml'), '--trust', 'sender', '--no-verify', '--json', '--store', store, '--state', join(home, 'state.json'), ...more],
+    isolatedEnv(home, { SFTOKEN_SF_USERNAME: 'plain@acme.com', SFTOKEN_SF_PASSWORD: 'not-used-Pa55' }),
+  );
 
 test('a link another user planted at a destination path is not followed: the file it points to is untouched', async () => {
   const home = await tempDir();

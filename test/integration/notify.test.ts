@@ -98,3 +98,42 @@ test('a receiver that never answers does not hold up the token, and its failure 
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /--notify hooks\.example\.com: must be https/);
 });
+
+test("a webhook that never answers cannot keep a one-shot command alive past the flush bound, and a webhook's redirect is not followed", async () => {
+  // One receiver that accepts the request and never answers; one that redirects to another.
+  const hung = createServer(() => undefined);
+  await new Promise<void>((resolve) => hung.listen(0, '127.0.0.1', resolve));
+  onCleanup(() => {
+    hung.closeAllConnections();
+    return new Promise<void>((resolve) => hung.close(() => resolve()));
+  });
+  const elsewhere = await receiver();
+  const redirecting = createServer((_req, res) => res.writeHead(307, { Location: `${elsewhere.url}/stolen` }).end());
+  await new Promise<void>((resolve) => redirecting.listen(0, '127.0.0.1', resolve));
+  onCleanup(() => new Promise<void>((resolve) => redirecting.close(() => resolve())));
+  const port = (s: typeof hung) => (s.address() as AddressInfo).port; // a TCP server's address is an AddressInfo
+  const home = await tempDir();
+  const started = Date.now();
+  const r = await sftoken(
+    [
+      'replay',
+      'fixtures/13-lookalike-domain.eml',
+      '--trust',
+      'sender',
+      '--no-verify',
+      '--store',
+      `file:${join(home, 't.json')}`,
+      '--state',
+      join(home, 'state.json'),
+      '--notify',
+      `http://127.0.0.1:${port(hung)}/hook`,
+      '--notify',
+      `http://127.0.0.1:${port(redirecting)}/hook`,
+    ],
+    isolatedEnv(home),
+  );
+  const took = Date.now() - started;
+  assert.equal(r.code, 3, r.stderr);
+  assert.ok(took < 15_000 + 5_000, `the command ended ${took} ms after it started (flush bound 15 s)`);
+  assert.deepEqual(elsewhere.received, [], 'the redirect target got nothing');
+});

@@ -88,3 +88,26 @@ test('/healthz answers 200 while sweeps are recent and 503, naming the mailbox, 
     await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 });
+
+test('/healthz answers anyone; /status and /metrics need the bearer token when one is set', async () => {
+  const l = new Liveness(['INBOX']);
+  const server = await serveHealth(l, '127.0.0.1', 0, 60_000, 'the-health-token-123');
+  const { port } = server.address() as AddressInfo; // a TCP server's address is an AddressInfo
+  try {
+    const get = (path: string, token?: string) => fetch(`http://127.0.0.1:${port}${path}`, token ? { headers: { authorization: `Bearer ${token}` } } : {});
+    assert.equal((await get('/healthz')).status, 503, 'no sweep yet, but it answers');
+    assert.equal((await get('/status')).status, 401);
+    assert.equal((await get('/metrics', 'wrong')).status, 401);
+    assert.equal((await get('/metrics', 'the-health-token-123')).status, 200);
+    assert.equal((await get('/status', 'the-health-token-123')).status, 200);
+  } finally {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+  const open = await serveHealth(l, '127.0.0.1', 0, 60_000);
+  const local = (open.address() as AddressInfo).port; // a TCP server's address is an AddressInfo
+  try {
+    assert.equal((await fetch(`http://127.0.0.1:${local}/metrics`)).status, 200, 'without a token: readable from this machine');
+  } finally {
+    await new Promise<void>((resolve) => open.close(() => resolve()));
+  }
+});

@@ -69,3 +69,18 @@ test('every problem in a configuration is reported at once, in one line', async 
   for (const part of [/unknown store "ftp"/, /--max-message-bytes: expected a whole number/, /SFTOKEN_JSON: expected true or false/, /c\.json: trust: "vibes" is not one of/])
     assert.match(err.message, part);
 });
+
+test('a destination that holds one token is bound to one account', async () => {
+  const env = { SF_PW: 'pw-123456', SFTOKEN_VERIFY: 'false' };
+  const account = (username: string, stores?: string[]) => ({ username, password: { env: 'SF_PW' }, ...(stores ? { stores } : {}) });
+  const dotenv = 'dotenv:/srv/etl/.env?var=SF_TOKEN';
+  const two = { accounts: [account('a@acme.com'), account('b@acme.com')] };
+  await assert.rejects(resolveConfig({ flags: { store: dotenv }, env, file: two }), /holds one token, but 2 accounts would write it \(a@acme\.com, b@acme\.com\): list it under one account's stores/);
+  await assert.rejects(resolveConfig({ flags: { store: dotenv }, env, file: {} }), /holds one token: name the one account it is for/);
+  const both = { accounts: [account('a@acme.com', [dotenv]), account('b@acme.com', [dotenv])] };
+  await assert.rejects(resolveConfig({ flags: {}, env, file: both }), /holds one token, but both a@acme\.com and b@acme\.com list it/);
+  const one = await resolveConfig({ flags: { store: dotenv }, env, file: { accounts: [account('a@acme.com')] } });
+  assert.equal(one.destinations[0]?.spec, dotenv);
+  const perUser = await resolveConfig({ flags: { store: 'file:/srv/tokens.json' }, env, file: two });
+  assert.equal(perUser.accounts.length, 2, 'a file keyed by username takes any number of accounts');
+});

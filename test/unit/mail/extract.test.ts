@@ -84,3 +84,10 @@ test('any Unicode whitespace before the colon reads as one space (French typogra
     assert.deepEqual(r, { ok: true, method: 'structure', value: { username: 'jean@acme.fr', token: TOKEN } }, JSON.stringify(space));
   }
 });
+
+test('a username with control characters is refused, so that no escape sequence reaches a log or a terminal', () => {
+  for (const user of ['a\u001b[31m@acme.com', 'a\u0007b@acme.com', 'a\u0000@acme.com']) {
+    const r = extractToken(`Username: ${user}\nSecurity token (case-sensitive): ${TOKEN}\n`);
+    assert.deepEqual(r, { ok: false, reason: 'no-username' }, JSON.stringify(user));
+  }
+});
