@@ -68,6 +68,13 @@ test('deliver answers the mail server: 0 for anything final, a refusal once it i
   const notToken = await deliver('16-apex-exception.eml');
   assert.equal(notToken.code, 0);
   assert.equal((await readdir(join(home, 'held', 'new'))).length, 1, 'plainly not a token email: not held');
+  const stranger = await deliver('02-multipart-alternative.eml');
+  assert.equal(stranger.code, 0);
+  assert.deepEqual(
+    jsonLines(stranger.stdout).map((x) => [x.outcome, x.reason]),
+    [['ignored', 'unknown-user']],
+  );
+  assert.equal((await readdir(join(home, 'held', 'new'))).length, 2, 'a token for a user not configured yet is held for when it is');
   sf.mode = 'unavailable';
   const down = await deliver('01-plain-text.eml', ['--login-retries', '0']);
   assert.equal(down.code, 75, 'EX_TEMPFAIL: the mail server keeps the message and tries again');
