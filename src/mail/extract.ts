@@ -26,7 +26,27 @@ const TOKEN_LABEL = labelPattern(LOCALES.flatMap((l) => l.tokenLabels));
 const WRAPPED_LABEL = wrappedLabelPattern(ALL_LABELS);
 const ANY_LABEL = /^([^:]{1,80}): ?(.*)$/;
 
-/** Joins a known label that wrapped inside its note with the line that finishes it. */
+const KNOWN_LABEL = labelPattern(ALL_LABELS);
+// A table row whose label cell broke before its note: "Security token <value>" on one line and
+// the rest of the label cell, "(case-sensitive):", on the next (html-to-text lays cells side by side).
+const LABEL_THEN_VALUE = new RegExp(`^(${ALL_LABELS.map(escape).join('|')}) (\\S+)$`, 'i');
+const NOTE_ALONE = /^\([^)]*\) ?:$/;
+const LABEL_TEXTS = ALL_LABELS.map((l) => l.toLowerCase());
+// A label is a few words: a break inside one is a line or two, never more.
+const MAX_LABEL_LINES = 3;
+
+/** Whether `text` could be the start of a known label ("Security", "Security token"). */
+function startsALabel(text: string): boolean {
+  const t = text.toLowerCase();
+  return t !== '' && LABEL_TEXTS.some((l) => l.startsWith(t) || l.replace(/ /g, '').startsWith(t.replace(/ /g, '')));
+}
+
+/**
+ * Joins a known label that a narrow HTML cell or a wrapping text part broke over lines: inside
+ * its note ("Security token (case-" / "sensitive):"), before its note ("Security token" /
+ * "(case-sensitive):") or between its words ("Security" / "token (case-sensitive):"). The lines
+ * taken into the join become empty, so that line counts stay as they were.
+ */
 function unwrapLabels(lines: readonly string[]): string[] {
   const out: string[] = [];
   for (let i = 0; i < lines.length; i++) {
@@ -35,7 +55,36 @@ function unwrapLabels(lines: readonly string[]): string[] {
     if (next !== undefined && WRAPPED_LABEL.test(line)) {
       out.push(`${line} ${next}`, '');
       i++;
-    } else out.push(line);
+      continue;
+    }
+    const cell = LABEL_THEN_VALUE.exec(line);
+    if (cell && next !== undefined && NOTE_ALONE.test(next)) {
+      out.push(`${cell[1] ?? ''} ${next} ${cell[2] ?? ''}`, '');
+      i++;
+      continue;
+    }
+    let joined: string | null = null;
+    let taken = 0;
+    if (!KNOWN_LABEL.test(line) && startsALabel(line)) {
+      let acc = line;
+      for (let k = 1; k < MAX_LABEL_LINES && i + k < lines.length; k++) {
+        const more = lines[i + k] ?? '';
+        // Words are joined with a space; a script written without spaces (Japanese) without one.
+        const candidate = [`${acc} ${more}`, `${acc}${more}`].find((c) => KNOWN_LABEL.test(c));
+        if (candidate) {
+          joined = candidate;
+          taken = k;
+          break;
+        }
+        acc = `${acc} ${more}`;
+        if (!startsALabel(acc)) break;
+      }
+    }
+    if (joined === null) out.push(line);
+    else {
+      out.push(joined, ...Array<string>(taken).fill(''));
+      i += taken;
+    }
   }
   return out;
 }
@@ -89,6 +138,11 @@ function labelledLines(lines: readonly string[]): Array<{ value: string } | null
     out.push({ value: cleanValue(value) });
   }
   return out;
+}
+
+/** Whether some "label: value" line (in any language) holds a token-shaped value. */
+export function hasLabelledToken(text: string): boolean {
+  return labelledLines(unwrapLabels(normalizedLines(text))).some((l) => l !== null && isTokenShaped(l.value) && /\d/.test(l.value) && /[A-Za-z]/.test(l.value));
 }
 
 /**

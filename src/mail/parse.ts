@@ -14,6 +14,16 @@ function isBlank(raw: Buffer): boolean {
   return true;
 }
 
+const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
+
+/**
+ * The message without a leading UTF-8 byte-order mark: a raw message pasted into an editor and
+ * saved as UTF-8 starts with one, and is mail all the same. Every source's bytes pass here.
+ */
+export function withoutBom(raw: Buffer): Buffer {
+  return raw.subarray(0, 3).equals(BOM) ? raw.subarray(3) : raw;
+}
+
 /** A cheap look at the bytes, before anything is parsed: is this worth handing to mailparser? */
 export function precheck(raw: Buffer, maxBytes: number): Refusal | null {
   if (raw.length > maxBytes) return { ok: false, reason: 'too-large' };

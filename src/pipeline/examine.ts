@@ -1,7 +1,7 @@
 import { classify, classifyHead, hasTokenStructure } from '../mail/classify.js';
-import { extractToken } from '../mail/extract.js';
+import { extractToken, hasLabelledToken } from '../mail/extract.js';
 import { htmlToText } from '../mail/html.js';
-import { parseEmail, parseHead } from '../mail/parse.js';
+import { parseEmail, parseHead, withoutBom } from '../mail/parse.js';
 import type { ParsedEmail } from '../mail/types.js';
 import { describe, errnoCode } from '../util/errors.js';
 import { fingerprint } from '../util/fingerprint.js';
@@ -57,7 +57,7 @@ export async function examine(message: RawMessage, deps: PipelineDeps): Promise<
   if (cutOff?.reason === 'too-large') return done('already-rejected', message.receivedAt, null, { note: 'refused before: too-large' });
   let raw: Buffer;
   try {
-    raw = await message.load();
+    raw = withoutBom(await message.load());
   } catch (err) {
     if (err instanceof TooLarge) {
       deps.log.warn('message larger than it said: refused unread', { source: message.source, error: err.message });
@@ -117,9 +117,13 @@ export async function examine(message: RawMessage, deps: PipelineDeps): Promise<
   // The HTML part is rendered only when the text part does not do: rendering costs more than parsing.
   let rendered: string | null | undefined;
   const html = (): string | null => (rendered ??= email.html === null ? null : htmlToText(email.html));
-  if (!tokenEmail && !hasTokenStructure(email.text)) {
+  // Trusted mail from Salesforce's token-notice sender that carries a labelled token-shaped value
+  // is a token email even when the rest cannot be read: it is then refused where a person sees
+  // it, never ignored.
+  const looksLikeOne = (text: string): boolean => hasTokenStructure(text) || hasLabelledToken(text);
+  if (!tokenEmail && !looksLikeOne(email.text)) {
     const alternative = html();
-    if (alternative === null || !hasTokenStructure(alternative)) return done('not-token-email', date, email.messageId);
+    if (alternative === null || !looksLikeOne(alternative)) return done('not-token-email', date, email.messageId);
   }
   tokenEmail = true;
   if (overBudget()) return tooComplex(date, email.messageId);

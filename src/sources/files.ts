@@ -33,8 +33,9 @@ async function messageFilesUnder(dir: string): Promise<string[]> {
 function head(path: string): Buffer {
   const fd = openSync(path, 'r');
   try {
-    const buffer = Buffer.alloc(5);
-    return buffer.subarray(0, readSync(fd, buffer, 0, 5, 0));
+    // Room for a byte-order mark before the 5 bytes of an mbox's "From ".
+    const buffer = Buffer.alloc(8);
+    return buffer.subarray(0, readSync(fd, buffer, 0, 8, 0));
   } finally {
     closeSync(fd);
   }

@@ -8,7 +8,9 @@ const SEPARATOR = Buffer.from('\nFrom ');
 
 /** Whether a file opens like an mbox: its first line is a `From ` separator line. */
 export function looksLikeMbox(head: Buffer): boolean {
-  return head.subarray(0, 5).toString('latin1') === 'From ';
+  // A byte-order mark in front (an export saved by an editor as UTF-8) changes nothing.
+  const start = head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf ? 3 : 0;
+  return head.subarray(start, start + 5).toString('latin1') === 'From ';
 }
 
 /** Where each message of an mbox lies: from after its `From ` line to before the next one. */

@@ -91,3 +91,15 @@ test('a username with control characters is refused, so that no escape sequence 
     assert.deepEqual(r, { ok: false, reason: 'no-username' }, JSON.stringify(user));
   }
 });
+
+test('a label broken at any point before its value is joined: before its note, between its words, in a table row', () => {
+  for (const text of [
+    `Username: a@acme.com\nSecurity token\n(case-sensitive): ${TOKEN}`,
+    `Username: a@acme.com\nSecurity\ntoken (case-sensitive): ${TOKEN}`,
+    `Username: a@acme.com\nSecurity token ${TOKEN}\n(case-sensitive):`,
+  ]) {
+    assert.deepEqual(extractToken(text), { ok: true, method: 'labels', value: { username: 'a@acme.com', token: TOKEN } }, text);
+  }
+  // A heading that happens to be a label's words is not joined to prose.
+  assert.deepEqual(extractToken(`Security token\nYour new token is below.\nUsername: a@acme.com\nSecurity token (case-sensitive): ${TOKEN}`).ok, true);
+});

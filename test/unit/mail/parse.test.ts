@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { htmlToText } from '../../../src/mail/html.js';
-import { parseEmail, precheck } from '../../../src/mail/parse.js';
+import { parseEmail, precheck, withoutBom } from '../../../src/mail/parse.js';
 
 const MAIL = Buffer.from('From: a@b.com\r\nSubject: hi\r\n\r\nbody\r\n');
 
@@ -38,4 +38,11 @@ test('a From field with several addresses yields no single sender', async () => 
   const r = await parseEmail(Buffer.from('From: support@salesforce.com, x@evil.io\r\n\r\nhi'), 10_000);
   assert.ok(r.ok);
   assert.equal(r.email.from, null);
+});
+
+test('a message saved with a byte-order mark in front is mail all the same', () => {
+  const bom = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), MAIL]);
+  assert.equal(precheck(bom, 100_000)?.reason, 'not-an-email', 'the sniff alone would refuse it');
+  assert.equal(precheck(withoutBom(bom), 100_000), null);
+  assert.equal(withoutBom(MAIL), MAIL, 'nothing to strip: the same bytes');
 });
