@@ -10,6 +10,8 @@ import type { Contender } from './select.js';
 import type { RefusedMessage } from '../state/ledger.js';
 import { TooLarge, type MessageRecord, type PipelineDeps, type RawMessage } from './types.js';
 
+const OPAQUE_SMIME = /^content-type:\s*application\/(?:x-)?pkcs7-mime/i;
+
 /** A trusted token email with a token for a known user: what select and apply work on. */
 export interface TokenCandidate extends Contender {
   message: RawMessage;
@@ -127,6 +129,11 @@ export async function examine(message: RawMessage, deps: PipelineDeps): Promise<
   }
   tokenEmail = true;
   if (overBudget()) return tooComplex(date, email.messageId);
+  // Opaque S/MIME (signed-data or enveloped-data) carries the text inside a PKCS#7 blob: say so,
+  // rather than that no token was found.
+  if (OPAQUE_SMIME.test(email.headerLines.find((h) => h.key === 'content-type')?.line ?? '')) {
+    return withRefusal(refuse('smime-opaque', date, email.messageId), remember(key, 'smime-opaque'));
+  }
   const fromText = extractToken(email.text);
   const alternative = fromText.ok ? null : html();
   const extracted = alternative !== null ? bestOf(fromText, extractToken(alternative)) : fromText;

@@ -78,6 +78,10 @@ const REASONS = {
   'no-token': { outcome: 'rejected', advice: 'a token email from Salesforce in which no username and token could be read: look at it, and reset the token if need be' },
   'no-username': { outcome: 'rejected', advice: 'a token email from Salesforce in which no username and token could be read: look at it, and reset the token if need be' },
   'ambiguous-token': { outcome: 'rejected', advice: 'a token email from Salesforce in which no username and token could be read: look at it, and reset the token if need be' },
+  'smime-opaque': {
+    outcome: 'rejected',
+    advice: 'S/MIME opaque-signed or encrypted: the text is inside a PKCS#7 blob; have the gateway sign it clear (multipart/signed), or save the decrypted copy from a mail client and replay it',
+  },
   'too-large': { outcome: 'rejected', advice: `the message is over --max-message-bytes: ${LOOK}` },
   'too-complex': { outcome: 'rejected', advice: 'the message took too long to read; it is left in place for a person to look at' },
   // Reported by an earlier run already: a person was told then, so it neither notifies nor fails the run again.
