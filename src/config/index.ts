@@ -3,7 +3,6 @@
 import { homedir } from 'node:os';
 import { statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { parseTarget } from '../notify/index.js';
 import { resolveSecret } from './secrets.js';
 import { parseDestination, type Destination } from '../stores/index.js';
 import type { TrustSettings } from '../trust/index.js';
@@ -256,7 +255,12 @@ export async function resolveConfig({ flags, env, file, filePath = 'config file'
       : [];
   // The same check a run makes when it builds its notifier: check and --dry-run must not pass a
   // webhook that watch then refuses.
-  for (const spec of get('notify')) await attempt(() => parseTarget(spec), undefined);
+  const notify = get('notify');
+  if (notify.length) {
+    // Loaded only when there is a webhook to check: --help and deliver start without it.
+    const { parseTarget } = await import('../notify/index.js');
+    for (const spec of notify) await attempt(() => parseTarget(spec), undefined);
+  }
   const mailboxes = [...fromFlags, ...listed];
   const names = mailboxes.map((m) => m.name);
   const twice = names.find((n, i) => names.indexOf(n) !== i);

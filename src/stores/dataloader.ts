@@ -1,7 +1,7 @@
 import { createCipheriv, randomBytes } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
-import { DOMParser, type Document, type Element } from '@xmldom/xmldom';
+import type { DOMParser as XmlParser, Document, Element } from '@xmldom/xmldom';
 import { editInPlace, tidy, writableFolder } from '../files/atomic-file.js';
 import { tokenFileMode } from '../files/safe-path.js';
 import { UsageError, describe, errnoCode } from '../util/errors.js';
@@ -95,7 +95,7 @@ function lineOffsets(text: string): number[] {
  * taken for the user's; the change itself is made in the text at the place the parser found, so
  * every other byte (comments, indentation, quotes) stays as Data Loader's user wrote it.
  */
-function editProcessConf(content: string, username: string, encrypted: string, path: string): string {
+function editProcessConf(content: string, username: string, encrypted: string, path: string, DOMParser: typeof XmlParser): string {
   let doc: Document;
   try {
     doc = new DOMParser({
@@ -155,7 +155,9 @@ class DataLoaderStore implements SecretStore {
     if (password === null) throw new UsageError(`--store ${this.description} needs ${username}'s Salesforce password (SFTOKEN_SF_PASSWORD or the account's password)`);
     const { path } = this.options;
     const encrypted = encryptForDataLoader(password + token, this.key);
-    const edit = path.endsWith('.xml') ? editProcessConf : editProperties;
+    // The XML parser loads only for a process-conf.xml: every other run starts without it.
+    const parser = path.endsWith('.xml') ? (await import('@xmldom/xmldom')).DOMParser : null;
+    const edit = (content: string, user: string, value: string, file: string): string => (parser ? editProcessConf(content, user, value, file, parser) : editProperties(content, user, value, file));
     // The edit refuses a file that is for another user: a configuration error, not a retry.
     await editInPlace(path, (content) => edit(content, username, encrypted, path), { mustExist: true, mode: this.options.mode });
   }
