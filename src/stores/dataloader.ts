@@ -134,6 +134,18 @@ function editProcessConf(content: string, username: string, encrypted: string, p
   return edits.sort((a, b) => b.at - a.at).reduce((text, e) => text.slice(0, e.at) + e.text + text.slice(e.end), content);
 }
 
+/**
+ * xmldom's DOMParser, loaded on first use. It is CommonJS: Node names its exports, the bundle
+ * hands the exports object over as `default`, so both places are looked at.
+ */
+async function xmlParser(): Promise<typeof XmlParser> {
+  const xmldom = await import('@xmldom/xmldom');
+  const fromDefault: unknown = Reflect.get(xmldom, 'default');
+  const parser: unknown = xmldom.DOMParser ?? (fromDefault !== null && typeof fromDefault === 'object' ? Reflect.get(fromDefault, 'DOMParser') : undefined);
+  if (typeof parser !== 'function') throw new Error('the XML parser (xmldom) did not load');
+  return parser as typeof XmlParser; // checked just above to be the constructor xmldom exports
+}
+
 class DataLoaderStore implements SecretStore {
   readonly description: string;
 
@@ -156,7 +168,7 @@ class DataLoaderStore implements SecretStore {
     const { path } = this.options;
     const encrypted = encryptForDataLoader(password + token, this.key);
     // The XML parser loads only for a process-conf.xml: every other run starts without it.
-    const parser = path.endsWith('.xml') ? (await import('@xmldom/xmldom')).DOMParser : null;
+    const parser = path.endsWith('.xml') ? await xmlParser() : null;
     const edit = (content: string, user: string, value: string, file: string): string => (parser ? editProcessConf(content, user, value, file, parser) : editProperties(content, user, value, file));
     // The edit refuses a file that is for another user: a configuration error, not a retry.
     await editInPlace(path, (content) => edit(content, username, encrypted, path), { mustExist: true, mode: this.options.mode });
