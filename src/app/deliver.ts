@@ -15,7 +15,7 @@ const HELD_MAX_AGE_MS = DEFAULT_LIMITS.heldDays * 86_400_000;
 export async function pruneHeld(ctx: RunContext): Promise<void> {
   for (const gone of await prune(ctx.config.heldPath, HELD_MAX_AGE_MS)) {
     ctx.held.recordHeld(gone.name, null);
-    ctx.log.info('held token email pruned', { path: gone.path, heldSince: gone.mtime.toISOString(), keptDays: DEFAULT_LIMITS.heldDays });
+    ctx.log.info('held token email pruned', { path: gone.path, heldSince: gone.heldAt.toISOString(), keptDays: DEFAULT_LIMITS.heldDays });
   }
 }
 

@@ -91,7 +91,7 @@ function describeHeld(folder: string, data: LedgerSnapshot): HeldStatus {
     const reason = data.held[f.name]?.reason ?? 'unknown';
     reasons[reason] = (reasons[reason] ?? 0) + 1;
   }
-  return { kind: 'held', folder, count: files.length, oldest: files[0]?.mtime.toISOString() ?? null, reasons };
+  return { kind: 'held', folder, count: files.length, oldest: files[0]?.heldAt.toISOString() ?? null, reasons };
 }
 
 /** `sftoken status`: what the state file knows, for a person or (--json) a script. No network. */

@@ -9,7 +9,12 @@ import { basename, dirname, join, resolve } from 'node:path';
 export interface HeldFile {
   name: string;
   path: string;
-  mtime: Date;
+  /**
+   * When it was held: the time deliver wrote into its Maildir name (milliseconds first), by the
+   * same clock that judges its age; the file's mtime only for a name without one. A file
+   * system's clock (NFS) need not agree with this process's.
+   */
+  heldAt: Date;
 }
 
 /** The messages in the held Maildir (new/ and cur/); none when it does not exist yet. */
@@ -26,13 +31,14 @@ export function heldFiles(dir: string): HeldFile[] {
       if (name.startsWith('.')) continue;
       const path = join(dir, sub, name);
       try {
-        out.push({ name: name.split(':')[0] ?? name, path, mtime: statSync(path).mtime });
+        const stamp = /^(\d+)\./.exec(name)?.[1];
+        out.push({ name: name.split(':')[0] ?? name, path, heldAt: stamp ? new Date(Number(stamp)) : statSync(path).mtime });
       } catch {
         // Taken away meanwhile (replayed, pruned): not held any more.
       }
     }
   }
-  return out.sort((a, b) => a.mtime.getTime() - b.mtime.getTime());
+  return out.sort((a, b) => a.heldAt.getTime() - b.heldAt.getTime());
 }
 
 /** The name a held message is known by when `path` lies in the held Maildir; null otherwise. */
@@ -44,7 +50,7 @@ export function heldName(dir: string, path: string): string | null {
 
 /** Removes held messages older than `maxAgeMs`; returns what it removed. */
 export async function prune(dir: string, maxAgeMs: number, now: Date = new Date()): Promise<HeldFile[]> {
-  const old = heldFiles(dir).filter((f) => now.getTime() - f.mtime.getTime() > maxAgeMs);
+  const old = heldFiles(dir).filter((f) => now.getTime() - f.heldAt.getTime() > maxAgeMs);
   for (const f of old) await unlink(f.path).catch(() => undefined);
   return old;
 }
