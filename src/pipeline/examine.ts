@@ -49,10 +49,12 @@ export async function examine(message: RawMessage, deps: PipelineDeps): Promise<
     record: { outcome: outcomeOf(reason), reason, ...baseRecord(message, date, messageId), ...extra },
   });
   const remember = (key: string, reason: RefusedMessage['reason']): RefusalChange => ({ key, entry: { reason, trust: deps.trustFingerprint, at: new Date().toISOString() } });
-  const withRefusal = (e: Examined, refusal: RefusalChange): Examined => ({ ...e, refusal });
-  // A refusal says what a person can do about it.
-  const refuse = (reason: ReasonOf<'rejected'>, date: Date | null, messageId: string | null, extra: Partial<MessageRecord> = {}): Examined =>
-    done(reason, date, messageId, { note: meaning('rejected', reason).advice, ...extra });
+  // A refusal says what a person can do about it, and is remembered under the message's key, so
+  // that the same message is reported as refused before rather than judged again.
+  const refuse = (reason: ReasonOf<'rejected'>, key: string, date: Date | null, messageId: string | null): Examined => ({
+    ...done(reason, date, messageId, { note: meaning('rejected', reason).advice }),
+    refusal: remember(key, reason),
+  });
   if (message.size !== null && message.size > deps.maxMessageBytes) return done('too-large');
   // A message found too large only while reading it is known by where it is, not by its ID.
   const cutOff = deps.ledger.refusal(message.source);
@@ -63,7 +65,7 @@ export async function examine(message: RawMessage, deps: PipelineDeps): Promise<
   } catch (err) {
     if (err instanceof TooLarge) {
       deps.log.warn('message larger than it said: refused unread', { source: message.source, error: err.message });
-      return withRefusal(done('too-large'), remember(message.source, 'too-large'));
+      return { ...done('too-large'), refusal: remember(message.source, 'too-large') };
     }
     deps.log.warn('cannot read message', { source: message.source, error: describe(err) });
     return done(`read-error:${errnoCode(err) ?? 'unknown'}`);
@@ -72,7 +74,7 @@ export async function examine(message: RawMessage, deps: PipelineDeps): Promise<
   const overBudget = (): boolean => performance.now() - started > deps.messageBudgetMs;
   const tooComplex = (date: Date | null, messageId: string | null): Examined => {
     deps.log.warn('message took too long to read: refused and left in place', { source: message.source, budgetMs: deps.messageBudgetMs });
-    return withRefusal(refuse('too-complex', date, messageId), remember(messageId ?? message.source, 'too-complex'));
+    return refuse('too-complex', messageId ?? message.source, date, messageId);
   };
   // The headers first: a stranger's mail is classified and judged by them, its body never parsed.
   const parsedHead = await parseHead(raw, deps.maxMessageBytes);
@@ -108,7 +110,7 @@ export async function examine(message: RawMessage, deps: PipelineDeps): Promise<
     // structure, which an untrusted body does not get read for: it is simply not one.
     if (!tokenEmail) return done('not-token-email', date, head.messageId);
     deps.log.warn('token email not trusted', { source: message.source, reason: trust.reason, from: head.from?.address ?? null });
-    return withRefusal(refuse(trust.reason, date, head.messageId), remember(key, trust.reason));
+    return refuse(trust.reason, key, date, head.messageId);
   }
   if (!email) {
     const body = await parseBody();
@@ -132,7 +134,7 @@ export async function examine(message: RawMessage, deps: PipelineDeps): Promise<
   // Opaque S/MIME (signed-data or enveloped-data) carries the text inside a PKCS#7 blob: say so,
   // rather than that no token was found.
   if (OPAQUE_SMIME.test(email.headerLines.find((h) => h.key === 'content-type')?.line ?? '')) {
-    return withRefusal(refuse('smime-opaque', date, email.messageId), remember(key, 'smime-opaque'));
+    return refuse('smime-opaque', key, date, email.messageId);
   }
   const fromText = extractToken(email.text);
   const alternative = fromText.ok ? null : html();
@@ -140,7 +142,7 @@ export async function examine(message: RawMessage, deps: PipelineDeps): Promise<
   const identity = extracted.ok ? { username: extracted.value.username, fingerprint: fingerprint(extracted.value.token) } : {};
   deps.log.info('token email trusted', { source: message.source, via: trust.via, ...identity });
   if (!extracted.ok) {
-    return withRefusal(refuse(extracted.reason, date, email.messageId), remember(key, extracted.reason));
+    return refuse(extracted.reason, key, date, email.messageId);
   }
   // A refusal made under other trust settings is forgotten once the email reads well.
   const forgotten: Pick<Examined, 'refusal'> = refused ? { refusal: { key, entry: null } } : {};
