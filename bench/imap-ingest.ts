@@ -8,6 +8,7 @@ import { noise } from '../test/helpers/noise.js';
 import { SalesforceStandIn } from '../test/helpers/salesforce.js';
 import { tempDir } from '../test/helpers/tmp.js';
 import { report } from './measure.js';
+import { imapFlags } from '../test/helpers/imap-flags.js';
 
 // Target (issue #4): ingest over a 20,000-message mailbox holding 4 token emails takes under
 // 5 s and downloads under 1 % of the mailbox's bytes.
@@ -57,14 +58,7 @@ try {
       'sender',
       '--config',
       config,
-      '--imap-host',
-      '127.0.0.1',
-      '--imap-port',
-      String(dovecot.port),
-      '--imap-user',
-      USER,
-      '--imap-tls',
-      'false',
+      ...imapFlags(dovecot.port, USER),
       '--login-url',
       sf.url,
       '--store',

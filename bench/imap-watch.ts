@@ -9,6 +9,7 @@ import { SalesforceStandIn } from '../test/helpers/salesforce.js';
 import { tempDir } from '../test/helpers/tmp.js';
 import { Watcher } from '../test/helpers/watcher.js';
 import { report, rssMiB } from './measure.js';
+import { imapFlags } from '../test/helpers/imap-flags.js';
 
 // Targets (issue #4): APPEND → token stored, median under 1 s on loopback Dovecot with the login
 // stand-in; watcher RSS under 120 MiB and flat across 500 deliveries and 20 reconnects.
@@ -47,14 +48,7 @@ try {
       'sender',
       '--config',
       config,
-      '--imap-host',
-      '127.0.0.1',
-      '--imap-port',
-      String(dovecot.port),
-      '--imap-user',
-      USER,
-      '--imap-tls',
-      'false',
+      ...imapFlags(dovecot.port, USER),
       '--login-url',
       sf.url,
       '--store',

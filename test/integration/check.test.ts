@@ -9,6 +9,7 @@ import { HostileImap } from '../helpers/hostile-imap.js';
 import { leakedSecrets } from '../helpers/leaks.js';
 import { SalesforceStandIn } from '../helpers/salesforce.js';
 import { tempDir } from '../helpers/tmp.js';
+import { imapFlags } from '../helpers/imap-flags.js';
 
 // `sftoken check` before the first token email: every part of a configuration tried, nothing
 // changed, one line per check; a test login only when asked.
@@ -22,22 +23,7 @@ async function world() {
   sf.addUser({ username: 'plain@acme.com', password: SF_PW, tokenFingerprint: fixtureIndex().find((f) => f.file === '01-plain-text.eml')?.fingerprint as string });
   const home = await tempDir();
   await mkdir(join(home, 'out'));
-  const base = [
-    '--trust',
-    'sender',
-    '--imap-host',
-    '127.0.0.1',
-    '--imap-port',
-    String(dovecot.port),
-    '--imap-user',
-    USER,
-    '--imap-tls',
-    'false',
-    '--login-url',
-    sf.url,
-    '--state',
-    join(home, 'state.json'),
-  ];
+  const base = ['--trust', 'sender', ...imapFlags(dovecot.port, USER), '--login-url', sf.url, '--state', join(home, 'state.json')];
   const env = isolatedEnv(home, { SFTOKEN_IMAP_PASSWORD: IMAP_PW, SFTOKEN_SF_USERNAME: 'plain@acme.com', SFTOKEN_SF_PASSWORD: SF_PW });
   return { sf, home, base, env };
 }

@@ -9,6 +9,7 @@ import { HostileImap, type HostileScript } from '../helpers/hostile-imap.js';
 import { SalesforceStandIn } from '../helpers/salesforce.js';
 import { tempDir } from '../helpers/tmp.js';
 import { Watcher } from '../helpers/watcher.js';
+import { imapFlags } from '../helpers/imap-flags.js';
 
 // The watcher against a server that misbehaves on purpose: every command has a deadline that
 // keep-alives do not extend, nothing the server says about sizes is believed, the backoff only
@@ -31,14 +32,7 @@ async function against(script: HostileScript, more: string[] = []) {
     [
       '--trust',
       'sender',
-      '--imap-host',
-      '127.0.0.1',
-      '--imap-port',
-      String(server.port),
-      '--imap-user',
-      'x@acme.com',
-      '--imap-tls',
-      'false',
+      ...imapFlags(server.port, 'x@acme.com'),
       '--imap-timeout',
       '2',
       '--heartbeat',

@@ -8,6 +8,7 @@ import { fixtureIndex, fixturePath } from '../helpers/fixtures.js';
 import { SalesforceStandIn } from '../helpers/salesforce.js';
 import { tempDir } from '../helpers/tmp.js';
 import { Watcher } from '../helpers/watcher.js';
+import { imapFlags } from '../helpers/imap-flags.js';
 
 // One email from anyone must not stop the watcher: whitespace that the label pattern once
 // backtracked on, 1.9 MB of it, as a trusted sender would send it (the worst case: it reaches
@@ -61,14 +62,7 @@ test('watch: hostile emails ahead of a token email: the token is stored within s
     [
       '--trust',
       'sender',
-      '--imap-host',
-      '127.0.0.1',
-      '--imap-port',
-      String(dovecot.port),
-      '--imap-user',
-      user,
-      '--imap-tls',
-      'false',
+      ...imapFlags(dovecot.port, user),
       '--heartbeat',
       '1',
       '--health-port',

@@ -10,6 +10,7 @@ import { leakedSecrets } from '../helpers/leaks.js';
 import { noise } from '../helpers/noise.js';
 import { SalesforceStandIn } from '../helpers/salesforce.js';
 import { tempDir } from '../helpers/tmp.js';
+import { imapFlags } from '../helpers/imap-flags.js';
 
 const IMAP_PW = 'imap-Pa55word';
 const SF_PW = 'sf-Pa55word';
@@ -37,14 +38,7 @@ async function world(user: string) {
         'sender',
         '--config',
         config,
-        '--imap-host',
-        '127.0.0.1',
-        '--imap-port',
-        String(dovecot.port),
-        '--imap-user',
-        user,
-        '--imap-tls',
-        'false',
+        ...imapFlags(dovecot.port, user),
         '--login-url',
         sf.url,
         '--store',

@@ -11,6 +11,7 @@ import { noise } from '../helpers/noise.js';
 import { SalesforceStandIn } from '../helpers/salesforce.js';
 import { tempDir } from '../helpers/tmp.js';
 import { Watcher } from '../helpers/watcher.js';
+import { imapFlags } from '../helpers/imap-flags.js';
 
 const IMAP_PW = 'imap-watch-Pa55';
 const SF_PW = 'sf-watch-Pa55';
@@ -44,14 +45,7 @@ async function world(user: string, extraArgs: string[] = [], dovecotConfig = '')
         'sender',
         '--config',
         config,
-        '--imap-host',
-        '127.0.0.1',
-        '--imap-port',
-        String(dovecot.port),
-        '--imap-user',
-        user,
-        '--imap-tls',
-        'false',
+        ...imapFlags(dovecot.port, user),
         '--login-url',
         sf.url,
         '--store',

@@ -11,6 +11,7 @@ import { Dovecot } from '../helpers/dovecot.js';
 import { fixturePath } from '../helpers/fixtures.js';
 import { leakedSecrets } from '../helpers/leaks.js';
 import { tempDir } from '../helpers/tmp.js';
+import { imapFlags } from '../helpers/imap-flags.js';
 
 const USER = 'oauth@acme.com';
 const ACCESS_TOKEN = 'ya29.test-access-token-for-dovecot';
@@ -53,14 +54,7 @@ test('XOAUTH2: the token command runs at connect and its token logs in; a failin
     '--trust',
     'sender',
     '--no-verify',
-    '--imap-host',
-    '127.0.0.1',
-    '--imap-port',
-    String(dovecot.port),
-    '--imap-user',
-    USER,
-    '--imap-tls',
-    'false',
+    ...imapFlags(dovecot.port, USER),
     '--imap-access-token-command',
     command,
     '--store',

@@ -11,6 +11,7 @@ import { leakedSecrets } from '../helpers/leaks.js';
 import { SalesforceStandIn } from '../helpers/salesforce.js';
 import { tempDir } from '../helpers/tmp.js';
 import { Watcher } from '../helpers/watcher.js';
+import { imapFlags } from '../helpers/imap-flags.js';
 
 // DESIGN §2a in a real mailbox: a token email leaves the mailbox only once its token is safe,
 // a fixed mistake gets the refused token its one more try, and trouble never costs extra logins.
@@ -28,24 +29,7 @@ async function world(user: string) {
   await mkdir(dest);
   const tokens = join(dest, 'tokens.json');
   const common = (password: string) => ({
-    args: [
-      '--trust',
-      'sender',
-      '--imap-host',
-      '127.0.0.1',
-      '--imap-port',
-      String(dovecot.port),
-      '--imap-user',
-      user,
-      '--imap-tls',
-      'false',
-      '--login-url',
-      sf.url,
-      '--store',
-      `file:${tokens}`,
-      '--state',
-      join(home, 'state.json'),
-    ],
+    args: ['--trust', 'sender', ...imapFlags(dovecot.port, user), '--login-url', sf.url, '--store', `file:${tokens}`, '--state', join(home, 'state.json')],
     env: isolatedEnv(home, { SFTOKEN_IMAP_PASSWORD: IMAP_PW, SFTOKEN_SF_USERNAME: 'plain@acme.com', SFTOKEN_SF_PASSWORD: password }),
   });
   const ingest = (extra: string[] = [], password = SF_PW) => {
