@@ -1,3 +1,4 @@
+import { basename } from 'node:path';
 import type { Config } from '../config/index.js';
 import { DEFAULT_LIMITS } from '../config/limits.js';
 import { meaning } from '../pipeline/outcomes.js';
@@ -8,6 +9,7 @@ import { TransientError, describe } from '../util/errors.js';
 import { runBatch } from './batch.js';
 import { buildContext, type RunContext } from './context.js';
 import type { Io } from './io.js';
+import { noted } from './report.js';
 
 const HELD_MAX_AGE_MS = DEFAULT_LIMITS.heldDays * 86_400_000;
 
@@ -41,7 +43,7 @@ export async function deliverOne(config: Config, io: Io, input: NodeJS.ReadableS
         if (config.dryRun || meaning(h.record.outcome, h.record.reason).deliver !== 'hold') return h;
         const path = await received.hold();
         kept = true;
-        const name = path.slice(path.lastIndexOf('/') + 1);
+        const name = basename(path);
         ctx.held.recordHeld(name, {
           reason: h.record.reason ?? h.record.outcome,
           at: new Date().toISOString(),
@@ -49,8 +51,7 @@ export async function deliverOne(config: Config, io: Io, input: NodeJS.ReadableS
           ...(h.record.fingerprint ? { fingerprint: h.record.fingerprint } : {}),
         });
         ctx.log.warn('token email held', { path, reason: h.record.reason ?? null });
-        const note = `${h.record.note ? `${h.record.note}; ` : ''}held in ${path}: after a fix, sftoken replay ${config.heldPath}`;
-        return { ...h, record: { ...h.record, note } };
+        return noted(h, `held in ${path}: after a fix, sftoken replay ${config.heldPath}`);
       }),
     );
   try {

@@ -7,6 +7,7 @@ import { heldName } from '../sources/held.js';
 import { runBatch } from './batch.js';
 import { buildContext, type RunContext } from './context.js';
 import type { Io } from './io.js';
+import { noted } from './report.js';
 
 /**
  * A held token email whose token is now safe (stored, or already applied) leaves the held folder:
@@ -21,7 +22,7 @@ function releaseHeld(ctx: RunContext): (handled: Handled[]) => Promise<Handled[]
         await unlink(h.message.source).catch(() => undefined);
         ctx.held.recordHeld(name, null);
         ctx.log.info('held token email released', { path: h.message.source });
-        return { ...h, record: { ...h.record, note: `${h.record.note ? `${h.record.note}; ` : ''}taken out of the held folder` } };
+        return noted(h, 'taken out of the held folder');
       }),
     );
 }

@@ -1,5 +1,5 @@
 import type { Outcome } from '../pipeline/outcomes.js';
-import type { MessageRecord } from '../pipeline/types.js';
+import type { Handled, MessageRecord } from '../pipeline/types.js';
 
 /**
  * The NDJSON contract of DESIGN §2, these keys in this order, plus `verified` on stored records
@@ -17,6 +17,11 @@ export function toText(r: MessageRecord): string {
   const who = [r.username, r.fingerprint].filter(Boolean).join(' ');
   const why = [r.reason, r.note].filter(Boolean).join(': ');
   return [r.outcome.padEnd(OUTCOME_WIDTH), r.source, who, why ? `(${why})` : ''].filter(Boolean).join('  ');
+}
+
+/** The handled message with one more thing said of it, after what its record already says. */
+export function noted(h: Handled, more: string): Handled {
+  return { ...h, record: { ...h.record, note: h.record.note ? `${h.record.note}; ${more}` : more } };
 }
 
 export function summarize(records: readonly MessageRecord[]): Partial<Record<Outcome, number>> {
