@@ -169,3 +169,14 @@ test('a token email over the size cap is held whole, and held messages past thei
   assert.match(r.stderr, /held token email pruned/);
   assert.equal(existsSync(old), false);
 });
+
+test('a token email that cannot be held is 75: the mail server keeps it rather than losing it', async () => {
+  const { sf, home, deliver } = await world();
+  // Where the held folder should be there is a file: nothing can be kept there.
+  const blocked = join(home, 'not-a-folder');
+  await writeFile(blocked, 'x');
+  const r = await deliver('13-lookalike-domain.eml', ['--held', blocked]);
+  assert.equal(r.code, 75, r.stderr);
+  assert.match(r.stderr, /^sftoken: cannot take the message: .*held folder .*not-a-folder/m);
+  assert.equal(sf.attempts.length, 0);
+});
