@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 # against a private GnuPG home. openssl: decrypts Data Loader's password independently.
 # procmail: the real delivery agent that pipes mail to `sftoken deliver`.
 # systemd: systemd-analyze verifies the service unit in deploy/ (no systemd needs to run).
-PACKAGES=(libsecret-1-dev gnome-keyring dbus libsecret-tools dovecot-imapd pass gnupg openssl procmail systemd)
+PACKAGES=(libsecret-1-dev gnome-keyring dbus libsecret-tools dovecot-imapd pass gnupg openssl procmail systemd faketime)
 
 missing=()
 for p in "${PACKAGES[@]}"; do

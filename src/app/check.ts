@@ -10,6 +10,7 @@ import { silentLogger } from '../util/log.js';
 import { buildContext, storeContext } from './context.js';
 import { describe } from '../util/errors.js';
 import type { Io } from './io.js';
+import { accountReadiness } from './readiness.js';
 
 interface Finding {
   ok: boolean;
@@ -119,8 +120,28 @@ export async function checkAll(config: Config, io: Io, login: boolean): Promise<
   for (const spec of config.notify) findings.push({ ok: true, what: 'notify', detail: `${parseTarget(spec).label} will be told` });
   for (const [i, m] of config.mailboxes.entries()) findings.push(await probe(`mailbox ${m.name}`, () => mailboxReady(config, i)));
   if (login) findings.push(...(await testLogins(config)));
+  findings.push(...(await loginPaths(config, login)));
   for (const f of findings) io.stdout(`${f.warn ? 'WARN' : f.ok ? 'ok  ' : 'FAIL'}  ${f.what}: ${f.detail}\n`);
   return findings.every((f) => f.ok) ? 0 : 1;
+}
+
+/**
+ * Each account's login path and its end (DESIGN §5); after --login, what Salesforce said of the
+ * path just now. A path that is closed or ends within 60 days is a warning, not a failure: it
+ * works today.
+ */
+async function loginPaths(config: Config, loggedIn: boolean): Promise<Finding[]> {
+  const ledger = await Ledger.open(config.statePath).catch(() => null);
+  const now = new Date();
+  return config.accounts.map((account) => {
+    const r = accountReadiness(account, config.loginPathEnds, ledger?.loginPath(account.username), now);
+    const said =
+      loggedIn && r.lastLogin
+        ? `; Salesforce ${r.lastLogin.accepted === true ? 'accepted it' : r.lastLogin.accepted === false ? `said it is closed (${r.lastLogin.code ?? '?'})` : `gave an unclear answer (${r.lastLogin.code ?? '?'})`} at this login`
+        : '';
+    const ok = r.available && !(loggedIn && r.lastLogin?.accepted === false);
+    return { ok, warn: ok && r.warning !== null, what: `login path ${r.username}`, detail: `${r.path}${said}; ${r.advice}` };
+  });
 }
 
 /** One test login per account, with the token its first destination that can be read holds. */

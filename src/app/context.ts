@@ -8,7 +8,7 @@ import type { Destination, StoreContext } from '../stores/index.js';
 import { createNotifier, type Notifier } from '../notify/index.js';
 import { tidy } from '../files/atomic-file.js';
 import { ledgerJournal } from '../state/journal.js';
-import { stateError, type HeldMarks } from '../state/ledger.js';
+import { stateError, type HeldMarks, type NoticeMarks } from '../state/ledger.js';
 import { Ledger, type MailboxMarks } from '../state/ledger.js';
 import { buildTrust } from '../trust/index.js';
 import { UsageError } from '../util/errors.js';
@@ -27,6 +27,8 @@ export interface RunContext {
   marks: MailboxMarks;
   /** The ledger's view for the held folder: why each message in it was refused. */
   held: HeldMarks;
+  /** The ledger's view for notices told once (a login path's end). */
+  notices: NoticeMarks;
   /** --notify: told about every batch; null without targets. */
   notifier: Notifier | null;
   /**
@@ -75,9 +77,9 @@ async function stateFolder(config: Config, log: Logger): Promise<void> {
 /**
  * Builds the run once from the configuration: logger, trust policy, ledger, destination and
  * verifier. This is the one place that decides what a dry run leaves out (logins, writes,
- * saving the ledger), so no stage needs to ask.
+ * saving the ledger), so no stage needs to ask. `unattended`: nobody runs it by hand (watch).
  */
-export async function buildContext(config: Config, io: Io): Promise<RunContext> {
+export async function buildContext(config: Config, io: Io, run: { unattended?: boolean } = {}): Promise<RunContext> {
   const log = createLogger(config.logLevel, config.json ? 'json' : 'text', io.stderr, config.secrets);
   const stop = new AbortController();
   const trust = await buildTrust(config.trust);
@@ -101,7 +103,7 @@ export async function buildContext(config: Config, io: Io): Promise<RunContext> 
   if (verifying) {
     // jsforce and its verifier load only when a login may be due: they cost start-up time.
     const { SalesforceVerifier } = await import('../verify/salesforce.js');
-    verifier = new SalesforceVerifier(config.accounts, journal, log, config.login, { stop: stop.signal });
+    verifier = new SalesforceVerifier(config.accounts, journal, log, config.login, { stop: stop.signal, waitOnClosedPaths: run.unattended ?? false, pathEnds: config.loginPathEnds });
   }
   if (!config.dryRun && !config.verify) log.warn('--no-verify: tokens are stored without a test login');
   // Weak by nature, meant for saved files a person picked: on a mailbox anyone can write a From line.
@@ -130,6 +132,7 @@ export async function buildContext(config: Config, io: Io): Promise<RunContext> 
     checkpoint,
     marks: ledger,
     held: ledger,
+    notices: ledger,
     notifier: config.dryRun ? null : createNotifier(config.notify, log, stop.signal, config.secrets),
     stop,
   };

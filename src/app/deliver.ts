@@ -8,6 +8,7 @@ import { receive } from '../sources/stdin.js';
 import { TransientError, describe } from '../util/errors.js';
 import { runBatch } from './batch.js';
 import { buildContext, type RunContext } from './context.js';
+import { tellLoginPathEnds } from './path-notices.js';
 import type { Io } from './io.js';
 import { noted } from './report.js';
 
@@ -55,6 +56,7 @@ export async function deliverOne(config: Config, io: Io, input: NodeJS.ReadableS
       }),
     );
   try {
+    await tellLoginPathEnds(ctx, new Date());
     const [handled] = await runBatch(ctx, [received.message], hold);
     await ctx.notifier?.flush();
     await pruneHeld(ctx);

@@ -26,6 +26,13 @@ interface MailboxState {
   outcomes: Map<Outcome, number>;
 }
 
+/** An account's login path and when it ends, for the gauge; null: gone already (no login() at its API version). */
+export interface PathEnd {
+  username: string;
+  path: string;
+  endsAt: Date | null;
+}
+
 /** What the watcher knows about its own health, for the heartbeat, /healthz, /status and /metrics. */
 export class Liveness implements WatchEvents {
   private readonly mailboxes = new Map<string, MailboxState>();
@@ -40,6 +47,7 @@ export class Liveness implements WatchEvents {
     mailboxes: readonly string[],
     private readonly notificationFailures: () => number = () => 0,
     private readonly held: () => number = () => 0,
+    private readonly pathEnds: readonly PathEnd[] = [],
   ) {
     for (const name of mailboxes) this.mailboxes.set(name, { connected: false, lastSweep: null, reconnects: 0, outcomes: new Map() });
   }
@@ -134,6 +142,10 @@ export class Liveness implements WatchEvents {
       '# HELP sftoken_held_messages Refused token emails kept in the held folder, waiting for a person.',
       '# TYPE sftoken_held_messages gauge',
       `sftoken_held_messages ${this.held()}`,
+      // As cert-manager exports a certificate's expiry: an alert compares it with time().
+      "# HELP sftoken_login_path_end_timestamp_seconds When the login path each account's token serves ends (0: not available at its API version).",
+      '# TYPE sftoken_login_path_end_timestamp_seconds gauge',
+      ...this.pathEnds.map((p) => `sftoken_login_path_end_timestamp_seconds{username="${label(p.username)}",path="${label(p.path)}"} ${p.endsAt ? seconds(p.endsAt) : 0}`),
       "# HELP sftoken_token_last_outcome The last outcome for each user's token: 1 for that outcome, 0 for the others.",
       '# TYPE sftoken_token_last_outcome gauge',
       ...users.flatMap(([u, s]) => OUTCOMES.map((o) => `sftoken_token_last_outcome{username="${label(u)}",outcome="${o}"} ${o === s.outcome ? 1 : 0}`)),

@@ -8,6 +8,7 @@ import { exitCodeFor } from '../pipeline/outcomes.js';
 import { runBatch } from './batch.js';
 import { jointBatches } from './joint-batches.js';
 import type { RunContext } from './context.js';
+import { tellLoginPathEnds } from './path-notices.js';
 
 /**
  * Every mailbox searched at once, their token emails judged as one batch (of two for one user
@@ -16,6 +17,7 @@ import type { RunContext } from './context.js';
  * urgent one: a configuration error (2), a refused token email (3), a failure to retry (1), else 0.
  */
 export async function ingestMailboxes(ctx: RunContext): Promise<number> {
+  await tellLoginPathEnds(ctx, new Date());
   // The batch waits for every mailbox: each connect and command has its own deadline.
   const joinBatch = jointBatches((messages) => runBatch(ctx, messages), Infinity);
   const { mailboxes } = ctx.config;

@@ -6,6 +6,7 @@ import { listFiles } from '../sources/files.js';
 import { heldName } from '../sources/held.js';
 import { runBatch } from './batch.js';
 import { buildContext, type RunContext } from './context.js';
+import { tellLoginPathEnds } from './path-notices.js';
 import type { Io } from './io.js';
 import { noted } from './report.js';
 
@@ -30,6 +31,7 @@ function releaseHeld(ctx: RunContext): (handled: Handled[]) => Promise<Handled[]
 /** Saved mail as one batch; a path that gave nothing is a usage problem (exit 2). */
 export async function replayFiles(config: Config, io: Io, paths: readonly string[]): Promise<number> {
   const ctx = await buildContext(config, io);
+  await tellLoginPathEnds(ctx, new Date());
   const { messages, problems } = await listFiles(paths);
   for (const p of problems) io.stderr(`sftoken: ${p}\n`);
   const handled = await runBatch(ctx, messages, releaseHeld(ctx));

@@ -3,6 +3,7 @@ import { adviceFor } from '../pipeline/outcomes.js';
 import { heldFiles } from '../sources/held.js';
 import { Ledger, type LedgerSnapshot } from '../state/ledger.js';
 import type { Io } from './io.js';
+import { accountReadiness, type AccountReadiness } from './readiness.js';
 
 interface UserStatus {
   kind: 'user';
@@ -94,17 +95,23 @@ function describeHeld(folder: string, data: LedgerSnapshot): HeldStatus {
   return { kind: 'held', folder, count: files.length, oldest: files[0]?.heldAt.toISOString() ?? null, reasons };
 }
 
+function accountReadinessItems(config: Config, snapshot: LedgerSnapshot, now: Date): AccountReadiness[] {
+  return config.accountOutlines.map((a) => accountReadiness(a, config.loginPathEnds, snapshot.loginPaths[a.username], now));
+}
+
 /** `sftoken status`: what the state file knows, for a person or (--json) a script. No network. */
 export async function showStatus(config: Config, io: Io): Promise<number> {
   const ledger = await Ledger.open(config.statePath);
   const snapshot = ledger.snapshot();
-  const items = describeState(snapshot, new Date());
+  const now = new Date();
+  const items = describeState(snapshot, now);
   const held = describeHeld(config.heldPath, snapshot);
   if (config.json) {
-    const all = held.count ? [...items, held] : items;
+    const all: object[] = [...items, ...accountReadinessItems(config, snapshot, now), ...(held.count ? [held] : [])];
     io.stdout(all.map((item) => JSON.stringify(item)).join('\n') + (all.length ? '\n' : ''));
     return 0;
   }
+  const accounts = accountReadinessItems(config, snapshot, now);
   const users = items.filter((i): i is UserStatus => i.kind === 'user');
   const mailboxes = items.filter((i): i is MailboxStatus => i.kind === 'mailbox');
   const out: string[] = [];
@@ -123,6 +130,13 @@ export async function showStatus(config: Config, io: Io): Promise<number> {
         );
       if (u.lastRefusal) out.push(`${u.username}: token ${u.lastRefusal.fingerprint} refused on ${u.lastRefusal.at} (${u.lastRefusal.reason}): ${u.lastRefusal.todo}`);
     }
+  }
+  if (accounts.length) {
+    out.push(
+      '',
+      table([['ACCOUNT', 'LOGIN PATH', 'LAST LOGIN', 'PATH ENDS', 'DAYS LEFT'], ...accounts.map((a) => [a.username, a.path, a.lastLoginText, a.endsOn, a.available ? String(a.daysLeft) : 'gone'])]),
+    );
+    for (const a of accounts) if (a.warning) out.push(`${a.username}: ${a.path}: ${a.warning}`);
   }
   if (mailboxes.length) out.push('', table([['MAILBOX', 'LAST UID', 'LAST CONTACT'], ...mailboxes.map((m) => [m.mailbox, String(m.lastUid), m.lastContact ?? '-'])]));
   if (held.count) {

@@ -9,6 +9,8 @@ import { jointBatches } from './joint-batches.js';
 import type { RunContext } from './context.js';
 import { Liveness, serveHealth } from './health.js';
 import { sweepOptions } from './ingest.js';
+import { tellLoginPathEnds, warnOfPathEnds } from './path-notices.js';
+import { loginPathOf } from '../verify/login-paths.js';
 
 // systemd and container runtimes give 10 s before SIGKILL; leave room to exit cleanly.
 const SHUTDOWN_DEADLINE_MS = 9000;
@@ -49,6 +51,10 @@ export async function watchMailboxes(ctx: RunContext): Promise<number> {
     config.mailboxes.map((m) => m.name),
     () => ctx.notifier?.failures ?? 0,
     () => heldFiles(config.heldPath).length,
+    config.accounts.map((a) => {
+      const path = loginPathOf(a, config.loginPathEnds);
+      return { username: a.username, path: path.kind, endsAt: path.available ? path.endsAt : null };
+    }),
   );
   // A signal stops every mailbox; so does a configuration error met by any one of them.
   stopOnSignal(ctx);
@@ -62,6 +68,12 @@ export async function watchMailboxes(ctx: RunContext): Promise<number> {
       throw new UsageError(`cannot serve health on ${host}:${port}: ${describe(err)}`);
     });
   }
+  warnOfPathEnds(ctx, new Date());
+  // The login paths' ends are looked at on the heartbeat: a watcher runs for months.
+  const tell = (): void => void tellLoginPathEnds(ctx, new Date()).catch((err: unknown) => ctx.log.warn('could not record a notice', { error: describe(err) }));
+  tell();
+  const noticeTimer = setInterval(tell, config.watch.heartbeatMs);
+  ctx.stop.signal.addEventListener('abort', () => clearInterval(noticeTimer));
   const joinBatch = jointBatches((messages) => runBatch(ctx, messages), JOINT_BATCH_GRACE_MS);
   const settings = await settingsFingerprint(ctx);
   try {
@@ -85,6 +97,7 @@ export async function watchMailboxes(ctx: RunContext): Promise<number> {
     );
     for (const r of results) if (r.status === 'rejected') throw r.reason;
   } finally {
+    clearInterval(noticeTimer);
     await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
   }
   ctx.log.info('stopped');

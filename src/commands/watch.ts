@@ -12,6 +12,6 @@ export const watch: Command = {
   async handler(config, io) {
     if (config.mailboxes.length === 0) throw new UsageError('--imap-host is required (or SFTOKEN_IMAP_HOST)');
     const [{ buildContext }, { watchMailboxes }] = await Promise.all([import('../app/context.js'), import('../app/watch.js')]);
-    return watchMailboxes(await buildContext(config, io));
+    return watchMailboxes(await buildContext(config, io, { unattended: true }));
   },
 };

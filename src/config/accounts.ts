@@ -98,6 +98,30 @@ export async function loadAccounts(fileAccounts: unknown, env: NodeJS.ProcessEnv
   return [...accounts.values()];
 }
 
+/** An account as `status` names it: no secret is read for it. */
+export type AccountOutline = Pick<Account, 'username' | 'apiVersion' | 'oauth'>;
+
+/**
+ * The configured accounts without their secrets, for `status`, which reads no password. A list
+ * that does not parse is left to the commands that use it to report.
+ */
+export function accountOutlines(fileAccounts: unknown, env: NodeJS.ProcessEnv, apiVersion: string): AccountOutline[] {
+  const outlines = new Map<string, AccountOutline>();
+  const list: unknown[] = Array.isArray(fileAccounts) ? fileAccounts : [];
+  for (const raw of list) {
+    if (raw === null || typeof raw !== 'object') continue;
+    const a: Record<string, unknown> = { ...raw };
+    if (typeof a.username !== 'string') continue;
+    const version = typeof a.apiVersion === 'string' || typeof a.apiVersion === 'number' ? String(a.apiVersion) : apiVersion;
+    outlines.set(a.username.toLowerCase(), { username: a.username.toLowerCase(), apiVersion: version, oauth: typeof a.clientId === 'string' ? { clientId: a.clientId, clientSecret: '' } : null });
+  }
+  if (env.SFTOKEN_SF_USERNAME) {
+    const username = env.SFTOKEN_SF_USERNAME.toLowerCase();
+    outlines.set(username, { username, apiVersion, oauth: env.SFTOKEN_SF_CLIENT_ID ? { clientId: env.SFTOKEN_SF_CLIENT_ID, clientSecret: '' } : null });
+  }
+  return [...outlines.values()];
+}
+
 // scrypt, not a plain hash: this value lands in the state file, and a fast hash of a password
 // would let whoever reads that file test password guesses offline at billions a second.
 const CREDENTIAL_KDF = { N: 1 << 15, r: 8, p: 1, maxmem: 64 * 1024 * 1024 } as const;

@@ -7,7 +7,7 @@ import { OPTIONS } from './options.js';
 export type ConfigFile = Readonly<Record<string, unknown>>;
 
 // Keys that only the config file can give: lists, and references to secrets.
-const FILE_ONLY_KEYS = ['accounts', 'mailboxes', 'trustedForwarders', 'imapPassword', 'imapAccessToken', 'healthToken'] as const;
+const FILE_ONLY_KEYS = ['accounts', 'mailboxes', 'trustedForwarders', 'imapPassword', 'imapAccessToken', 'healthToken', 'loginPathEnds'] as const;
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);

@@ -10,8 +10,9 @@ import { UsageError } from '../util/errors.js';
 import type { LogLevel } from '../util/log.js';
 import { Redactor } from '../util/redact.js';
 import { parseSince } from '../util/since.js';
-import { loadAccounts, type Account } from './accounts.js';
-import { loadConfigFile, type ConfigFile } from './file.js';
+import { accountOutlines, loadAccounts, type Account, type AccountOutline } from './accounts.js';
+import { LOGIN_PATH_KINDS, defaultPathEnds, type PathEnds } from '../verify/login-paths.js';
+import { loadConfigFile, unknownKey, type ConfigFile } from './file.js';
 import { mailboxFromFlags, mailboxesFromFile, type Mailbox } from './mailboxes.js';
 import { newReplicaId } from './replica.js';
 import { DEFAULT_LIMITS } from './limits.js';
@@ -111,6 +112,28 @@ export interface Config {
   replicas: ReplicaSettings | null;
   /** Every secret read for this configuration, and what scrubs them from whatever leaves the run. */
   secrets: Redactor;
+  /** When each security-token login path ends: Salesforce's published dates, or the config file's. */
+  loginPathEnds: PathEnds;
+  /** Every configured account without its secrets: what `status` reports on. */
+  accountOutlines: AccountOutline[];
+}
+
+/**
+ * `loginPathEnds` in the config file: `{ "soap-login": "2027-06-01", "oauth-username-password":
+ * "2027-02-20" }`, each optional; Salesforce has moved such dates before.
+ */
+function loginPathEnds(value: unknown, filePath: string): PathEnds {
+  const ends = { ...defaultPathEnds() };
+  if (value === undefined) return ends;
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new UsageError(`${filePath}: loginPathEnds must be an object such as {"soap-login": "2027-06-01"}`);
+  for (const [key, date] of Object.entries(value)) {
+    const kind = LOGIN_PATH_KINDS.find((k) => k === key);
+    if (!kind) throw unknownKey(`${filePath}: loginPathEnds`, key, LOGIN_PATH_KINDS);
+    if (typeof date !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(date) || Number.isNaN(Date.parse(`${date}T00:00:00Z`)))
+      throw new UsageError(`${filePath}: loginPathEnds.${key} must be a date such as 2027-06-01`);
+    ends[kind] = new Date(`${date}T00:00:00Z`);
+  }
+  return ends;
 }
 
 /** Where values come from, highest precedence first: flags, then env, then the config file. */
@@ -261,6 +284,7 @@ export async function resolveConfig({ flags, env, file, filePath = 'config file'
     const { parseTarget } = await import('../notify/index.js');
     for (const spec of notify) await attempt(() => parseTarget(spec), undefined);
   }
+  const pathEnds = await attempt(() => loginPathEnds(file.loginPathEnds, filePath), defaultPathEnds());
   const mailboxes = [...fromFlags, ...listed];
   const names = mailboxes.map((m) => m.name);
   const twice = names.find((n, i) => names.indexOf(n) !== i);
@@ -301,6 +325,8 @@ export async function resolveConfig({ flags, env, file, filePath = 'config file'
     replicas: get('replicas') ? { replicaId: newReplicaId(), expiryMs: get('claimExpiry') * 1000 } : null,
     imap: { idleRestartMs: get('idleRestart') * 1000, commandTimeoutMs: get('imapTimeout') * 1000, maxMessageBytes: get('maxMessageBytes') },
     secrets,
+    loginPathEnds: pathEnds,
+    accountOutlines: accounts.length ? accounts : accountOutlines(file.accounts, env, get('apiVersion')),
   };
 }
 

@@ -174,7 +174,7 @@ export const GROUPS = {
   login: { title: 'Test login:', keys: ['loginUrl', 'apiVersion', 'loginTimeout', 'loginRetries', 'loginBackoff', 'maxFailedLogins'] },
   mailbox: { title: 'Mailbox:', keys: ['imapHost', 'imapPort', 'imapUser', 'imapTls', 'mailbox', 'after', 'imapAccessTokenCommand', 'since', 'imapTimeout', 'replicas', 'claimExpiry'] },
   watch: { title: 'Watch:', keys: ['heartbeat', 'idleRestart', 'healthPort', 'healthHost'] },
-  report: { title: 'Options:', keys: ['state', 'held', 'json'] },
+  report: { title: 'Options:', keys: ['state', 'held', 'json', 'apiVersion'] },
   held: { title: 'Held token emails:', keys: ['held'] },
   check: { title: 'Check:', keys: ['login'] },
   notify: { title: 'Notifications:', keys: ['notify'] },

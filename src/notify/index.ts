@@ -51,6 +51,8 @@ export function parseTarget(spec: string): Target {
 export interface Notifier {
   /** Queues a notification per record worth telling; returns at once. */
   handled(records: readonly MessageRecord[]): void;
+  /** Queues one notice about the setup itself (not a token email); returns at once. */
+  notice(notice: { headline: string; username: string | null; reason: string; note: string; source: string }): void;
   /** Waits (bounded) for notifications still on their way: before a one-shot command exits. */
   flush(): Promise<void>;
   readonly failures: number;
@@ -116,8 +118,20 @@ export function createNotifier(specs: readonly string[], log: Logger, signal: Ab
           if (toldFailures.has(key)) continue;
           toldFailures.add(key);
         }
-        send({ outcome: r.outcome, reason: r.reason ?? null, username: r.username ?? null, fingerprint: r.fingerprint ?? null, source: r.source, at: new Date().toISOString(), note: r.note ?? null });
+        send({
+          kind: 'token-email',
+          outcome: r.outcome,
+          reason: r.reason ?? null,
+          username: r.username ?? null,
+          fingerprint: r.fingerprint ?? null,
+          source: r.source,
+          at: new Date().toISOString(),
+          note: r.note ?? null,
+        });
       }
+    },
+    notice(n) {
+      send({ kind: 'notice', outcome: null, reason: n.reason, username: n.username, fingerprint: null, source: n.source, at: new Date().toISOString(), note: n.note, headline: n.headline });
     },
     async flush() {
       // Bounded: a receiver that is down must not hold up the command's exit.

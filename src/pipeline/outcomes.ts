@@ -90,6 +90,9 @@ const REASONS = {
   'login-interrupted': { outcome: 'rejected', advice: 'find why the process was killed; then change the password or reset the token' },
   'password-expired': { outcome: 'rejected', param: true, advice: "change the user's password in Salesforce and in the configuration" },
   'verification-unavailable': { outcome: 'rejected', param: true, advice: 'allow the login API for this user, or configure an OAuth client' },
+  // invalid_grant is Salesforce's answer both to a wrong password and to a blocked username-password
+  // flow: counted like a refusal (it may be one), with advice for both.
+  'oauth-refused': { outcome: 'rejected', param: true, advice: oauthRefusedAdvice },
 
   'dkim-temperror': { outcome: 'failed', advice: RETRIED },
   'read-error': { outcome: 'failed', param: true, advice: RETRIED },
@@ -98,6 +101,9 @@ const REASONS = {
   'retry-backoff': { outcome: 'failed', advice: RETRIED },
   'salesforce-unreachable': { outcome: 'failed', param: true, advice: RETRIED },
   'store-unavailable': { outcome: 'failed', param: true, advice: 'retried without another login; check the destination' },
+  // Salesforce closed the login path itself: nothing is known of the token, so it is kept and tried
+  // again (at most hourly, never against the failed-login budget), and a person must act.
+  'login-path-off': { outcome: 'failed', param: true, exit: 3, deliver: 'hold', advice: pathOffAdvice },
 } as const satisfies Record<string, Row>;
 
 export type ReasonCode = keyof typeof REASONS;
@@ -133,6 +139,14 @@ export function outcomeOf(reason: Reason): Outcome {
   return rowOf(reason)?.outcome ?? 'rejected';
 }
 
+/** A reason read back from the state file, if the table knows it in that form. */
+export function asReason(value: string): Reason | null {
+  const row = rowOf(value);
+  if (!row || Boolean(row.param) !== value.includes(':')) return null;
+  // Its code is a row of the table, with a detail exactly when the row takes one: a Reason.
+  return value as Reason;
+}
+
 /** What a record's outcome and reason mean: the outcome's meaning, refined by its reason. */
 export function meaning(outcome: Outcome, reason?: string): Meaning {
   const row = rowOf(reason);
@@ -163,4 +177,21 @@ function dkimAdvice(detail: string): string {
   if (detail === 'body-hash') return 'the body changed on the way (a mail gateway rewrote it): try --trust auth-results with your receiving server';
   if (detail === 'no-key') return 'DNS has no key for the signature: check DNS, or give the key with --dkim-keys';
   return 'the DKIM signature does not prove Salesforce sent it; the email is left in place';
+}
+
+const ACROSS = 'and move this integration to JWT bearer or client credentials before SOAP login() ends everywhere in Summer \u201927 (`sftoken status` shows the date)';
+
+function pathOffAdvice(detail: string): string {
+  const retry = 'then the kept email is tried again within the hour (or at once: sftoken ingest, or sftoken replay on the held folder)';
+  if (detail === 'soap-version') return `SOAP login() does not exist at API 65.0 and later: set the account's apiVersion to 64.0, ${retry}, ${ACROSS}`;
+  if (detail === 'soap-permission') return `the user lacks the Use Any API Auth permission that SOAP login() needs: grant it with a permission set, ${retry}, ${ACROSS}`;
+  return `SOAP login() is off in this org: in Setup, User Interface, select Enable SOAP API login(); ${retry}, ${ACROSS}`;
+}
+
+function oauthRefusedAdvice(): string {
+  return (
+    "Salesforce answers a blocked username-password flow and a wrong password alike: open the user's Login History. " +
+    '"Username-Password Flow Disabled": in Setup, OAuth and OpenID Connect Settings, turn on Allow OAuth Username-Password Flows (Connected Apps lose this flow on 2027-02-20), then reset the token; ' +
+    'otherwise fix the configured password and run again (the token gets one more try)'
+  );
 }

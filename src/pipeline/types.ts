@@ -100,6 +100,11 @@ export interface LoginAnswer {
   failed: boolean;
   /** Failed logins that still count (the last hour's): older ones are dropped as this one is added. */
   keepFailures: (times: readonly string[]) => string[];
+  /**
+   * What the answer said of the login path itself (DESIGN §5): accepted (it logged in, or judged
+   * the credentials), refused (the path is closed), or unknown (OAuth's invalid_grant).
+   */
+  path?: { label: string; accepted: boolean | null; code?: string };
 }
 
 /**

@@ -24,6 +24,8 @@ export function ledgerJournal(ledger: Ledger, checkpoint: () => Promise<void>): 
     async loginAnswered(fp, answer) {
       ledger.recordAttempt(fp, null);
       if (answer.failed) ledger.recordFailedLogin(answer.username, answer.at.toISOString(), answer.keepFailures);
+      if (answer.path)
+        ledger.recordLoginPath(answer.username, { path: answer.path.label, accepted: answer.path.accepted, at: answer.at.toISOString(), ...(answer.path.code ? { code: answer.path.code } : {}) });
       if (answer.verified) {
         ledger.recordRetry(fp, null);
         ledger.recordVerified(fp, { username: answer.username, at: answer.at.toISOString() });

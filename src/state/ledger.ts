@@ -32,6 +32,10 @@ export interface PendingRetry {
   attempts: number;
   nextAttemptAt: string;
   reason: string;
+  /** What a message reports while it waits, when that says more than retry-backoff (a closed login path). */
+  waiting?: string;
+  /** The login path that was closed: a changed path (another API version) is tried at once. */
+  path?: string;
 }
 
 /**
@@ -86,6 +90,16 @@ interface MailboxMark {
   name?: string;
 }
 
+/** What the last login of a user said of its login path (SOAP login(), the OAuth flow). */
+export interface LoginPathAnswer {
+  /** How the account logged in: `SOAP login() at API 64.0`, `OAuth username-password flow (…)`. */
+  path: string;
+  /** True: Salesforce took the path; false: it said the path is closed; null: it cannot be told. */
+  accepted: boolean | null;
+  at: string;
+  code?: string;
+}
+
 /** The state file: what was applied and refused, as fingerprints only. Never a token. */
 interface LedgerData {
   version: 1;
@@ -103,6 +117,10 @@ interface LedgerData {
   /** Per mailbox: how far the watcher has read, valid only under that UIDVALIDITY. */
   mailboxes: Record<string, MailboxMark>;
   held: Record<string, HeldMessage>;
+  /** Per username: the last answer about its login path, for `status` and `check`. */
+  loginPaths: Record<string, LoginPathAnswer>;
+  /** Notices told once (a login path's end 30 days ahead, …): key → when it was told. */
+  notices: Record<string, string>;
 }
 
 // The state file is rewritten on every change, so it must stay small however long the tool
@@ -135,6 +153,7 @@ const boolean: Check<boolean> = (v, path) => {
   if (typeof v !== 'boolean') throw new ShapeError(`${path}: expected true or false`);
   return v;
 };
+const booleanOrNull: Check<boolean | null> = (v, path) => (v === null ? null : boolean(v, path));
 
 /** The whole layout, checked field by field: a state file is trusted only as far as it is read. */
 const LEDGER: Check<LedgerData> = object<LedgerData>({
@@ -146,16 +165,33 @@ const LEDGER: Check<LedgerData> = object<LedgerData>({
   refused: record(object<RefusedMessage>({ reason: string, trust: string, at: string })),
   processed: array(object<ProcessedMessage>({ key: string, outcome, at: string })),
   failedLogins: record(array(string)),
-  retries: fingerprintKeyed(object<PendingRetry>({ attempts: number, nextAttemptAt: string, reason: string })),
+  retries: fingerprintKeyed(object<PendingRetry>({ attempts: number, nextAttemptAt: string, reason: string, waiting: optional(string), path: optional(string) })),
   attempts: fingerprintKeyed(object<InFlightLogin>({ username: string, startedAt: string, count: number, counted: optional(boolean) })),
   verified: fingerprintKeyed(object<VerifiedToken>({ username: string, at: string })),
   delivered: fingerprintKeyed(array(string)),
   mailboxes: record(object<MailboxMark>({ uidValidity: string, lastUid: number, settings: optional(string), lastContact: optional(string), name: optional(string) })),
   held: record(object<HeldMessage>({ reason: string, at: string, username: optional(string), fingerprint: optional(fingerprintString) })),
+  loginPaths: record(object<LoginPathAnswer>({ path: string, accepted: booleanOrNull, at: string, code: optional(string) })),
+  notices: record(string),
 });
 
 function empty(): LedgerData {
-  return { version: 1, applied: {}, rejected: {}, refused: {}, processed: [], failedLogins: {}, retries: {}, attempts: {}, verified: {}, delivered: {}, mailboxes: {}, held: {} };
+  return {
+    version: 1,
+    applied: {},
+    rejected: {},
+    refused: {},
+    processed: [],
+    failedLogins: {},
+    retries: {},
+    attempts: {},
+    verified: {},
+    delivered: {},
+    mailboxes: {},
+    held: {},
+    loginPaths: {},
+    notices: {},
+  };
 }
 
 function keepNewest<K extends string, T>(items: Record<K, T>, max: number, at: (v: T) => string): void {
@@ -361,6 +397,27 @@ export class Ledger {
     });
   }
 
+  loginPath(username: string): LoginPathAnswer | undefined {
+    return this.data.loginPaths[username];
+  }
+
+  recordLoginPath(username: string, answer: LoginPathAnswer): void {
+    this.change((d) => {
+      d.loginPaths[username] = answer;
+    });
+  }
+
+  noticeTold(key: string): string | undefined {
+    return this.data.notices[key];
+  }
+
+  recordNotice(key: string, at: string): void {
+    this.change((d) => {
+      d.notices[key] = at;
+      keepNewest(d.notices, MAX_REJECTED, (t) => t);
+    });
+  }
+
   /** For tests and `status`: a copy, so that nobody changes the state behind the ledger's back. */
   snapshot(): Readonly<LedgerData> {
     return structuredClone(this.data);
@@ -415,6 +472,9 @@ export type MailboxMarks = Pick<Ledger, 'mailbox' | 'recordMailbox'>;
 
 /** What deliver and replay may write of the held folder's bookkeeping. */
 export type HeldMarks = Pick<Ledger, 'recordHeld'>;
+
+/** Which notices were told already (a login path's end), so that each is told once. */
+export type NoticeMarks = Pick<Ledger, 'noticeTold' | 'recordNotice'>;
 
 /** Everything `status` shows, read from the state file alone. */
 export type LedgerSnapshot = Readonly<LedgerData>;

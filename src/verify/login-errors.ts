@@ -9,11 +9,18 @@ export type LoginFailure =
   | { kind: 'password-expired'; code: string }
   /** The login API itself is not available to this user or org: a configuration matter. */
   | { kind: 'unavailable'; code: string }
+  /**
+   * Salesforce says the security token's login path itself is closed (DESIGN §5): SOAP login()
+   * off in this org, not in this API version, or not allowed for this user. Says nothing of the token.
+   */
+  | { kind: 'path-closed'; code: string; path: ClosedPath }
   /** May pass by itself. `uncertain`: the request may have reached Salesforce and counted. */
   | { kind: 'transient'; code: string; uncertain: boolean };
 
+export type ClosedPath = 'soap-disabled' | 'soap-version' | 'soap-permission';
+
 const REJECTED = new Set(['INVALID_LOGIN', 'LOGIN_MUST_USE_SECURITY_TOKEN', 'invalid_grant']);
-const UNAVAILABLE = new Set(['UNSUPPORTED_API_VERSION', 'INSUFFICIENT_ACCESS', 'API_DISABLED_FOR_ORG', 'API_CURRENTLY_DISABLED', 'unsupported_grant_type', 'invalid_client_id', 'invalid_client']);
+const UNAVAILABLE = new Set(['UNSUPPORTED_API_VERSION', 'API_DISABLED_FOR_ORG', 'API_CURRENTLY_DISABLED', 'unsupported_grant_type', 'invalid_client_id', 'invalid_client']);
 const EXPIRED = new Set(['INVALID_OPERATION_WITH_EXPIRED_PASSWORD', 'PASSWORD_EXPIRED']);
 // Answers that say "not now": the login did not happen and may be sent again later.
 const BUSY = new Set(['REQUEST_LIMIT_EXCEEDED', 'SERVER_UNAVAILABLE', 'SERVICE_UNAVAILABLE']);
@@ -42,10 +49,15 @@ export function classifyLoginError(err: unknown): LoginFailure {
   const fault = /^([A-Z][A-Z_]{3,}):/.exec(message)?.[1];
   const code = fault ?? (/^[a-z_]+$/.test(name) ? name : '');
   if (code) {
+    // Salesforce's words for each closed path (login() reference and its release notes):
+    // "SOAP API login() is disabled by default in this org", "...not available in the API
+    // version specified", and INSUFFICIENT_ACCESS without the Use Any API Auth permission.
+    if (/login\(\)? is disabled/i.test(message)) return { kind: 'path-closed', code, path: 'soap-disabled' };
+    if (/login.*not available in the API version/i.test(message)) return { kind: 'path-closed', code, path: 'soap-version' };
+    if (code === 'INSUFFICIENT_ACCESS') return { kind: 'path-closed', code, path: 'soap-permission' };
     if (REJECTED.has(code)) return { kind: 'rejected', code };
     if (EXPIRED.has(code)) return { kind: 'password-expired', code };
     if (UNAVAILABLE.has(code)) return { kind: 'unavailable', code };
-    if (/login\(\).*(disabled|not (enabled|available))/i.test(message)) return { kind: 'unavailable', code };
     if (BUSY.has(code)) return { kind: 'transient', code, uncertain: false };
   }
   const http = /^ERROR_HTTP_(\d{3})$/.exec(name)?.[1];

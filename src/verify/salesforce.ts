@@ -8,6 +8,8 @@ import type { Logger } from '../util/log.js';
 import { LockoutGuard } from './lockout.js';
 import { describe } from '../util/errors.js';
 import { classifyLoginError, type LoginFailure } from './login-errors.js';
+import { defaultPathEnds, pathLabel, soapLoginMissing, type PathEnds } from './login-paths.js';
+import { asReason } from '../pipeline/outcomes.js';
 
 // In a run, waits stay short so that a one-shot command ends; across runs the ledger carries the
 // longer waits, up to the point where one retry an hour costs nothing against any limit.
@@ -49,12 +51,33 @@ interface VerifierParts {
   login?: LoginAttempt;
   clock?: VerifierClock;
   stop?: AbortSignal;
+  /**
+   * Watch: a token kept because its login path was closed waits an hour between tries. A command
+   * a person runs (after enabling the path) tries at once: such a login costs no budget.
+   */
+  waitOnClosedPaths?: boolean;
+  /** When each login path ends (the config's dates), for what a closed path's note says. */
+  pathEnds?: PathEnds;
 }
 
 function unavailableNote(account: Account, code: string): string {
   return account.oauth
-    ? `Salesforce refused the OAuth username-password flow (${code}): in Setup, allow it for the org (OAuth and OpenID Connect Settings) and check the connected app's client id, secret and policies; or pass --no-verify`
-    : `Salesforce refused SOAP login() (${code}): it is retired from API 65.0 (Summer '27) and off by default in orgs created since Winter '26; configure an OAuth client (clientId, clientSecret) for this account, or pass --no-verify`;
+    ? `Salesforce refused the OAuth client (${code}): check the client id and secret and the app's OAuth policies in Setup; or pass --no-verify`
+    : `Salesforce refused the API login (${code}): the user needs the API Enabled permission and the org API access; or pass --no-verify`;
+}
+
+// While Salesforce says the login path is closed, a kept token email is tried again this often:
+// soon enough to go through within the hour of an admin's fix, never often enough to matter.
+const PATH_CLOSED_RETRY_MS = 60 * 60 * 1000;
+
+function pathClosedNote(account: Account, path: string, ends: Date): string {
+  const fix =
+    path === 'soap-version'
+      ? `API ${account.apiVersion} has no SOAP login(): set the account's apiVersion to 64.0`
+      : path === 'soap-permission'
+        ? 'the user lacks the Use Any API Auth permission that SOAP login() needs: grant it with a permission set'
+        : 'SOAP API login() is off in this org: in Setup, User Interface, select Enable SOAP API login()';
+  return `${fix}; the email is kept and tried again. SOAP login() ends everywhere on ${ends.toISOString().slice(0, 10)}: move this integration to JWT bearer or client credentials`;
 }
 
 // A login cut off by a crash may have reached Salesforce. Repeating it once recovers from one
@@ -79,6 +102,8 @@ export class SalesforceVerifier implements Verifier {
   private readonly login: LoginAttempt;
   private readonly clock: VerifierClock;
   private readonly stop: AbortSignal;
+  private readonly waitOnClosedPaths: boolean;
+  private readonly pathEnds: PathEnds;
 
   constructor(
     accounts: readonly Account[],
@@ -91,6 +116,8 @@ export class SalesforceVerifier implements Verifier {
     this.login = parts.login ?? jsforceLogin;
     this.clock = parts.clock ?? realClock;
     this.stop = parts.stop ?? NEVER;
+    this.waitOnClosedPaths = parts.waitOnClosedPaths ?? false;
+    this.pathEnds = parts.pathEnds ?? defaultPathEnds();
     this.guard = new LockoutGuard(journal, options.maxFailedLogins, () => this.clock.now());
   }
 
@@ -120,12 +147,25 @@ export class SalesforceVerifier implements Verifier {
         };
       }
     }
+    const label = pathLabel(account);
     const pending = this.journal.pendingRetry(fp);
-    if (pending && new Date(pending.nextAttemptAt) > this.clock.now()) {
-      return { verdict: 'transient', reason: 'retry-backoff', note: `last attempt failed (${pending.reason}); next try after ${pending.nextAttemptAt}` };
+    const waits = pending?.waiting === undefined || (this.waitOnClosedPaths && pending.path === label);
+    if (pending && waits && new Date(pending.nextAttemptAt) > this.clock.now()) {
+      const waiting = pending.waiting !== undefined ? asReason(pending.waiting) : null;
+      return { verdict: 'transient', reason: waiting ?? 'retry-backoff', note: `last attempt failed (${pending.reason}); next try after ${pending.nextAttemptAt}` };
     }
     const fields = { username, fingerprint: fp, loginUrl: account.loginUrl, flow: account.oauth ? 'oauth-password' : 'soap' };
-    const answered = (failed: boolean, verified = false) => this.journal.loginAnswered(fp, { username, at: this.clock.now(), verified, failed, keepFailures: this.guard.keep });
+    // `accepted`: what the answer says of the login path itself, for status and check; a network
+    // failure says nothing of it (undefined) and leaves the last answer standing.
+    const answered = (failed: boolean, accepted: boolean | null | undefined, code?: string, verified = false) =>
+      this.journal.loginAnswered(fp, {
+        username,
+        at: this.clock.now(),
+        verified,
+        failed,
+        keepFailures: this.guard.keep,
+        ...(accepted !== undefined ? { path: { label, accepted, ...(code ? { code } : {}) } } : {}),
+      });
     let failure: LoginFailure | null = null;
     let counted = false;
     for (let attempt = 0; attempt <= this.options.retries; attempt++) {
@@ -139,17 +179,29 @@ export class SalesforceVerifier implements Verifier {
         await this.login(account, token, this.options.timeoutMs);
       } catch (err) {
         failure = classifyLoginError(err);
+        // Salesforce's generic answer to a version it does not serve, at a version without login().
+        if (failure.kind === 'unavailable' && failure.code === 'UNSUPPORTED_API_VERSION' && soapLoginMissing(account)) failure = { kind: 'path-closed', code: failure.code, path: 'soap-version' };
         // The library's own words, for a person debugging an unexpected answer; redacted like every log line.
         this.log.debug('test login error', { ...fields, error: describe(err).split('\n')[0]?.slice(0, 300) });
       }
       if (!failure) {
-        await answered(false, true);
+        await answered(false, true, undefined, true);
         this.log.info('test login accepted', fields);
         return { verdict: 'accepted' };
       }
       this.log.warn('test login failed', { ...fields, kind: failure.kind, code: failure.code, attempt: attempt + 1 });
+      if (failure.kind === 'rejected' && account.oauth) {
+        await answered(true, null, failure.code);
+        return {
+          verdict: 'rejected',
+          reason: `oauth-refused:${failure.code}`,
+          remember: true,
+          retry: null,
+          note: 'Salesforce refused the OAuth username-password login: either the password + token is wrong or the flow is blocked for this org or client (Login History tells which)',
+        };
+      }
       if (failure.kind === 'rejected') {
-        await answered(true);
+        await answered(true, true, failure.code);
         return {
           verdict: 'rejected',
           reason: `login-rejected:${failure.code}`,
@@ -159,7 +211,7 @@ export class SalesforceVerifier implements Verifier {
         };
       }
       if (failure.kind === 'password-expired') {
-        await answered(false);
+        await answered(false, true, failure.code);
         return {
           verdict: 'rejected',
           reason: `password-expired:${failure.code}`,
@@ -167,13 +219,26 @@ export class SalesforceVerifier implements Verifier {
           note: "the integration user's password has expired: change it in Salesforce (a new token email follows) and update the configured password",
         };
       }
+      if (failure.kind === 'path-closed') {
+        // Salesforce judged the path, not the credentials: not a failed login against the budget.
+        await answered(false, false, failure.code);
+        const reason = `login-path-off:${failure.path}` as const;
+        const retry = {
+          attempts: (pending?.attempts ?? 0) + 1,
+          nextAttemptAt: new Date(this.clock.now().getTime() + PATH_CLOSED_RETRY_MS).toISOString(),
+          reason: failure.code,
+          waiting: reason,
+          path: label,
+        };
+        return { verdict: 'transient', reason, retry, note: pathClosedNote(account, failure.path, this.pathEnds['soap-login']) };
+      }
       if (failure.kind === 'unavailable') {
-        await answered(false);
+        await answered(false, null, failure.code);
         return { verdict: 'rejected', reason: `verification-unavailable:${failure.code}`, remember: false, note: unavailableNote(account, failure.code) };
       }
       // Only a login that may have reached Salesforce counts: a 503 or a refused connection did not.
       counted ||= failure.uncertain;
-      await answered(failure.uncertain);
+      await answered(failure.uncertain, undefined);
       if (attempt < this.options.retries) {
         await this.clock.sleep(backoffMs(attempt, this.options.backoffBaseMs, IN_RUN_BACKOFF_CAP_MS), this.stop);
         failure = null;

@@ -16,6 +16,13 @@ export interface StandInUser {
   /** The current token's fingerprint; '*' accepts any token (for load, not for correctness). */
   tokenFingerprint: string;
   passwordExpired?: boolean;
+  /**
+   * The login paths closing (DESIGN §5), as this user's org answers: SOAP login() off in the org
+   * (orgs created from Winter '26), the user without Use Any API Auth, the OAuth username-password
+   * flow blocked (orgs since Summer '23; Connected Apps from 2027-02-20).
+   */
+  soapLogin?: 'disabled' | 'no-permission';
+  oauthFlow?: 'blocked';
 }
 
 export type StandInMode = 'normal' | 'unavailable' | 'slow' | 'reset' | 'api-disabled';
@@ -68,6 +75,8 @@ function soapLoginResponse(base: string, version: string, username: string, pass
 
 export class SalesforceStandIn {
   readonly attempts: LoginAttemptSeen[] = [];
+  /** What Setup's Login History would show per attempt: the one place a blocked flow is named. */
+  readonly loginHistory: Array<{ username: string; status: string }> = [];
   mode: StandInMode = 'normal';
   slowMs = 3000;
   /** Delay before every normal answer, to widen the window in which a test can interrupt. */
@@ -172,8 +181,12 @@ export class SalesforceStandIn {
       const version = soap[1] as string;
       const password = xmlUnescape(/<password>([^<]*)<\/password>/.exec(body)?.[1] ?? '');
       let fault: [string, string] | null = null;
-      if (Number(version) >= FIRST_VERSION_WITHOUT_SOAP_LOGIN) fault = ['UNSUPPORTED_API_VERSION', `Invalid Api version specified on URL`];
+      const user = this.users.get(username.toLowerCase());
+      // The fault code at 65.0+ is not documented; its words are, and they are what counts.
+      if (Number(version) >= FIRST_VERSION_WITHOUT_SOAP_LOGIN) fault = ['INVALID_OPERATION', 'The SOAP Login operation is not available in the API version specified.'];
       else if (this.mode === 'api-disabled') fault = ['API_DISABLED_FOR_ORG', 'API is not enabled for this Organization or Partner'];
+      else if (user?.soapLogin === 'disabled') fault = ['INVALID_OPERATION', 'SOAP API login() is disabled by default in this org. Contact the org administrator to enable SOAP API login().'];
+      else if (user?.soapLogin === 'no-permission') fault = ['INSUFFICIENT_ACCESS', 'insufficient access rights on cross-reference id'];
       if (fault) {
         seen.outcome = 'fault';
         res.writeHead(500, { 'Content-Type': 'text/xml; charset=utf-8' }).end(soapFault(...fault));
@@ -197,6 +210,11 @@ export class SalesforceStandIn {
     if (form.get('client_id') !== this.oauthClient.id || form.get('client_secret') !== this.oauthClient.secret) {
       seen.outcome = 'fault';
       return void json(400, { error: 'invalid_client_id', error_description: 'client identifier invalid' });
+    }
+    if (this.users.get(username.toLowerCase())?.oauthFlow === 'blocked') {
+      seen.outcome = 'fault';
+      this.loginHistory.push({ username: username.toLowerCase(), status: 'Username-Password Flow Disabled' });
+      return void json(400, { error: 'invalid_grant', error_description: 'authentication failure' });
     }
     const result = this.check(username, form.get('password') ?? '');
     if (!result.ok) {

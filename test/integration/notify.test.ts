@@ -9,28 +9,12 @@ import { fixtureIndex } from '../helpers/fixtures.js';
 import { leakedSecrets } from '../helpers/leaks.js';
 import { SalesforceStandIn } from '../helpers/salesforce.js';
 import { tempDir } from '../helpers/tmp.js';
+import { receiver } from '../helpers/webhook.js';
 
 // --notify against a local HTTP receiver: a message per stored, refused or failed token, in
 // Slack's, Teams' or plain JSON form, retried while the receiver answers 5xx, never a secret.
 const PASSWORD = 'N0tify-Pa55';
 const fp = (file: string) => fixtureIndex().find((f) => f.file === file)?.fingerprint as string;
-
-async function receiver(failFirst = 0) {
-  const received: Array<{ path: string; body: Record<string, unknown> }> = [];
-  let refusals = failFirst;
-  const server = createServer((req, res) => {
-    let body = '';
-    req.setEncoding('utf8').on('data', (d: string) => (body += d));
-    req.on('end', () => {
-      if (refusals-- > 0) return void res.writeHead(503).end();
-      received.push({ path: req.url ?? '', body: JSON.parse(body) as Record<string, unknown> });
-      res.writeHead(200).end('ok');
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  onCleanup(() => new Promise<void>((resolve) => server.close(() => resolve())));
-  return { received, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` }; // a TCP server's address is an AddressInfo
-}
 
 test('a stored and a refused token are told to a JSON receiver and to Slack, retried through 503s, with no secret in any body', async () => {
   const sf = await SalesforceStandIn.start();

@@ -193,8 +193,9 @@ test('a login API that is not available is reported as such, with what to enable
   const retired = await run(['01-plain-text.eml'], ['--api-version', '65.0']);
   assert.deepEqual(
     retired.records.map((x) => [x.outcome, x.reason]),
-    [['rejected', 'verification-unavailable:UNSUPPORTED_API_VERSION']],
+    [['failed', 'login-path-off:soap-version']],
   );
+  assert.equal(retired.code, 3, 'a person must act');
   sf.mode = 'api-disabled';
   const disabled = await run(['01-plain-text.eml']);
   assert.deepEqual(
@@ -202,7 +203,7 @@ test('a login API that is not available is reported as such, with what to enable
     ['verification-unavailable:API_DISABLED_FOR_ORG'],
   );
   const human = await run(['01-plain-text.eml'], ['--human']);
-  assert.match(human.stdout, /configure an OAuth client/);
+  assert.match(human.stdout, /API Enabled permission/);
   assert.equal(existsSync(tokens), false);
   assert.equal(sf.attempts.length, 3, 'not remembered as a bad token');
 });

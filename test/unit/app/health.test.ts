@@ -111,3 +111,19 @@ test('/healthz answers anyone; /status and /metrics need the bearer token when o
     await new Promise<void>((resolve) => open.close(() => resolve()));
   }
 });
+
+test("a gauge per account carries its login path's end, as a certificate's expiry is exported; 0 for a path already gone", () => {
+  const l = new Liveness(
+    ['ops'],
+    () => 0,
+    () => 0,
+    [
+      { username: 'etl@acme.com', path: 'soap-login', endsAt: new Date('2027-06-01T00:00:00Z') },
+      { username: 'new@acme.com', path: 'soap-login', endsAt: null },
+    ],
+  );
+  const text = l.metrics();
+  assert.match(text, /^# TYPE sftoken_login_path_end_timestamp_seconds gauge$/m);
+  assert.match(text, /^sftoken_login_path_end_timestamp_seconds\{username="etl@acme\.com",path="soap-login"\} 1811808000\.000$/m);
+  assert.match(text, /^sftoken_login_path_end_timestamp_seconds\{username="new@acme\.com",path="soap-login"\} 0$/m);
+});

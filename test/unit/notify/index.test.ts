@@ -4,6 +4,7 @@ import { teams } from '../../../src/notify/teams.js';
 import { parseTarget } from '../../../src/notify/index.js';
 
 const event = {
+  kind: 'token-email' as const,
   outcome: 'rejected' as const,
   reason: 'login-rejected:INVALID_LOGIN',
   username: 'a@acme.com',

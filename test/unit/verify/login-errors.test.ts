@@ -29,13 +29,27 @@ test('a login API that is not available is a configuration matter, not a bad tok
   for (const e of [
     new Error('UNSUPPORTED_API_VERSION: Invalid Api version specified on URL'),
     new Error('API_DISABLED_FOR_ORG: API is not enabled for this Organization or Partner'),
-    new Error('INSUFFICIENT_ACCESS: insufficient access rights'),
-    new Error('INVALID_OPERATION: SOAP API login() is disabled by default in this org.'),
     oauthError('unsupported_grant_type', 'grant type not supported'),
     oauthError('invalid_client_id', 'client identifier invalid'),
   ]) {
     assert.equal(classifyLoginError(e).kind, 'unavailable', e.message);
   }
+});
+
+test("Salesforce closing the security token's login path is its own answer, whatever the token", () => {
+  assert.deepEqual(classifyLoginError(new Error('INVALID_OPERATION: SOAP API login() is disabled by default in this org. Contact the org administrator to enable SOAP API login().')), {
+    kind: 'path-closed',
+    code: 'INVALID_OPERATION',
+    path: 'soap-disabled',
+  });
+  assert.deepEqual(classifyLoginError(new Error('INVALID_OPERATION: The SOAP Login operation is not available in the API version specified.')), {
+    kind: 'path-closed',
+    code: 'INVALID_OPERATION',
+    path: 'soap-version',
+  });
+  assert.deepEqual(classifyLoginError(new Error('INSUFFICIENT_ACCESS: insufficient access rights')), { kind: 'path-closed', code: 'INSUFFICIENT_ACCESS', path: 'soap-permission' });
+  // The OAuth flow blocked answers as a wrong password does: not a closed path by itself.
+  assert.deepEqual(classifyLoginError(oauthError('invalid_grant', 'authentication failure')), { kind: 'rejected', code: 'invalid_grant' });
 });
 
 test('busy answers and network failures are transient; only those that may have reached Salesforce are uncertain', () => {
