@@ -127,3 +127,29 @@ test('a refusal is final at once: no retry, no sleep', async () => {
   assert.equal(login.calls, 1);
   assert.deepEqual(clock.slept, []);
 });
+
+test('a closed login path: no budget spent; watch waits an hour before the next try, a person-run command or another API version tries at once', async () => {
+  const disabled = () => new Error('INVALID_OPERATION: SOAP API login() is disabled by default in this org. Contact the org administrator to enable SOAP API login().');
+  const clock = fakeClock();
+  const login = scripted(disabled(), disabled(), disabled(), 'ok');
+  const ledger = await Ledger.open(join(await tempDir(), 'state.json'));
+  const journal = ledgerJournal(ledger, () => ledger.save());
+  const watching = new SalesforceVerifier([account], journal, silentLogger, OPTIONS, { login, clock, waitOnClosedPaths: true });
+  const first = await watching.verify(account.username, 'tok', FP);
+  assert.equal(first.verdict === 'transient' && first.reason, 'login-path-off:soap-disabled');
+  if (first.verdict === 'transient' && first.retry) ledger.recordRetry(FP, first.retry);
+  assert.deepEqual(ledger.failedLogins(account.username), [], 'not a failed login');
+  assert.equal(ledger.loginPath(account.username)?.accepted, false);
+  const waiting = await watching.verify(account.username, 'tok', FP);
+  assert.equal(waiting.verdict === 'transient' && waiting.reason, 'login-path-off:soap-disabled', 'the same reason while it waits, not retry-backoff');
+  assert.equal(login.calls, 1, 'no login while waiting');
+  const byHand = new SalesforceVerifier([account], journal, silentLogger, OPTIONS, { login, clock });
+  await byHand.verify(account.username, 'tok', FP);
+  assert.equal(login.calls, 2, 'a command a person runs tries at once');
+  const otherVersion = new SalesforceVerifier([{ ...account, apiVersion: '63.0' }], journal, silentLogger, OPTIONS, { login, clock, waitOnClosedPaths: true });
+  await otherVersion.verify(account.username, 'tok', FP);
+  assert.equal(login.calls, 3, 'another path is tried at once');
+  clock.advance(60 * 60 * 1000 + 1);
+  assert.deepEqual(await watching.verify(account.username, 'tok', FP), { verdict: 'accepted' });
+  assert.equal(ledger.loginPath(account.username)?.accepted, true);
+});
