@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { access, constants, mkdir, open, readFile, readdir, rename, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { TransientError, UsageError, describe, errnoCode } from '../util/errors.js';
+import { NewerHeld, TransientError, UsageError, describe, errnoCode } from '../util/errors.js';
 import { withFileLock } from './lock.js';
 import { looserThan, safeTarget } from './safe-path.js';
 
@@ -106,7 +106,7 @@ export async function editInPlace(path: string, edit: (content: string) => strin
       await writeFileAtomic(path, edit(content), info ? { mode, uid: info.uid, gid: info.gid } : { mode, uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 });
     });
   } catch (err) {
-    if (err instanceof UsageError || err instanceof TransientError) throw err;
+    if (err instanceof UsageError || err instanceof TransientError || err instanceof NewerHeld) throw err;
     throw new TransientError(`cannot write ${path}: ${errnoCode(err) ?? describe(err)}`);
   }
 }

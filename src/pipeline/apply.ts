@@ -1,5 +1,5 @@
 import type { AppliedToken, PendingRetry, RejectedToken } from '../state/ledger.js';
-import { UsageError, describe } from '../util/errors.js';
+import { NewerHeld, UsageError, describe } from '../util/errors.js';
 import { baseRecord, type TokenCandidate } from './examine.js';
 import { outcomeOf } from './outcomes.js';
 import type { MessageRecord, PipelineDeps } from './types.js';
@@ -52,12 +52,21 @@ export async function apply(c: TokenCandidate, deps: PipelineDeps): Promise<Appl
   const destinations = deps.destinations(c.username);
   const done = new Set([...deps.journal.deliveredTo(c.fingerprint), ...(alreadyProven ? (applied.destinations ?? []) : [])]);
   const failures: Array<{ description: string; error: string }> = [];
+  const orderTime = c.orderTime.toISOString();
   for (const { spec, store } of destinations) {
     if (done.has(spec)) continue;
     try {
-      await store.set(c.username, c.token, { fingerprint: c.fingerprint, emailDate: c.date.toISOString(), verified });
+      await store.set(c.username, c.token, { fingerprint: c.fingerprint, emailDate: c.date.toISOString(), orderTime, verified });
     } catch (err) {
       if (err instanceof UsageError) throw err;
+      if (err instanceof NewerHeld) {
+        // Another writer (a replica, a later run) already put a newer token there: this one is
+        // older, so it goes no further, and a person hears of it rather than a silent supersession.
+        deps.log.warn('a destination holds a newer token; this older one is not written', { ...fields, store: store.description, held: err.heldOrderTime });
+        return {
+          record: { outcome: 'superseded', reason: `destination-newer:${store.description}`, ...base, note: `${err.message}; this token, from an email of ${orderTime}, was not written there` },
+        };
+      }
       deps.log.error('destination write failed; will retry', { ...fields, store: store.description, error: describe(err) });
       failures.push({ description: store.description, error: describe(err) });
       continue;
@@ -74,6 +83,6 @@ export async function apply(c: TokenCandidate, deps: PipelineDeps): Promise<Appl
   deps.log.info('token stored', { ...fields, store: where, verified });
   return {
     record: { outcome: 'stored', ...base, ...trusted, verified, note: `${note}; written to ${where}` },
-    applied: { fingerprint: c.fingerprint, emailDate: c.date.toISOString(), messageId: c.messageId, storedAt: new Date().toISOString(), destinations: have, verified },
+    applied: { fingerprint: c.fingerprint, emailDate: c.date.toISOString(), orderTime, messageId: c.messageId, storedAt: new Date().toISOString(), destinations: have, verified },
   };
 }

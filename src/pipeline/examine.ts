@@ -2,6 +2,7 @@ import { classify, classifyHead, hasTokenStructure } from '../mail/classify.js';
 import { extractToken, hasLabelledToken } from '../mail/extract.js';
 import { htmlToText } from '../mail/html.js';
 import { parseEmail, parseHead, withoutBom } from '../mail/parse.js';
+import { implausible, orderTime, repeatedSingleton, topReceived } from '../mail/order-time.js';
 import type { ParsedEmail } from '../mail/types.js';
 import { describe, errnoCode } from '../util/errors.js';
 import { fingerprint } from '../util/fingerprint.js';
@@ -130,6 +131,13 @@ export async function examine(message: RawMessage, deps: PipelineDeps): Promise<
     if (alternative === null || !looksLikeOne(alternative)) return done('not-token-email', date, email.messageId);
   }
   tokenEmail = true;
+  // Before anything is read out of it: what orders this token among others must be the sender's.
+  const repeated = repeatedSingleton(email);
+  if (repeated) return refuse(`repeated-header:${repeated}`, key, date, email.messageId);
+  const now = new Date();
+  const signedAt = trust.signedAt ?? null;
+  const wrongDate = implausible(email.date, now) ?? implausible(signedAt, now);
+  if (wrongDate) return refuse(`implausible-date:${wrongDate}`, key, date, email.messageId);
   if (overBudget()) return tooComplex(date, email.messageId);
   // Opaque S/MIME (signed-data or enveloped-data) carries the text inside a PKCS#7 blob: say so,
   // rather than that no token was found.
@@ -157,6 +165,7 @@ export async function examine(message: RawMessage, deps: PipelineDeps): Promise<
       token,
       fingerprint: fingerprint(token),
       date: date ?? new Date(0),
+      orderTime: orderTime({ signedAt, date: email.date, receivedAt: message.receivedAt, receivedHeader: topReceived(email) }, now),
       receivedAt: message.receivedAt,
       sequence: message.sequence,
       messageId: email.messageId,

@@ -3,8 +3,8 @@
 import { afterMessage, isLarge } from '../util/memory.js';
 import type { Fingerprint } from '../util/fingerprint.js';
 import { apply, type Applied } from './apply.js';
-import { baseRecord, examine, unexpected, type Examined, type RefusalChange } from './examine.js';
-import { outcomeOf } from './outcomes.js';
+import { baseRecord, examine, unexpected, type Examined, type RefusalChange, type TokenCandidate } from './examine.js';
+import { meaning, outcomeOf, type Reason } from './outcomes.js';
 import { select, type LedgerView } from './select.js';
 import type { Handled, MessageRecord, PipelineDeps, RawMessage } from './types.js';
 
@@ -77,24 +77,39 @@ export async function processBatch(messages: readonly RawMessage[], deps: Pipeli
   const candidates = examined.flatMap((e) => (e.kind === 'candidate' ? [e.candidate] : []));
   const selection = select(candidates, ledgerView(deps));
   const handled: Array<Handled & { sortDate: Date | null }> = [];
-  for (const e of examined) {
-    if (e.kind === 'done') {
-      handled.push({ message: e.message, record: e.record, sortDate: e.sortDate, tokenEmail: e.tokenEmail });
-      continue;
-    }
-    const c = e.candidate;
+  const results = new Map<TokenCandidate, MessageRecord>();
+  const leave = (c: TokenCandidate, reason: Reason): MessageRecord => {
+    deps.log.debug('token not applied', { username: c.username, fingerprint: c.fingerprint, reason, source: c.message.source });
+    return { outcome: outcomeOf(reason), reason, ...baseRecord(c.message, c.date, c.messageId), username: c.username, fingerprint: c.fingerprint };
+  };
+  // Each user's tokens in their turns: the next is tried only after the one before was refused
+  // for good; once one is proven (stored, already applied, or would be), the rest are superseded
+  // by it; while one waits (failed, the budget), the rest wait behind it.
+  const turns = new Map<string, Array<{ c: TokenCandidate; turn: number }>>();
+  for (const c of candidates) {
     const chosen = selection.get(c);
-    let result: MessageRecord;
-    if (!chosen || chosen.decision === 'apply') {
+    if (chosen?.decision === 'skip') results.set(c, leave(c, chosen.reason));
+    else turns.set(c.username, [...(turns.get(c.username) ?? []), { c, turn: chosen?.turn ?? 0 }]);
+  }
+  for (const queue of turns.values()) {
+    let behind: Reason | null = null;
+    for (const { c } of queue.sort((a, b) => a.turn - b.turn)) {
+      if (behind) {
+        results.set(c, leave(c, behind));
+        continue;
+      }
       const applied = await apply(c, deps);
       record(deps, c.fingerprint, applied, c.username);
       if (applied.rejected) await deps.checkpoint();
-      result = applied.record;
-    } else {
-      result = { outcome: outcomeOf(chosen.reason), reason: chosen.reason, ...baseRecord(c.message, c.date, c.messageId), username: c.username, fingerprint: c.fingerprint };
-      deps.log.debug('token not applied', { username: c.username, fingerprint: c.fingerprint, reason: chosen.reason, source: c.message.source });
+      results.set(c, applied.record);
+      const m = meaning(applied.record.outcome, applied.record.reason);
+      if (!m.final) behind = 'waiting-for-newer';
+      else if (!m.refused) behind = 'newer-token';
     }
-    handled.push({ message: c.message, record: result, sortDate: c.date, tokenEmail: true });
+  }
+  for (const e of examined) {
+    if (e.kind === 'done') handled.push({ message: e.message, record: e.record, sortDate: e.sortDate, tokenEmail: e.tokenEmail });
+    else handled.push({ message: e.candidate.message, record: results.get(e.candidate) ?? leave(e.candidate, 'internal-error'), sortDate: e.candidate.date, tokenEmail: true });
   }
   for (const h of handled) {
     deps.ledger.recordProcessed({ key: h.record.messageId ?? h.record.source, outcome: h.record.outcome, at: new Date().toISOString() });

@@ -67,6 +67,8 @@ const REASONS = {
 
   'newer-token': { outcome: 'superseded' },
   'older-than-applied': { outcome: 'superseded', settle: 'safe' },
+  // A destination already had a token from a newer email (another replica wrote it): told, never silent.
+  'destination-newer': { outcome: 'superseded', param: true, notify: true, advice: 'nothing to undo: the destination keeps its newer token; if replicas run, look for one that was paused' },
 
   'untrusted-sender': { outcome: 'rejected', advice: `not from Salesforce (or a listed forwarder): ${LOOK}` },
   'unexpected-sender': { outcome: 'rejected', advice: `Salesforce sends token emails from support@ only: ${LOOK}` },
@@ -83,6 +85,13 @@ const REASONS = {
     advice: 'S/MIME opaque-signed or encrypted: the text is inside a PKCS#7 blob; have the gateway sign it clear (multipart/signed), or save the decrypted copy from a mail client and replay it',
   },
   'too-large': { outcome: 'rejected', advice: `the message is over --max-message-bytes: ${LOOK}` },
+  // Fields a signer covers once: a copy above the signature is unsigned, and it is the one mail readers show.
+  'repeated-header': {
+    outcome: 'rejected',
+    param: true,
+    advice: `a field that may appear once appears twice: someone added one above the signed message, to move its date or its sender; ${LOOK}`,
+  },
+  'implausible-date': { outcome: 'rejected', param: true, advice: `the email is dated in the future or absurdly long ago: a forged or broken date; ${LOOK}` },
   'too-complex': { outcome: 'rejected', advice: 'the message took too long to read; it is left in place for a person to look at' },
   // Reported by an earlier run already: a person was told then, so it neither notifies nor fails the run again.
   'already-rejected': { outcome: 'rejected', notify: false, current: false, exit: 0, advice: 'look at the email; a fix of the password or the trust settings gives it one more try' },
@@ -99,6 +108,9 @@ const REASONS = {
   'internal-error': { outcome: 'failed', advice: 'retried by itself; if it stays, run with SFTOKEN_LOG_LEVEL=debug and report it' },
   'lockout-guard': { outcome: 'failed', advice: RETRIED },
   'retry-backoff': { outcome: 'failed', advice: RETRIED },
+  // A newer token for the user is not settled yet (waiting for Salesforce or the budget): this one
+  // is kept behind it, untried, in case the newer one is refused. Told with the newer one, not apart.
+  'waiting-for-newer': { outcome: 'failed', notify: false, current: false, advice: 'nothing: tried only if the newer token is refused' },
   'salesforce-unreachable': { outcome: 'failed', param: true, advice: RETRIED },
   'store-unavailable': { outcome: 'failed', param: true, advice: 'retried without another login; check the destination' },
   // Salesforce closed the login path itself: nothing is known of the token, so it is kept and tried

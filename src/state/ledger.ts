@@ -11,6 +11,8 @@ import { array, literal, number, object, optional, record, string, stringOrNull,
 export interface AppliedToken {
   fingerprint: Fingerprint;
   emailDate: string;
+  /** Its email's order time (mail/order-time.ts); entries from before it existed order by emailDate. */
+  orderTime?: string;
   messageId: string | null;
   storedAt: string;
   /** The destinations (specs) that have it: one added later still gets it, without a login. */
@@ -159,7 +161,15 @@ const booleanOrNull: Check<boolean | null> = (v, path) => (v === null ? null : b
 const LEDGER: Check<LedgerData> = object<LedgerData>({
   version: literal(1),
   applied: record(
-    object<AppliedToken>({ fingerprint: fingerprintString, emailDate: string, messageId: stringOrNull, storedAt: string, destinations: optional(array(string)), verified: optional(boolean) }),
+    object<AppliedToken>({
+      fingerprint: fingerprintString,
+      emailDate: string,
+      orderTime: optional(string),
+      messageId: stringOrNull,
+      storedAt: string,
+      destinations: optional(array(string)),
+      verified: optional(boolean),
+    }),
   ),
   rejected: fingerprintKeyed(object<RejectedToken>({ username: string, reason: string, at: string, credential: optional(fingerprintString) })),
   refused: record(object<RefusedMessage>({ reason: string, trust: string, at: string })),

@@ -2,8 +2,8 @@ import { readFile } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
 import { editInPlace, tidy, writableFolder } from '../files/atomic-file.js';
 import { tokenFileMode } from '../files/safe-path.js';
-import { TransientError, UsageError } from '../util/errors.js';
-import type { SecretStore, StoreBackend } from './types.js';
+import { TransientError, UsageError, refuseOlder } from '../util/errors.js';
+import type { SecretStore, StoreBackend, TokenMetadata } from './types.js';
 
 interface DotenvOptions {
   path: string;
@@ -45,6 +45,31 @@ export function setVariable(content: string, variable: string, token: string): s
   return `${content}${separator}${variable}='${token}'${ending}`;
 }
 
+/** The comment that keeps, beside the variable, which email its token came from (its order time). */
+function marker(variable: string): RegExp {
+  return new RegExp(`^# sftoken: ${variable} from a token email of (\\S+)[ \t]*\r?$`, 'm');
+}
+
+/** The order time of the token the file holds, as its marker says; null for a file sftoken never wrote. */
+export function heldOrderTime(content: string, variable: string): string | null {
+  return marker(variable).exec(content)?.[1] ?? null;
+}
+
+/**
+ * The marker set to `orderTime`: replaced where it is, else put on its own line just above the
+ * variable's first assignment (at the end with it, when there is none). Comments are skipped by
+ * python-dotenv, Node's dotenv and a shell alike.
+ */
+export function stampOrder(content: string, variable: string, orderTime: string): string {
+  const line = `# sftoken: ${variable} from a token email of ${orderTime}`;
+  const existing = marker(variable);
+  if (existing.test(content)) return content.replace(existing, (m) => `${line}${m.endsWith('\r') ? '\r' : ''}`);
+  const assignment = new RegExp(`^[ \t]*(?:export[ \t]+)?${variable}[ \t]*=`, 'm');
+  const at = assignment.exec(content)?.index;
+  const ending = content.includes('\r\n') ? '\r\n' : '\n';
+  return at === undefined ? content : `${content.slice(0, at)}${line}${ending}${content.slice(at)}`;
+}
+
 class DotenvStore implements SecretStore {
   readonly description: string;
 
@@ -58,11 +83,18 @@ class DotenvStore implements SecretStore {
     return m?.[1] ?? null;
   }
 
-  async set(_username: string, token: string): Promise<void> {
+  async set(_username: string, token: string, meta: TokenMetadata): Promise<void> {
     // Tokens are letters and digits: nothing in one could break out of the quotes.
     if (!/^[A-Za-z0-9]+$/.test(token)) throw new TransientError('refusing to write a token that is not letters and digits');
     const { path, variable, mode } = this.options;
-    await editInPlace(path, (content) => setVariable(content, variable, token), { mode });
+    await editInPlace(
+      path,
+      (content) => {
+        refuseOlder(this.description, heldOrderTime(content, variable), meta.orderTime);
+        return stampOrder(setVariable(content, variable, token), variable, meta.orderTime);
+      },
+      { mode },
+    );
   }
 }
 

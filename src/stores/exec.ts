@@ -43,7 +43,13 @@ class ExecStore implements SecretStore {
   }
 
   async set(username: string, token: string, meta: TokenMetadata): Promise<void> {
-    const env = helperEnv(this.context.secrets, { SFTOKEN_USERNAME: username, SFTOKEN_FINGERPRINT: meta.fingerprint, SFTOKEN_EMAIL_DATE: meta.emailDate, SFTOKEN_VERIFIED: String(meta.verified) });
+    const env = helperEnv(this.context.secrets, {
+      SFTOKEN_USERNAME: username,
+      SFTOKEN_FINGERPRINT: meta.fingerprint,
+      SFTOKEN_EMAIL_DATE: meta.emailDate,
+      SFTOKEN_ORDER_TIME: meta.orderTime,
+      SFTOKEN_VERIFIED: String(meta.verified),
+    });
     const result = await deliverToHelper(this.description, this.path, this.options.args, token, { env, timeoutMs: this.context.helperTimeoutMs, signal: this.context.signal });
     for (const line of result.stderr.split('\n').filter((l) => l.trim())) this.context.warn('destination program says', { store: this.description, line });
   }

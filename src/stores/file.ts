@@ -3,12 +3,14 @@ import { isAbsolute, resolve } from 'node:path';
 import { tidy, writableFolder, writeFileAtomic } from '../files/atomic-file.js';
 import { tokenFileMode } from '../files/safe-path.js';
 import { withFileLock } from '../files/lock.js';
-import { TransientError, UsageError, describe, errnoCode } from '../util/errors.js';
+import { NewerHeld, TransientError, UsageError, describe, errnoCode, refuseOlder } from '../util/errors.js';
 import type { SecretStore, StoreBackend, TokenMetadata } from './types.js';
 
-interface FileEntry extends TokenMetadata {
+interface FileEntry extends Omit<TokenMetadata, 'orderTime'> {
   token: string;
   storedAt: string;
+  /** Entries written before it existed lack it: they are overwritten by anything. */
+  orderTime?: string;
 }
 
 const FILE_ENTRY_KEYS = ['token', 'fingerprint', 'emailDate', 'storedAt'] as const;
@@ -19,7 +21,7 @@ function isEntry(value: unknown): value is FileEntry {
   if (value === null || typeof value !== 'object') return false;
   const e: Record<string, unknown> = { ...value };
   // Entries written before `verified` existed lack it; every other field must be there.
-  return FILE_ENTRY_KEYS.every((k) => typeof e[k] === 'string') && (e.verified === undefined || typeof e.verified === 'boolean');
+  return FILE_ENTRY_KEYS.every((k) => typeof e[k] === 'string') && (e.verified === undefined || typeof e.verified === 'boolean') && (e.orderTime === undefined || typeof e.orderTime === 'string');
 }
 
 function isContent(value: unknown): value is FileContent {
@@ -68,7 +70,9 @@ export class FileStore implements SecretStore {
     try {
       await withFileLock(this.path, async () => {
         const content = await this.read();
-        content[username] = { token, fingerprint: meta.fingerprint, emailDate: meta.emailDate, storedAt: new Date().toISOString(), verified: meta.verified };
+        const held = content[username];
+        if (held?.fingerprint !== meta.fingerprint) refuseOlder(this.description, held?.orderTime, meta.orderTime);
+        content[username] = { token, fingerprint: meta.fingerprint, emailDate: meta.emailDate, orderTime: meta.orderTime, storedAt: new Date().toISOString(), verified: meta.verified };
         // The file keeps its owner and group (an admin may have given a group read access) and
         // ends at the configured mode, 0600 unless ?mode=0640: never the looser mode it came with.
         const info = await stat(this.path).catch(() => null);
@@ -76,7 +80,7 @@ export class FileStore implements SecretStore {
         await writeFileAtomic(this.path, JSON.stringify(content, null, 2) + '\n', keep);
       });
     } catch (err) {
-      if (err instanceof UsageError || err instanceof TransientError) throw err;
+      if (err instanceof UsageError || err instanceof TransientError || err instanceof NewerHeld) throw err;
       throw new TransientError(`cannot write token file ${this.path}: ${errnoCode(err) ?? describe(err)}`);
     }
   }

@@ -1,9 +1,9 @@
 import { access } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { UsageError } from '../util/errors.js';
+import { UsageError, describe, refuseOlder } from '../util/errors.js';
 import { deliverToHelper, findProgram, helperEnv } from '../util/helper-process.js';
-import type { SecretStore, StoreBackend, StoreContext } from './types.js';
+import type { SecretStore, StoreBackend, StoreContext, TokenMetadata } from './types.js';
 
 interface PassOptions {
   prefix: string;
@@ -34,9 +34,28 @@ class PassStore implements SecretStore {
     return null;
   }
 
-  async set(username: string, token: string): Promise<void> {
+  /** The order time the entry keeps on its metadata line; null when there is no entry (or no line). */
+  private async heldOrderTime(entry: string): Promise<string | null> {
+    const options = { env: helperEnv(this.context.secrets), timeoutMs: this.context.helperTimeoutMs, signal: this.context.signal };
+    try {
+      // What pass shows holds the token on its first line: only the metadata line is read.
+      const { stdout } = await deliverToHelper(`pass show ${entry}`, this.program, ['show', entry], '', options);
+      return /^order-time: (\S+)$/m.exec(stdout)?.[1] ?? null;
+    } catch (err) {
+      if (/is not in the password store/.test(describe(err))) return null;
+      throw err;
+    }
+  }
+
+  /**
+   * The token on the first line (what `pass show … | head -n1` and `pass -c` give), then pass's
+   * usual `key: value` lines: the email's order time, so that an older token is never written
+   * over a newer one, and the fingerprint.
+   */
+  async set(username: string, token: string, meta: TokenMetadata): Promise<void> {
     const entry = `${this.options.prefix}/${username}`;
-    await deliverToHelper(`pass insert ${entry}`, this.program, ['insert', '--multiline', '--force', entry], token, {
+    refuseOlder(this.description, await this.heldOrderTime(entry), meta.orderTime);
+    await deliverToHelper(`pass insert ${entry}`, this.program, ['insert', '--multiline', '--force', entry], `${token}\norder-time: ${meta.orderTime}\nfingerprint: ${meta.fingerprint}`, {
       env: helperEnv(this.context.secrets),
       timeoutMs: this.context.helperTimeoutMs,
       signal: this.context.signal,

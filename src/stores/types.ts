@@ -5,6 +5,11 @@ import type { Fingerprint } from '../util/fingerprint.js';
 export interface TokenMetadata {
   fingerprint: Fingerprint;
   emailDate: string;
+  /**
+   * The token's order time (mail/order-time.ts). A destination that can keep it refuses a token
+   * ordered before the one it holds (NewerHeld): destinations never go back in time.
+   */
+  orderTime: string;
   /** Whether a test login proved the token (false with --no-verify), for whoever reads it. */
   verified: boolean;
 }

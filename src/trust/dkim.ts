@@ -47,7 +47,12 @@ export function dkimProver(keys: DkimKeys, dns: TxtResolver = systemDns()): Prov
     if (results.every((r) => r.status.result === 'none')) return { kind: 'untrusted', reason: 'dkim-missing' };
     const passing = results.filter((r) => r.status.result === 'pass' && !r.status.underSized);
     const good = passing.find((r) => accepts(r.signingDomain) && aligned(r.signingDomain, fromDomain));
-    if (good) return { kind: 'trusted', via: `dkim:${good.signingDomain.toLowerCase()}` };
+    if (good) {
+      // mailauth's result carries signTime (the t= tag, ISO) though its type declaration omits it.
+      const signTime: unknown = (good as { signTime?: unknown }).signTime;
+      const signedAt = typeof signTime === 'string' ? new Date(signTime) : null;
+      return { kind: 'trusted', via: `dkim:${good.signingDomain.toLowerCase()}`, ...(signedAt && !Number.isNaN(signedAt.getTime()) ? { signedAt } : {}) };
+    }
     if (passing.length) return { kind: 'untrusted', reason: 'dkim-unaligned' };
     if (results.some((r) => r.status.result === 'temperror')) return { kind: 'transient', reason: 'dkim-temperror' };
     return { kind: 'untrusted', reason: `dkim-fail:${failureKind(results.map((r) => r.status))}` };

@@ -7,7 +7,8 @@ export const TRUST_MODES: readonly TrustMode[] = ['dkim', 'auth-results', 'sende
 
 /** What a trust policy decided: one shape, told apart by `kind`. */
 export type TrustDecision =
-  | { kind: 'trusted'; via: TrustedVia }
+  /** `signedAt`: the trusted DKIM signature's t=, when it has one: a time its sender cannot move. */
+  | { kind: 'trusted'; via: TrustedVia; signedAt?: Date }
   | { kind: 'untrusted'; reason: ReasonOf<'rejected'> }
   /** The question could not be answered now (DNS did not reply): ask again later. */
   | { kind: 'transient'; reason: ReasonOf<'failed'> };
@@ -86,6 +87,7 @@ export function trustPolicy({ prover, trustedForwarders }: PolicyParts): TrustPo
     }
     if (!canBeTrusted(email.from.address, forwarders)) return { kind: 'untrusted', reason: 'untrusted-sender' };
     const decision = await prover(input, fromDomain, (d) => aligned(d, fromDomain));
+    // The forwarder's own signature dates the forward, not Salesforce's email: it does not order tokens.
     return decision.kind === 'trusted' ? { kind: 'trusted', via: `forwarder:${email.from.address}+${decision.via}` } : decision;
   };
 }

@@ -11,6 +11,25 @@ export class TransientError extends Error {
   override readonly name = 'TransientError';
 }
 
+/**
+ * A destination already holds a token from a newer email than the one offered: writing would take
+ * it back in time (a replica that was paused, an old copy). Not a failure: nothing to retry.
+ */
+export class NewerHeld extends Error {
+  override readonly name = 'NewerHeld';
+  constructor(
+    readonly destination: string,
+    readonly heldOrderTime: string,
+  ) {
+    super(`${destination} holds a token from a newer email (${heldOrderTime})`);
+  }
+}
+
+/** Throws NewerHeld when what a destination holds was ordered after what is offered. */
+export function refuseOlder(destination: string, held: string | null | undefined, offered: string): void {
+  if (held && Date.parse(held) > Date.parse(offered)) throw new NewerHeld(destination, held);
+}
+
 export function describe(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }

@@ -17,11 +17,12 @@ export function makeKey(domain: string, selector = 'sf1'): TestKey {
 }
 
 /** The message with a DKIM-Signature by `key` prepended, as a sending server would add it. */
-export async function sign(raw: string, key: TestKey, options: { maxBodyLength?: number } = {}): Promise<string> {
+export async function sign(raw: string, key: TestKey, options: { maxBodyLength?: number; signTime?: Date } = {}): Promise<string> {
   // The signer reads signatureData (as its README shows); its type declaration also wants the
   // same fields at the top level, so both are given.
   const data = { signingDomain: key.domain, selector: key.selector, privateKey: key.privateKey, canonicalization: 'relaxed/relaxed', ...options };
-  const { signatures, errors } = await dkimSign(Buffer.from(raw), { ...data, signatureData: [data] });
+  // t= is the signing time (mailauth's default: now), as Salesforce's own signatures carry it.
+  const { signatures, errors } = await dkimSign(Buffer.from(raw), { ...data, signatureData: [data], ...(options.signTime ? { signTime: options.signTime } : {}) });
   if (!signatures) throw new Error('mailauth produced no signature');
   if (errors?.length) throw new Error(`mailauth could not sign: ${String(errors[0])}`);
   return signatures + raw;

@@ -68,7 +68,8 @@ test('dotenv: one variable is set, every other byte is kept, and Node dotenv and
   const after = await readFile(path, 'utf8');
   const token = parseDotenv(after).SF_TOKEN ?? '';
   assert.equal(fingerprint(token), TOKEN_FP);
-  assert.equal(after.replace(/export SF_TOKEN='[A-Za-z0-9]+'/, 'export SF_TOKEN="old"'), before, 'every other byte as it was, no final newline added');
+  assert.match(after, /^# sftoken: SF_TOKEN from a token email of \d{4}-\d\d-\d\dT[\d:.]+Z\nexport SF_TOKEN=/m, 'one comment line above it says which email the token came from');
+  assert.equal(after.replace(/export SF_TOKEN='[A-Za-z0-9]+'/, 'export SF_TOKEN="old"').replace(/^# sftoken: SF_TOKEN .*\n/m, ''), before, 'every other byte as it was, no final newline added');
   assert.equal((await stat(path)).mode & 0o777, 0o640, "an admin's 0644 ends at the mode asked for");
   const sourced = (await run('bash', ['-c', `source '${path}' && printf %s "$SF_TOKEN" | sha256sum`], process.env)).stdout;
   assert.equal(`sha256:${sourced.slice(0, 12)}`, TOKEN_FP);
@@ -206,8 +207,10 @@ test('pass: the token goes in with pass insert and reads back with pass show', a
   assert.equal(r.code, 0, r.stderr);
   const shown = execFileSync('pass', ['show', `salesforce/${USER}`], { env: { ...process.env, ...passEnv } })
     .toString()
-    .trim();
-  assert.equal(fingerprint(shown), TOKEN_FP);
+    .split('\n');
+  assert.equal(fingerprint(shown[0] ?? ''), TOKEN_FP, 'the token on the first line, as pass -c and head -n1 read it');
+  assert.match(shown[1] ?? '', /^order-time: \d{4}-\d\d-\d\dT/);
+  assert.equal(shown[2], `fingerprint: ${TOKEN_FP}`);
 });
 
 test('exec: the token arrives on stdin alone, never in argv; the environment says who, and holds no secret of ours', async () => {
@@ -276,7 +279,7 @@ test('five destinations, one login: a failing one is retried alone, without anot
     fingerprint(
       execFileSync('pass', ['show', `salesforce/${USER}`], { env: { ...process.env, ...passEnv } })
         .toString()
-        .trim(),
+        .split('\n')[0] ?? '',
     ),
     TOKEN_FP,
   );

@@ -5,10 +5,10 @@ import { join } from 'node:path';
 import { FileStore, fileBackend } from '../../../src/stores/file.js';
 import { BARE_CONTEXT, parseDestination } from '../../../src/stores/index.js';
 import { keychainBackend } from '../../../src/stores/keychain.js';
-import { UsageError } from '../../../src/util/errors.js';
+import { NewerHeld, UsageError } from '../../../src/util/errors.js';
 import { tempDir } from '../../helpers/tmp.js';
 
-const meta = { fingerprint: 'sha256:000000000000' as const, emailDate: '2026-11-01T00:00:00.000Z', verified: true };
+const meta = { fingerprint: 'sha256:000000000000' as const, emailDate: '2026-11-01T00:00:00.000Z', orderTime: '2026-11-01T00:00:00.000Z', verified: true };
 
 test('the file store keeps one entry per user, mode 0600, and leaves no temp files', async () => {
   const dir = await tempDir();
@@ -23,7 +23,18 @@ test('the file store keeps one entry per user, mode 0600, and leaves no temp fil
   assert.equal((await stat(path)).mode & 0o777, 0o600);
   assert.deepEqual(await readdir(dir), ['tokens.json']);
   const content = JSON.parse(await readFile(path, 'utf8')) as Record<string, Record<string, string>>;
-  assert.deepEqual(Object.keys(content['a@acme.com'] ?? {}).sort(), ['emailDate', 'fingerprint', 'storedAt', 'token', 'verified']);
+  assert.deepEqual(Object.keys(content['a@acme.com'] ?? {}).sort(), ['emailDate', 'fingerprint', 'orderTime', 'storedAt', 'token', 'verified']);
+});
+
+test('the file store never goes back in time: a token from an older email than the one it holds is refused', async () => {
+  const path = join(await tempDir(), 'tokens.json');
+  const store = new FileStore(path);
+  await store.set('a@acme.com', 'TokenNew234567890123456789', { ...meta, fingerprint: 'sha256:222222222222', orderTime: '2026-11-02T00:00:00.000Z' });
+  await assert.rejects(store.set('a@acme.com', 'TokenOld234567890123456789', { ...meta, fingerprint: 'sha256:111111111111', orderTime: '2026-11-01T00:00:00.000Z' }), NewerHeld);
+  assert.equal(await store.get('a@acme.com'), 'TokenNew234567890123456789');
+  await store.set('a@acme.com', 'TokenNew234567890123456789', { ...meta, fingerprint: 'sha256:222222222222', orderTime: '2026-11-02T00:00:00.000Z' });
+  await store.set('a@acme.com', 'TokenNewer4567890123456789', { ...meta, fingerprint: 'sha256:333333333333', orderTime: '2026-11-03T00:00:00.000Z' });
+  assert.equal(await store.get('a@acme.com'), 'TokenNewer4567890123456789');
 });
 
 test('the file store never overwrites a file it cannot read as JSON', async () => {

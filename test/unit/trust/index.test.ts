@@ -27,9 +27,11 @@ function dkimPolicy(keyLines: string[], dns = noDns, forwarders: string[] = []) 
 
 const mail = (from = 'Salesforce <support@salesforce.com>') => tokenEmail({ from, username: 'u@acme.com', token: 'aB3dE5fG7hJ9kL1mN2pQ4rS6', date: DATE });
 
-test('a whole-body DKIM signature by salesforce.com, aligned with From, is trusted', async () => {
-  assert.deepEqual(await decide(await sign(mail(), SF), dkimPolicy([SF.keyLine])), { kind: 'trusted', via: 'dkim:salesforce.com' });
-  assert.deepEqual(await decide(await sign(mail('support@emea.salesforce.com'), SF), dkimPolicy([SF.keyLine])), { kind: 'trusted', via: 'dkim:salesforce.com' });
+test('a whole-body DKIM signature by salesforce.com, aligned with From, is trusted, with its signing time', async () => {
+  const signTime = new Date('2026-11-20T10:00:00Z');
+  const trusted = { kind: 'trusted', via: 'dkim:salesforce.com', signedAt: signTime };
+  assert.deepEqual(await decide(await sign(mail(), SF, { signTime }), dkimPolicy([SF.keyLine])), trusted);
+  assert.deepEqual(await decide(await sign(mail('support@emea.salesforce.com'), SF, { signTime }), dkimPolicy([SF.keyLine])), trusted);
 });
 
 test('a signature limited by l= to part of the body does not count', async () => {
