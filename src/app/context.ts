@@ -8,7 +8,7 @@ import type { Destination, StoreContext } from '../stores/index.js';
 import { createNotifier, type Notifier } from '../notify/index.js';
 import { tidy } from '../files/atomic-file.js';
 import { ledgerJournal } from '../state/journal.js';
-import { stateError, type HeldMarks, type NoticeMarks } from '../state/ledger.js';
+import { stateError, type FailedLoginMarks, type HeldMarks, type NoticeMarks } from '../state/ledger.js';
 import { Ledger, type MailboxMarks } from '../state/ledger.js';
 import { buildTrust } from '../trust/index.js';
 import { UsageError } from '../util/errors.js';
@@ -29,6 +29,8 @@ export interface RunContext {
   held: HeldMarks;
   /** The ledger's view for notices told once (a login path's end). */
   notices: NoticeMarks;
+  /** The ledger's view for failed logins other copies marked in a mailbox. */
+  budget: FailedLoginMarks;
   /** --notify: told about every batch; null without targets. */
   notifier: Notifier | null;
   /**
@@ -133,6 +135,7 @@ export async function buildContext(config: Config, io: Io, run: { unattended?: b
     marks: ledger,
     held: ledger,
     notices: ledger,
+    budget: ledger,
     notifier: config.dryRun ? null : createNotifier(config.notify, log, stop.signal, config.secrets),
     stop,
   };

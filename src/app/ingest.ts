@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto';
 import type { ImapFlow } from 'imapflow';
+import { credentialsFingerprint } from '../config/accounts.js';
 import type { Mailbox } from '../config/index.js';
 import type { BatchSlot } from '../pipeline/types.js';
 import { connectImap, imapError, openMailbox } from '../sources/imap/connect.js';
@@ -23,7 +25,8 @@ export async function ingestMailboxes(ctx: RunContext): Promise<number> {
   const { mailboxes } = ctx.config;
   // Every slot is taken before any mailbox connects, so none is left out of the batch.
   const jobs = mailboxes.map((mailbox) => ({ mailbox, slot: joinBatch() }));
-  const results = await Promise.allSettled(jobs.map(({ mailbox, slot }) => ingestMailbox(ctx, mailbox, mailbox.since ?? ctx.config.watch.firstSince, slot)));
+  const options = sweepOptions(ctx, await settingsFingerprint(ctx));
+  const results = await Promise.allSettled(jobs.map(({ mailbox, slot }) => ingestMailbox(ctx, mailbox, mailbox.since ?? ctx.config.watch.firstSince, slot, options)));
   const codes: number[] = [];
   for (const [i, r] of results.entries()) {
     if (r.status === 'fulfilled') {
@@ -39,12 +42,12 @@ export async function ingestMailboxes(ctx: RunContext): Promise<number> {
 }
 
 /** One search of one mailbox, its share of the batch, settled; returns the exit code. */
-async function ingestMailbox(ctx: RunContext, mailbox: Mailbox, since: Date, slot: BatchSlot): Promise<number> {
+async function ingestMailbox(ctx: RunContext, mailbox: Mailbox, since: Date, slot: BatchSlot, options: SweepOptions): Promise<number> {
   let client: ImapFlow | undefined;
   try {
     client = await connectImap(mailbox, ctx.config.imap, ctx.config.secrets, ctx.stop.signal);
     const box = await openMailbox(client, mailbox.folder);
-    const { handled } = await sweep(client, mailbox, { uidValidity: box.uidValidity, since, afterUid: 0, relook: false }, slot, sweepOptions(ctx));
+    const { handled } = await sweep(client, mailbox, { uidValidity: box.uidValidity, since, afterUid: 0, relook: false }, slot, options);
     if (handled.length === 0) ctx.io.stderr(`sftoken: mailbox ${mailbox.name}: no token email since ${since.toISOString()}\n`);
     return exitCodeFor(handled.map((h) => h.record));
   } catch (err) {
@@ -60,6 +63,20 @@ async function ingestMailbox(ctx: RunContext, mailbox: Mailbox, since: Date, slo
 }
 
 /** How a mailbox sweep runs under this configuration; a dry run leaves the mailbox untouched. */
-export function sweepOptions(ctx: RunContext): SweepOptions {
-  return { forwarders: ctx.config.trust.forwarders, maxMessageBytes: ctx.config.maxMessageBytes, settle: !ctx.config.dryRun, replicas: ctx.config.replicas, log: ctx.log };
+export function sweepOptions(ctx: RunContext, settings: string): SweepOptions {
+  return {
+    forwarders: ctx.config.trust.forwarders,
+    maxMessageBytes: ctx.config.maxMessageBytes,
+    settle: !ctx.config.dryRun,
+    replicas: ctx.config.replicas,
+    settings,
+    budget: { usernames: ctx.config.accounts.map((a) => a.username), note: (username, at) => ctx.budget.noteFailedLogin(username, at) },
+    log: ctx.log,
+  };
+}
+
+/** The credentials and trust settings in one value: when it changes, refused mail is looked at again. */
+export async function settingsFingerprint(ctx: RunContext): Promise<string> {
+  const credentials = await credentialsFingerprint(ctx.config.accounts);
+  return createHash('sha256').update([ctx.deps.trustFingerprint, credentials].join('\u0000')).digest('hex').slice(0, 16);
 }

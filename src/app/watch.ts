@@ -1,14 +1,13 @@
-import { createHash } from 'node:crypto';
 import type { Server } from 'node:http';
-import { credentialsFingerprint } from '../config/accounts.js';
 import { heldFiles } from '../sources/held.js';
 import { watchMailbox } from '../sources/imap/watcher.js';
+import { ClaimSightings } from '../sources/imap/claim.js';
 import { UsageError, describe } from '../util/errors.js';
 import { runBatch } from './batch.js';
 import { jointBatches } from './joint-batches.js';
 import type { RunContext } from './context.js';
 import { Liveness, serveHealth } from './health.js';
-import { sweepOptions } from './ingest.js';
+import { settingsFingerprint, sweepOptions } from './ingest.js';
 import { tellLoginPathEnds, warnOfPathEnds } from './path-notices.js';
 import { loginPathOf } from '../verify/login-paths.js';
 
@@ -36,12 +35,6 @@ function stopOnSignal(ctx: RunContext): void {
     process.off('SIGTERM', onTerm);
     process.off('SIGINT', onInt);
   });
-}
-
-/** The credentials and trust settings in one value: when it changes, refused mail is looked at again. */
-async function settingsFingerprint(ctx: RunContext): Promise<string> {
-  const credentials = await credentialsFingerprint(ctx.config.accounts);
-  return createHash('sha256').update([ctx.deps.trustFingerprint, credentials].join('\u0000')).digest('hex').slice(0, 16);
 }
 
 /** `sftoken watch`: every configured mailbox watched until a signal; the exit code. */
@@ -86,12 +79,13 @@ export async function watchMailboxes(ctx: RunContext): Promise<number> {
           firstSince: config.watch.firstSince,
           settings,
           joinBatch,
-          sweep: sweepOptions(ctx),
+          sweep: sweepOptions(ctx, settings),
           marks: ctx.marks,
           checkpoint: ctx.checkpoint,
           events: liveness,
           signal: ctx.stop.signal,
           secrets: ctx.config.secrets,
+          sightings: new ClaimSightings(),
         }).finally(() => ctx.stop.abort()),
       ),
     );

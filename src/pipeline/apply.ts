@@ -13,6 +13,8 @@ export interface Applied {
   retry?: PendingRetry | null;
   /** The token is in every destination. */
   applied?: AppliedToken;
+  /** When failed logins for it were counted against the budget (Verdict.counted). */
+  counted?: string[];
 }
 
 /**
@@ -22,6 +24,12 @@ export interface Applied {
  * the run; anything else that fails leaves the message failed, to be tried again.
  */
 export async function apply(c: TokenCandidate, deps: PipelineDeps): Promise<Applied> {
+  const counted: string[] = [];
+  const applied = await applyCounting(c, deps, counted);
+  return counted.length ? { ...applied, counted } : applied;
+}
+
+async function applyCounting(c: TokenCandidate, deps: PipelineDeps, counted: string[]): Promise<Applied> {
   const base = { ...baseRecord(c.message, c.date, c.messageId), username: c.username, fingerprint: c.fingerprint };
   const fields = { username: c.username, fingerprint: c.fingerprint, source: c.message.source };
   // The reason of a token that goes on says why it was trusted: the decision an auditor asks about.
@@ -33,6 +41,7 @@ export async function apply(c: TokenCandidate, deps: PipelineDeps): Promise<Appl
   if (alreadyProven) note = 'already applied; written to a new destination';
   else if (deps.verifier) {
     const verdict = await deps.verifier.verify(c.username, c.token, c.fingerprint);
+    counted.push(...(verdict.counted ?? []));
     if (verdict.verdict !== 'accepted') {
       const record: MessageRecord = { outcome: outcomeOf(verdict.reason), reason: verdict.reason, ...base, ...(verdict.note ? { note: verdict.note } : {}) };
       const learned: Applied = { record, ...(verdict.retry !== undefined ? { retry: verdict.retry } : {}) };
@@ -47,6 +56,12 @@ export async function apply(c: TokenCandidate, deps: PipelineDeps): Promise<Appl
     }
   } else {
     note = 'not verified (--no-verify)';
+  }
+  // A replica paused past its claim's expiry (a frozen VM) may find another one took the message
+  // over and went on, even to a newer token: it must not write what it proved back then.
+  if (c.message.stillOurs && !(await c.message.stillOurs())) {
+    deps.log.warn('this replica no longer holds the message: it is given up, not written', fields);
+    return { record: { outcome: 'failed', reason: 'claim-lost', ...base, note: 'another replica took this message over while this one was paused or slow; nothing was written' } };
   }
   const verified = deps.verifier !== null;
   const destinations = deps.destinations(c.username);

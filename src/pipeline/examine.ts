@@ -82,6 +82,8 @@ export async function examine(message: RawMessage, deps: PipelineDeps): Promise<
   if (!parsedHead.ok) return done(parsedHead.reason);
   const { head } = parsedHead;
   const date = head.date ?? message.receivedAt;
+  // Another copy (a replica, a run with no state) refused it under these same settings.
+  if (message.refusedHere) return done('already-rejected', date, head.messageId, { note: 'refused before (marked in its mailbox)' });
   let email: ParsedEmail | null = null;
   const parseBody = async (): Promise<ParsedEmail | Examined> => {
     const parsed = await parseEmail(raw, deps.maxMessageBytes);

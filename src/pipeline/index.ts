@@ -78,6 +78,7 @@ export async function processBatch(messages: readonly RawMessage[], deps: Pipeli
   const selection = select(candidates, ledgerView(deps));
   const handled: Array<Handled & { sortDate: Date | null }> = [];
   const results = new Map<TokenCandidate, MessageRecord>();
+  const failures = new Map<TokenCandidate, string[]>();
   const leave = (c: TokenCandidate, reason: Reason): MessageRecord => {
     deps.log.debug('token not applied', { username: c.username, fingerprint: c.fingerprint, reason, source: c.message.source });
     return { outcome: outcomeOf(reason), reason, ...baseRecord(c.message, c.date, c.messageId), username: c.username, fingerprint: c.fingerprint };
@@ -102,6 +103,7 @@ export async function processBatch(messages: readonly RawMessage[], deps: Pipeli
       record(deps, c.fingerprint, applied, c.username);
       if (applied.rejected) await deps.checkpoint();
       results.set(c, applied.record);
+      if (applied.counted) failures.set(c, applied.counted);
       const m = meaning(applied.record.outcome, applied.record.reason);
       if (!m.final) behind = 'waiting-for-newer';
       else if (!m.refused) behind = 'newer-token';
@@ -109,12 +111,19 @@ export async function processBatch(messages: readonly RawMessage[], deps: Pipeli
   }
   for (const e of examined) {
     if (e.kind === 'done') handled.push({ message: e.message, record: e.record, sortDate: e.sortDate, tokenEmail: e.tokenEmail });
-    else handled.push({ message: e.candidate.message, record: results.get(e.candidate) ?? leave(e.candidate, 'internal-error'), sortDate: e.candidate.date, tokenEmail: true });
+    else {
+      const loginFailures = failures.get(e.candidate);
+      handled.push({
+        message: e.candidate.message,
+        record: results.get(e.candidate) ?? leave(e.candidate, 'internal-error'),
+        sortDate: e.candidate.date,
+        tokenEmail: true,
+        ...(loginFailures ? { loginFailures } : {}),
+      });
+    }
   }
   for (const h of handled) {
     deps.ledger.recordProcessed({ key: h.record.messageId ?? h.record.source, outcome: h.record.outcome, at: new Date().toISOString() });
   }
-  return handled
-    .sort((a, b) => (a.sortDate?.getTime() ?? 0) - (b.sortDate?.getTime() ?? 0) || a.message.sequence - b.message.sequence)
-    .map(({ message, record, tokenEmail }) => ({ message, record, tokenEmail }));
+  return handled.sort((a, b) => (a.sortDate?.getTime() ?? 0) - (b.sortDate?.getTime() ?? 0) || a.message.sequence - b.message.sequence).map(({ sortDate: _, ...h }) => h);
 }

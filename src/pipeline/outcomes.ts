@@ -110,6 +110,8 @@ const REASONS = {
   'retry-backoff': { outcome: 'failed', advice: RETRIED },
   // A newer token for the user is not settled yet (waiting for Salesforce or the budget): this one
   // is kept behind it, untried, in case the newer one is refused. Told with the newer one, not apart.
+  // Looked at again at the next sweep, where the replica that holds it now has finished it.
+  'claim-lost': { outcome: 'failed', advice: 'nothing: another replica took the message over (this one was paused or slow past the claim expiry)' },
   'waiting-for-newer': { outcome: 'failed', notify: false, current: false, advice: 'nothing: tried only if the newer token is refused' },
   'salesforce-unreachable': { outcome: 'failed', param: true, advice: RETRIED },
   'store-unavailable': { outcome: 'failed', param: true, advice: 'retried without another login; check the destination' },

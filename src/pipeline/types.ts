@@ -23,6 +23,16 @@ export interface RawMessage {
   sequence: number;
   /** Size in bytes when the source knows it before reading, so oversize mail is never read. */
   size: number | null;
+  /**
+   * Marked refused in its mailbox under the current settings (by any copy, with or without
+   * state): reported as refused before, never read or tried again.
+   */
+  refusedHere?: boolean;
+  /**
+   * With replicas: whether this replica still holds the message's claim, asked just before a
+   * destination is written. A replica that lost it (paused past its expiry) gives the message up.
+   */
+  stillOurs?: () => Promise<boolean>;
   load(): Promise<Buffer>;
 }
 
@@ -54,6 +64,8 @@ export interface Handled {
   record: MessageRecord;
   /** Classified as a token email: the only kind a mailbox source may settle. */
   tokenEmail: boolean;
+  /** Failed logins its token cost (ISO times): a mailbox marks them on the message for every copy. */
+  loginFailures?: string[];
 }
 
 /** Runs messages through the pipeline and reports them. */
@@ -79,10 +91,17 @@ export type JoinBatch = () => BatchSlot;
  * where present, is the new schedule for this token's next login (null: none is due): what the
  * pipeline records for the runs after this one.
  */
-export type Verdict =
+export type Verdict = (
   | { verdict: 'accepted' }
   | { verdict: 'rejected'; reason: Reason; remember: boolean; note?: string; retry?: null }
-  | { verdict: 'transient'; reason: Reason; note?: string; retry?: PendingRetry | null };
+  | { verdict: 'transient'; reason: Reason; note?: string; retry?: PendingRetry | null }
+) & {
+  /**
+   * When each failed login this verification counted against the budget happened: a mailbox
+   * source marks them on the message, where every replica and every copy without state sees them.
+   */
+  counted?: string[];
+};
 
 export interface Verifier {
   verify(username: string, token: string, fp: Fingerprint): Promise<Verdict>;

@@ -342,6 +342,20 @@ export class Ledger {
     });
   }
 
+  /**
+   * A failed login another copy marked in a mailbox: counted, unless this ledger has it already
+   * (the mark keeps whole seconds). The lockout guard drops it once it is an hour old.
+   */
+  noteFailedLogin(username: string, at: Date): void {
+    const second = Math.floor(at.getTime() / 1000);
+    const known = (times: readonly string[]) => times.some((t) => Math.floor(Date.parse(t) / 1000) === second);
+    if (known(this.data.failedLogins[username] ?? [])) return;
+    this.change((d) => {
+      const times = d.failedLogins[username] ?? [];
+      if (!known(times)) d.failedLogins[username] = [...times, at.toISOString()].sort();
+    });
+  }
+
   pendingRetry(fp: Fingerprint): PendingRetry | undefined {
     return this.data.retries[fp];
   }
@@ -482,6 +496,9 @@ export type MailboxMarks = Pick<Ledger, 'mailbox' | 'recordMailbox'>;
 
 /** What deliver and replay may write of the held folder's bookkeeping. */
 export type HeldMarks = Pick<Ledger, 'recordHeld'>;
+
+/** What a mailbox source adds to the failed-login budget: the failures other copies marked there. */
+export type FailedLoginMarks = Pick<Ledger, 'noteFailedLogin'>;
 
 /** Which notices were told already (a login path's end), so that each is told once. */
 export type NoticeMarks = Pick<Ledger, 'noticeTold' | 'recordNotice'>;

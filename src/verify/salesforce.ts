@@ -127,6 +127,13 @@ export class SalesforceVerifier implements Verifier {
   }
 
   async verify(username: string, token: string, fp: Fingerprint): Promise<Verdict> {
+    const counted: string[] = [];
+    const verdict = await this.decide(username, token, fp, counted);
+    return counted.length ? { ...verdict, counted } : verdict;
+  }
+
+  /** One verification; every failed login it counts against the budget is added to `counted`. */
+  private async decide(username: string, token: string, fp: Fingerprint, counted: string[]): Promise<Verdict> {
     const account = this.accounts.get(username);
     if (!account) return { verdict: 'rejected', reason: 'unknown-user', remember: false };
     if (this.journal.verified(fp)) {
@@ -136,7 +143,10 @@ export class SalesforceVerifier implements Verifier {
     const cutOff = this.journal.inFlight(fp);
     if (cutOff) {
       this.log.warn('a test login with this token was cut off before its answer; it may have counted', { username, fingerprint: fp, at: cutOff.startedAt });
-      if (!cutOff.counted) await this.journal.cutOffCounted(fp, cutOff, this.guard.keep);
+      if (!cutOff.counted) {
+        await this.journal.cutOffCounted(fp, cutOff, this.guard.keep);
+        counted.push(cutOff.startedAt);
+      }
       if (cutOff.count >= MAX_CUT_OFF_LOGINS) {
         await this.journal.loginAbandoned(fp);
         return {
@@ -157,17 +167,20 @@ export class SalesforceVerifier implements Verifier {
     const fields = { username, fingerprint: fp, loginUrl: account.loginUrl, flow: account.oauth ? 'oauth-password' : 'soap' };
     // `accepted`: what the answer says of the login path itself, for status and check; a network
     // failure says nothing of it (undefined) and leaves the last answer standing.
-    const answered = (failed: boolean, accepted: boolean | null | undefined, code?: string, verified = false) =>
-      this.journal.loginAnswered(fp, {
+    const answered = (failed: boolean, accepted: boolean | null | undefined, code?: string, verified = false) => {
+      const at = this.clock.now();
+      if (failed) counted.push(at.toISOString());
+      return this.journal.loginAnswered(fp, {
         username,
-        at: this.clock.now(),
+        at,
         verified,
         failed,
         keepFailures: this.guard.keep,
         ...(accepted !== undefined ? { path: { label, accepted, ...(code ? { code } : {}) } } : {}),
       });
+    };
     let failure: LoginFailure | null = null;
-    let counted = false;
+    let uncertain = false;
     for (let attempt = 0; attempt <= this.options.retries; attempt++) {
       if (!this.guard.allows(username)) {
         this.log.warn('lockout guard: no more test logins for this user this hour', { ...fields, limit: this.options.maxFailedLogins });
@@ -237,7 +250,7 @@ export class SalesforceVerifier implements Verifier {
         return { verdict: 'rejected', reason: `verification-unavailable:${failure.code}`, remember: false, note: unavailableNote(account, failure.code) };
       }
       // Only a login that may have reached Salesforce counts: a 503 or a refused connection did not.
-      counted ||= failure.uncertain;
+      uncertain ||= failure.uncertain;
       await answered(failure.uncertain, undefined);
       if (attempt < this.options.retries) {
         await this.clock.sleep(backoffMs(attempt, this.options.backoffBaseMs, IN_RUN_BACKOFF_CAP_MS), this.stop);
@@ -245,7 +258,7 @@ export class SalesforceVerifier implements Verifier {
       }
     }
     const code = failure?.code ?? 'UNKNOWN';
-    if (!counted) {
+    if (!uncertain) {
       // Salesforce never saw these (a 503, a refused connection): nothing to wait for, so the
       // token goes out at the next run or heartbeat, as soon as Salesforce answers again.
       return { verdict: 'transient', reason: `salesforce-unreachable:${code}`, retry: null, note: 'Salesforce did not answer the test login; tried again at the next run' };

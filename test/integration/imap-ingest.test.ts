@@ -10,7 +10,7 @@ import { leakedSecrets } from '../helpers/leaks.js';
 import { noise } from '../helpers/noise.js';
 import { SalesforceStandIn } from '../helpers/salesforce.js';
 import { tempDir } from '../helpers/tmp.js';
-import { imapFlags } from '../helpers/imap-flags.js';
+import { imapFlags, visibleFlags } from '../helpers/imap-flags.js';
 
 const IMAP_PW = 'imap-Pa55word';
 const SF_PW = 'sf-Pa55word';
@@ -105,7 +105,7 @@ test('ingest over noise and token emails: newest wins, one login each, only cand
   for (const id of ['<19-same-user-1@sfdc.example.net>', '<01-plain-text@sfdc.example.net>']) {
     assert.deepEqual(flags.get(id), [HANDLED_KEYWORD, '\\Seen'], id);
   }
-  assert.deepEqual(flags.get('<13-lookalike-domain@sfdc.example.net>'), [], 'a refused token email stays unread for a person to see');
+  assert.deepEqual(visibleFlags(flags.get('<13-lookalike-domain@sfdc.example.net>')), [], 'a refused token email stays unread for a person to see');
   assert.deepEqual(flags.get('<noise-10@test>'), [], 'other mail is not touched');
 
   const again = await ingest();
@@ -149,7 +149,7 @@ test('--after move:<folder> and --after delete settle safe token emails only', a
   );
   const left = await flagsByMessageId(dovecot, user);
   assert.deepEqual([...left.keys()], ['<noise-1@test>', '<13-lookalike-domain@sfdc.example.net>'], 'an untrusted token email is never deleted');
-  assert.deepEqual(left.get('<13-lookalike-domain@sfdc.example.net>'), [], 'nor marked read');
+  assert.deepEqual(visibleFlags(left.get('<13-lookalike-domain@sfdc.example.net>')), [], 'nor marked read');
 });
 
 test('a message over the size cap is rejected without being downloaded', async () => {

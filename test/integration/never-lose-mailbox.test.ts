@@ -11,7 +11,7 @@ import { leakedSecrets } from '../helpers/leaks.js';
 import { SalesforceStandIn } from '../helpers/salesforce.js';
 import { tempDir } from '../helpers/tmp.js';
 import { Watcher } from '../helpers/watcher.js';
-import { imapFlags } from '../helpers/imap-flags.js';
+import { imapFlags, visibleFlags } from '../helpers/imap-flags.js';
 
 // DESIGN §2a in a real mailbox: a token email leaves the mailbox only once its token is safe,
 // a fixed mistake gets the refused token its one more try, and trouble never costs extra logins.
@@ -70,7 +70,7 @@ test('a password typo costs nothing: the email stays unread, and after the fix t
     jsonLines(typo.stdout).map((r) => [r.outcome, r.reason]),
     [['rejected', 'login-rejected:INVALID_LOGIN']],
   );
-  assert.deepEqual((await flags()).get(PLAIN), [], 'still in the mailbox, unread, even with --after delete');
+  assert.deepEqual(visibleFlags((await flags()).get(PLAIN)), [], 'still in the mailbox, unread, even with --after delete');
 
   const same = await ingest(['--after', 'delete'], 'sf-Pa55-typo');
   assert.deepEqual(
@@ -88,7 +88,7 @@ test('a password typo costs nothing: the email stays unread, and after the fix t
   );
   assert.equal(await stored(), fp('01-plain-text.eml'));
   assert.equal(sf.attempts.length, 2, 'exactly one more try after the fix');
-  assert.deepEqual((await flags()).get(PLAIN), [HANDLED_KEYWORD, '\\Seen'], 'settled once safe');
+  assert.deepEqual(visibleFlags((await flags()).get(PLAIN)), [HANDLED_KEYWORD, '\\Seen'], 'settled once safe');
 });
 
 test("Salesforce's own error mail quoting the login fault is left alone, even with --after delete", async () => {
@@ -118,7 +118,7 @@ test('a destination that breaks under a running watcher is retried without anoth
   const failed = await w.record((r) => r.outcome === 'failed', 'the failed store');
   assert.match(String(failed.reason), /^store-unavailable:file:.*tokens\.json$/);
   await w.waitFor(() => (w.records.filter((r) => r.outcome === 'failed').length >= 3 ? true : undefined), 'retries on the heartbeat');
-  assert.deepEqual((await flags()).get(PLAIN), [], 'not settled while the token is not safe');
+  assert.deepEqual(visibleFlags((await flags()).get(PLAIN)), [], 'not settled while the token is not safe');
 
   await rm(dest);
   await mkdir(dest);
@@ -135,7 +135,7 @@ test('watch after a password fix gives the refused token its one more try: 2 log
   const refused = await typo.record((r) => r.outcome === 'rejected', 'the refusal');
   assert.equal(refused.reason, 'login-rejected:INVALID_LOGIN');
   assert.equal((await typo.stop()).code, 0);
-  assert.deepEqual((await flags()).get(PLAIN), [], 'left unread');
+  assert.deepEqual(visibleFlags((await flags()).get(PLAIN)), [], 'left unread');
 
   const refusedStatus = jsonLines((await sftoken(['status', '--json', '--state', join(home, 'state.json')], isolatedEnv(home))).stdout);
   const before = refusedStatus.find((x) => x.kind === 'user' && x.username === 'plain@acme.com');

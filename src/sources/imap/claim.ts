@@ -4,11 +4,9 @@ import { UsageError } from '../../util/errors.js';
 import { within } from './deadline.js';
 import { HANDLED_KEYWORD, uidSet } from './search.js';
 
-// A claim is a keyword that names its own expiry and its holder: $SftokenClaim_<unix s>_<id>.
-// The expiry lives in the keyword because replicas share nothing but the mailbox.
+// A claim is a keyword that names its holder (and, for a person reading the flags, the expiry its
+// holder meant): $SftokenClaim_<unix s>_<id>. Replicas share nothing but the mailbox.
 const CLAIM_PREFIX = '$SftokenClaim_';
-/** A token email a replica refused: another replica must not try it again (a second failed login). */
-export const REFUSED_KEYWORD = '$SftokenRefused';
 
 interface ClaimKeyword {
   expiresAt: number;
@@ -30,6 +28,35 @@ export function claimKeyword(settings: ReplicaSettings, now: number): string {
 export function requireCondstore(client: ImapFlow, mailbox: string): void {
   if (!client.enabled.has('CONDSTORE') || client.mailbox === false || client.mailbox.noModseq) {
     throw new UsageError(`mailbox "${mailbox}": the server does not offer CONDSTORE, so replicas cannot claim messages safely; run one watcher for it, or drop "replicas"`);
+  }
+}
+
+/**
+ * When this process first saw each claim on each message, by its own monotonic clock. A claim is
+ * judged expired only once this process has itself watched it stand for the claim expiry: the
+ * time written in the keyword is another machine's clock, and a replica whose clock runs ahead
+ * (measured: 600 s) must not take over a fresh claim and log in a second time.
+ */
+export class ClaimSightings {
+  private readonly seen = new Map<string, number>();
+
+  constructor(private readonly clock: () => number = () => performance.now()) {}
+
+  now(): number {
+    return this.clock();
+  }
+
+  /** Whether `keyword` on `uid` has stood for less than `expiryMs` since this process first saw it. */
+  live(uid: number, keyword: string, expiryMs: number): boolean {
+    const key = `${uid} ${keyword}`;
+    const now = this.clock();
+    const first = this.seen.get(key) ?? now;
+    this.seen.set(key, first);
+    return now - first < expiryMs;
+  }
+
+  forget(uid: number, keyword: string): void {
+    this.seen.delete(`${uid} ${keyword}`);
   }
 }
 
@@ -60,21 +87,23 @@ async function flagsOf(client: ImapFlow, uids: readonly number[]): Promise<Seen[
  * Claims each candidate before anything is read or tried (DESIGN §2a, item 6): a conditional
  * `UID STORE … (UNCHANGEDSINCE <modseq>) +FLAGS (<claim>)`, which fails for every replica but
  * the first, as the first one's STORE moved the message's mod-sequence. Whether the claim
- * took is read back from the server, not from the STORE's answer. A claim past its expiry
- * (its holder died) is taken over the same way, and the stale keyword then removed.
+ * took is read back from the server, not from the STORE's answer. A claim this process has seen
+ * stand past the expiry (its holder died or froze) is taken over the same way, and the stale
+ * keyword then removed. A message refused under these settings (`refused`) is finished.
  */
-export async function claim(client: ImapFlow, uids: readonly number[], settings: ReplicaSettings, options: { relook: boolean; now?: number }): Promise<Claims> {
-  const now = options.now ?? Date.now();
-  const mine = claimKeyword(settings, now);
+export async function claim(client: ImapFlow, uids: readonly number[], settings: ReplicaSettings, options: { refused: string; sightings: ClaimSightings }): Promise<Claims> {
+  const { sightings } = options;
+  const mine = claimKeyword(settings, Date.now());
   const result: Claims = { owned: new Map(), held: [], finished: [] };
   const tried: Array<{ uid: number; stale: string[] }> = [];
+  const liveClaims = (uid: number, flags: Set<string>, except?: string) => [...flags].filter((f) => f !== except && parseClaim(f) !== null && sightings.live(uid, f, settings.expiryMs));
   for (const m of await flagsOf(client, uids)) {
-    if (m.flags.has(HANDLED_KEYWORD) || (m.flags.has(REFUSED_KEYWORD) && !options.relook)) {
+    if (m.flags.has(HANDLED_KEYWORD) || m.flags.has(options.refused)) {
       result.finished.push(m.uid);
       continue;
     }
     const claims = [...m.flags].filter((f) => parseClaim(f) !== null);
-    if (claims.some((f) => (parseClaim(f)?.expiresAt ?? 0) > now)) {
+    if (liveClaims(m.uid, m.flags).length) {
       result.held.push(m.uid);
       continue;
     }
@@ -94,24 +123,30 @@ export async function claim(client: ImapFlow, uids: readonly number[], settings:
   for (const { uid, stale } of tried) {
     const flags = after.get(uid);
     if (!flags) continue; // gone meanwhile: settled by another replica
-    const others = [...flags].filter((f) => f !== mine && (parseClaim(f)?.expiresAt ?? 0) > now);
-    if (!flags.has(mine) || others.length) {
+    if (!flags.has(mine) || liveClaims(uid, flags, mine).length) {
       result.held.push(uid);
       continue;
     }
     result.owned.set(uid, mine);
-    if (stale.length) await within(client, 'STORE of a claim', () => client.messageFlagsRemove(String(uid), stale, { uid: true }));
+    if (stale.length) {
+      await within(client, 'STORE of a claim', () => client.messageFlagsRemove(String(uid), stale, { uid: true }));
+      for (const k of stale) sightings.forget(uid, k);
+    }
   }
   return result;
 }
 
+/** Whether this replica still holds `uid` by `keyword`: asked just before a destination is written. */
+export async function stillHeld(client: ImapFlow, uid: number, keyword: string): Promise<boolean> {
+  const [seen] = await flagsOf(client, [uid]);
+  return seen !== undefined && seen.flags.has(keyword) && !seen.flags.has(HANDLED_KEYWORD);
+}
+
 /**
- * After the batch: refused token emails are marked so that no other replica tries them again,
- * and every claim this replica holds is let go (settled mail carries the handled keyword by
- * then, which every replica's search leaves out).
+ * After the batch (its refusals and failed logins already marked): every claim this replica holds
+ * is let go (settled mail carries the handled keyword by then, which every replica's search leaves out).
  */
-export async function release(client: ImapFlow, owned: ReadonlyMap<number, string>, refused: readonly number[]): Promise<void> {
-  if (refused.length) await within(client, 'STORE', () => client.messageFlagsAdd(uidSet(refused), [REFUSED_KEYWORD], { uid: true }));
+export async function release(client: ImapFlow, owned: ReadonlyMap<number, string>): Promise<void> {
   const byKeyword = new Map<string, number[]>();
   for (const [uid, keyword] of owned) byKeyword.set(keyword, [...(byKeyword.get(keyword) ?? []), uid]);
   for (const [keyword, list] of byKeyword) await within(client, 'STORE', () => client.messageFlagsRemove(uidSet(list), [keyword], { uid: true }));

@@ -20,6 +20,8 @@ export interface SearchScope {
   forwarders: readonly string[];
   /** With --after flag, messages already settled carry the keyword and need no second look. */
   skipHandled: boolean;
+  /** The keyword of a token email refused under the current settings (marks.ts). */
+  refused: string;
   maxMessageBytes: number;
 }
 
@@ -100,13 +102,20 @@ export async function findCandidates(client: ImapFlow, scope: SearchScope): Prom
   const found = (await within(client, 'SEARCH', () => client.search(serverQuery(scope), { uid: true }))) || [];
   const uids = found.filter((u) => u > scope.afterUid);
   const highestUid = uids.reduce((a, b) => Math.max(a, b), scope.afterUid);
-  const candidates: Array<{ uid: number; size: number; internalDate: Date | null; headersOnly: boolean }> = [];
+  const candidates: Array<{ uid: number; size: number; internalDate: Date | null; headersOnly: boolean; refused: boolean }> = [];
   for (const part of chunks(uids, UIDS_PER_FETCH)) {
     await within(client, 'FETCH of envelopes', async () => {
-      for await (const m of client.fetch(uidSet(part), { uid: true, envelope: true, size: true, internalDate: true }, { uid: true })) {
+      for await (const m of client.fetch(uidSet(part), { uid: true, envelope: true, size: true, internalDate: true, flags: true }, { uid: true })) {
         const received = m.internalDate ? new Date(m.internalDate) : null;
         if (scope.since && received && received < scope.since) continue;
-        if (plausible(m.envelope, scope.forwarders)) candidates.push({ uid: m.uid, size: m.size ?? 0, internalDate: received, headersOnly: !canBeTrusted(senderOf(m.envelope), scope.forwarders) });
+        if (plausible(m.envelope, scope.forwarders))
+          candidates.push({
+            uid: m.uid,
+            size: m.size ?? 0,
+            internalDate: received,
+            headersOnly: !canBeTrusted(senderOf(m.envelope), scope.forwarders),
+            refused: m.flags?.has(scope.refused) ?? false,
+          });
       }
     });
   }
@@ -115,6 +124,7 @@ export async function findCandidates(client: ImapFlow, scope: SearchScope): Prom
     receivedAt: c.internalDate,
     sequence: c.uid,
     size: c.size,
+    ...(c.refused ? { refusedHere: true } : {}),
     load: async () => {
       let fetched: FetchMessageObject | false;
       try {

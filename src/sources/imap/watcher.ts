@@ -7,7 +7,7 @@ import { backoffAtLeastMs, backoffMs } from '../../util/backoff.js';
 import { sleep, untilAborted } from '../../util/deadline.js';
 import type { Redactor } from '../../util/redact.js';
 import { TransientError, UsageError } from '../../util/errors.js';
-import { requireCondstore } from './claim.js';
+import { requireCondstore, type ClaimSightings } from './claim.js';
 import { ImapLoginRefused, connectImap, imapError, openMailbox } from './connect.js';
 import { sweep, type SweepOptions } from './sweep.js';
 
@@ -56,6 +56,8 @@ interface WatcherOptions {
   signal: AbortSignal;
   /** The run's secrets: an access token a command prints joins them. */
   secrets: Redactor;
+  /** Other replicas' claims this watcher has seen, kept across reconnects (claim.ts). */
+  sightings?: ClaimSightings;
 }
 
 /** A configuration error met while handling mail: no reconnect can cure it, so watching ends. */
@@ -215,7 +217,7 @@ class Session {
     const mine = this.slot ?? options.joinBatch();
     this.slot = null;
     const { afterUid, since, relook } = this.cursor;
-    const { handled, highestUid, held } = await sweep(client, mailbox, { uidValidity, since, afterUid, relook }, mine, options.sweep);
+    const { handled, highestUid, held } = await sweep(client, mailbox, { uidValidity, since, afterUid, relook, ...(options.sightings ? { sightings: options.sightings } : {}) }, mine, options.sweep);
     // A failed message, or one another replica holds, must be seen again: the mark stops just
     // before the first one.
     const pending = [...handled.filter((h) => !meaning(h.record.outcome, h.record.reason).final).map((h) => h.message.sequence), ...held];

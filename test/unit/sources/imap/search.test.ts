@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { HANDLED_KEYWORD, plausible, serverQuery, uidSet, type SearchScope } from '../../../../src/sources/imap/search.js';
 
-const scope: SearchScope = { mailbox: 'INBOX', uidValidity: '7', since: null, afterUid: 0, forwarders: [], skipHandled: false, maxMessageBytes: 1000 };
+const scope: SearchScope = { mailbox: 'INBOX', uidValidity: '7', since: null, afterUid: 0, forwarders: [], skipHandled: false, refused: '$SftokenRefused_0000000000000000', maxMessageBytes: 1000 };
 
 test('the server query asks for every known token subject, Salesforce support mail and forwarders', () => {
   const q = serverQuery({ ...scope, forwarders: ['pat@acme.com'] });
