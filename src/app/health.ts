@@ -24,6 +24,8 @@ interface MailboxState {
   lastSweep: Date | null;
   reconnects: number;
   outcomes: Map<Outcome, number>;
+  /** Why messages did not go through, by reason code (`repeated-header`, `claim-lost`, …). */
+  reasons: Map<string, number>;
 }
 
 /** An account's login path and when it ends, for the gauge; null: gone already (no login() at its API version). */
@@ -49,12 +51,12 @@ export class Liveness implements WatchEvents {
     private readonly held: () => number = () => 0,
     private readonly pathEnds: readonly PathEnd[] = [],
   ) {
-    for (const name of mailboxes) this.mailboxes.set(name, { connected: false, lastSweep: null, reconnects: 0, outcomes: new Map() });
+    for (const name of mailboxes) this.mailboxes.set(name, { connected: false, lastSweep: null, reconnects: 0, outcomes: new Map(), reasons: new Map() });
   }
 
   private box(name: string): MailboxState {
     let state = this.mailboxes.get(name);
-    if (!state) this.mailboxes.set(name, (state = { connected: false, lastSweep: null, reconnects: 0, outcomes: new Map() }));
+    if (!state) this.mailboxes.set(name, (state = { connected: false, lastSweep: null, reconnects: 0, outcomes: new Map(), reasons: new Map() }));
     return state;
   }
 
@@ -77,9 +79,14 @@ export class Liveness implements WatchEvents {
    * now (stored, refused, failed), not on an older copy that was superseded or already applied.
    */
   handled(mailbox: string, records: readonly MessageRecord[], at: Date = new Date()): void {
-    const { outcomes } = this.box(mailbox);
+    const { outcomes, reasons } = this.box(mailbox);
     for (const r of records) {
       outcomes.set(r.outcome, (outcomes.get(r.outcome) ?? 0) + 1);
+      // A stored token's reason is how it was trusted; every other one says why it did not go through.
+      if (r.reason && !meaning(r.outcome, r.reason).delivered) {
+        const code = r.reason.split(':')[0] ?? r.reason;
+        reasons.set(code, (reasons.get(code) ?? 0) + 1);
+      }
       if (!r.username || !meaning(r.outcome, r.reason).current) continue;
       const before = this.users.get(r.username);
       this.users.set(r.username, {
@@ -127,6 +134,9 @@ export class Liveness implements WatchEvents {
       '# HELP sftoken_messages_total Messages handled, by mailbox and outcome.',
       '# TYPE sftoken_messages_total counter',
       ...boxes.flatMap(([m, s]) => [...s.outcomes].map(([o, n]) => `sftoken_messages_total{${m},outcome="${o}"} ${n}`)),
+      '# HELP sftoken_messages_not_stored_total Messages that did not go through, by mailbox and reason (a forged header, a lost claim, a closed login path, …).',
+      '# TYPE sftoken_messages_not_stored_total counter',
+      ...boxes.flatMap(([m, s]) => [...s.reasons].map(([r, n]) => `sftoken_messages_not_stored_total{${m},reason="${label(r)}"} ${n}`)),
       "# HELP sftoken_imap_connected Whether the mailbox's IMAP connection is up (1) or being made again (0).",
       '# TYPE sftoken_imap_connected gauge',
       ...boxes.map(([m, s]) => `sftoken_imap_connected{${m}} ${s.connected ? 1 : 0}`),

@@ -344,11 +344,10 @@ export class Ledger {
 
   /**
    * A failed login another copy marked in a mailbox: counted, unless this ledger has it already
-   * (the mark keeps whole seconds). The lockout guard drops it once it is an hour old.
+   * (this copy's own, marked to the millisecond). The lockout guard drops it once it is an hour old.
    */
   noteFailedLogin(username: string, at: Date): void {
-    const second = Math.floor(at.getTime() / 1000);
-    const known = (times: readonly string[]) => times.some((t) => Math.floor(Date.parse(t) / 1000) === second);
+    const known = (times: readonly string[]) => times.some((t) => Date.parse(t) === at.getTime());
     if (known(this.data.failedLogins[username] ?? [])) return;
     this.change((d) => {
       const times = d.failedLogins[username] ?? [];

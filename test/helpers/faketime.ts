@@ -7,9 +7,18 @@ import { join } from 'node:path';
  * itself is not used: its named semaphore collides when tests start it in parallel.
  */
 export function fakeTimeEnv(at: string): Record<string, string> {
+  return { LD_PRELOAD: libfaketime(), FAKETIME: `@${at}` };
+}
+
+/** A clock `seconds` ahead of (or, negative, behind) the real one, running at the real pace. */
+export function skewedClockEnv(seconds: number): Record<string, string> {
+  return { LD_PRELOAD: libfaketime(), FAKETIME: `${seconds >= 0 ? '+' : ''}${seconds}` };
+}
+
+function libfaketime(): string {
   const lib = readdirSync('/usr/lib')
     .map((d) => join('/usr/lib', d, 'faketime', 'libfaketime.so.1'))
     .find((p) => existsSync(p));
   if (!lib) throw new Error('libfaketime is not installed (Debian package faketime)');
-  return { LD_PRELOAD: lib, FAKETIME: `@${at}` };
+  return lib;
 }

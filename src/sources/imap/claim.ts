@@ -95,42 +95,37 @@ export async function claim(client: ImapFlow, uids: readonly number[], settings:
   const { sightings } = options;
   const mine = claimKeyword(settings, Date.now());
   const result: Claims = { owned: new Map(), held: [], finished: [] };
-  const tried: Array<{ uid: number; stale: string[] }> = [];
   const liveClaims = (uid: number, flags: Set<string>, except?: string) => [...flags].filter((f) => f !== except && parseClaim(f) !== null && sightings.live(uid, f, settings.expiryMs));
-  for (const m of await flagsOf(client, uids)) {
+  // Claimed in ascending UID order, one at a time, stopping at the first one another replica
+  // holds: every replica starts at the same lowest UID, so its conditional STORE decides which one
+  // works the mailbox now, and two replicas never log in side by side (each would spend the
+  // user's failed-login budget before seeing the other's marks).
+  let yielded = false;
+  for (const m of (await flagsOf(client, uids)).sort((a, b) => a.uid - b.uid)) {
     if (m.flags.has(HANDLED_KEYWORD) || m.flags.has(options.refused)) {
       result.finished.push(m.uid);
       continue;
     }
-    const claims = [...m.flags].filter((f) => parseClaim(f) !== null);
-    if (liveClaims(m.uid, m.flags).length) {
+    if (yielded || liveClaims(m.uid, m.flags).length) {
+      yielded = true;
       result.held.push(m.uid);
       continue;
     }
     if (m.modseq === undefined) throw new UsageError('the server gave no MODSEQ: replicas cannot claim messages safely');
     const unchangedSince = m.modseq;
+    const stale = [...m.flags].filter((f) => parseClaim(f) !== null);
     await within(client, 'STORE of a claim', () => client.messageFlagsAdd(String(m.uid), [mine], { uid: true, unchangedSince }));
-    tried.push({ uid: m.uid, stale: claims });
-  }
-  const after = new Map(
-    (
-      await flagsOf(
-        client,
-        tried.map((t) => t.uid),
-      )
-    ).map((m) => [m.uid, m.flags]),
-  );
-  for (const { uid, stale } of tried) {
-    const flags = after.get(uid);
-    if (!flags) continue; // gone meanwhile: settled by another replica
-    if (!flags.has(mine) || liveClaims(uid, flags, mine).length) {
-      result.held.push(uid);
+    const [after] = await flagsOf(client, [m.uid]);
+    if (!after) continue; // gone meanwhile: settled by another replica
+    if (!after.flags.has(mine) || liveClaims(m.uid, after.flags, mine).length) {
+      yielded = true;
+      result.held.push(m.uid);
       continue;
     }
-    result.owned.set(uid, mine);
+    result.owned.set(m.uid, mine);
     if (stale.length) {
-      await within(client, 'STORE of a claim', () => client.messageFlagsRemove(String(uid), stale, { uid: true }));
-      for (const k of stale) sightings.forget(uid, k);
+      await within(client, 'STORE of a claim', () => client.messageFlagsRemove(String(m.uid), stale, { uid: true }));
+      for (const k of stale) sightings.forget(m.uid, k);
     }
   }
   return result;

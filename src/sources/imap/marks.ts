@@ -27,13 +27,14 @@ export function userTag(username: string): string {
 }
 
 export function failureKeyword(username: string, at: Date): string {
-  return `${FAILURE_PREFIX}${Math.floor(at.getTime() / 1000)}_${userTag(username)}`;
+  // Milliseconds: failed logins in one second are several failures, not one.
+  return `${FAILURE_PREFIX}${at.getTime()}_${userTag(username)}`;
 }
 
 export function parseFailure(keyword: string): { at: Date; tag: string } | null {
   if (!keyword.startsWith(FAILURE_PREFIX)) return null;
-  const [seconds = '', tag = ''] = keyword.slice(FAILURE_PREFIX.length).split('_');
-  const at = Number(seconds) * 1000;
+  const [millis = '', tag = ''] = keyword.slice(FAILURE_PREFIX.length).split('_');
+  const at = Number(millis);
   return Number.isFinite(at) && at > 0 && /^[0-9a-f]{10}$/.test(tag) ? { at: new Date(at), tag } : null;
 }
 

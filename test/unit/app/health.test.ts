@@ -127,3 +127,19 @@ test("a gauge per account carries its login path's end, as a certificate's expir
   assert.match(text, /^sftoken_login_path_end_timestamp_seconds\{username="etl@acme\.com",path="soap-login"\} 1811808000\.000$/m);
   assert.match(text, /^sftoken_login_path_end_timestamp_seconds\{username="new@acme\.com",path="soap-login"\} 0$/m);
 });
+
+test('a metric counts by reason what did not go through, so an alert can name a forged header or a lost claim', () => {
+  const l = new Liveness(['ops']);
+  l.handled('ops', [
+    { outcome: 'rejected', reason: 'repeated-header:date', source: 'imap:INBOX/1/1' },
+    { outcome: 'rejected', reason: 'repeated-header:from', source: 'imap:INBOX/1/2' },
+    { outcome: 'failed', reason: 'claim-lost', source: 'imap:INBOX/1/3' },
+    { outcome: 'superseded', reason: 'destination-newer:file:/srv/t.json', source: 'imap:INBOX/1/4' },
+    { outcome: 'stored', reason: 'dkim:salesforce.com', source: 'imap:INBOX/1/5' },
+  ]);
+  const text = l.metrics();
+  assert.match(text, /^sftoken_messages_not_stored_total\{mailbox="ops",reason="repeated-header"\} 2$/m);
+  assert.match(text, /^sftoken_messages_not_stored_total\{mailbox="ops",reason="claim-lost"\} 1$/m);
+  assert.match(text, /^sftoken_messages_not_stored_total\{mailbox="ops",reason="destination-newer"\} 1$/m);
+  assert.doesNotMatch(text, /reason="dkim"/);
+});

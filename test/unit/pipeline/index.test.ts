@@ -151,3 +151,32 @@ test('a message found too large only while reading it is refused, and not read a
   assert.deepEqual([again?.record.outcome, again?.record.reason], ['rejected', 'already-rejected']);
   assert.equal(reads, 1);
 });
+
+test('a token that was not proven never supersedes another: a refused newest one lets the next be tried; a waiting one keeps the rest waiting', async () => {
+  const files = ['19-same-user-1.eml', '19-same-user-2.eml', '19-same-user-3.eml'];
+  const tried: string[] = [];
+  const refuseNewest: Verifier = {
+    credentialFingerprint: () => null,
+    verify: async (_u, _t, fp) => (tried.push(fp), tried.length === 1 ? { verdict: 'rejected', reason: 'login-rejected:INVALID_LOGIN', remember: true } : { verdict: 'accepted' }),
+  };
+  const deps = await memoryDeps({ verifier: refuseNewest });
+  const handled = await processBatch(await Promise.all(files.map((f, i) => fixtureMessage(f, i))), deps);
+  assert.deepEqual(
+    handled.map((h) => [h.message.source, h.record.outcome, h.record.reason ?? null]),
+    [
+      ['19-same-user-1.eml', 'superseded', 'newer-token'],
+      ['19-same-user-2.eml', 'stored', 'sender:salesforce.com'],
+      ['19-same-user-3.eml', 'rejected', 'login-rejected:INVALID_LOGIN'],
+    ],
+  );
+  assert.equal(tried.length, 2, 'the newest, refused; then the next, stored; the oldest never');
+
+  const waiting: Verifier = { credentialFingerprint: () => null, verify: async () => ({ verdict: 'transient', reason: 'lockout-guard' }) };
+  const deps2 = await memoryDeps({ verifier: waiting });
+  const held = await processBatch(await Promise.all(files.map((f, i) => fixtureMessage(f, i))), deps2);
+  assert.deepEqual(
+    held.map((h) => h.record.reason),
+    ['waiting-for-newer', 'waiting-for-newer', 'lockout-guard'],
+    'nothing is superseded by a token still waiting',
+  );
+});
