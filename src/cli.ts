@@ -2,6 +2,7 @@ import yargs from 'yargs';
 import { commandModule, commandName, optionKeys, type Command } from './app/command.js';
 import { processIo, type Io } from './app/io.js';
 import { check } from './commands/check.js';
+import { refresh } from './commands/refresh.js';
 import { deliver } from './commands/deliver.js';
 import { ingest } from './commands/ingest.js';
 import { replay } from './commands/replay.js';
@@ -14,7 +15,7 @@ import { closest } from './util/suggest.js';
 import pkg from '../package.json' with { type: 'json' };
 
 /** The commands, in the order --help lists them; each declares its own options. */
-const COMMANDS: readonly Command[] = [watch, ingest, replay, deliver, status, check];
+const COMMANDS: readonly Command[] = [watch, ingest, replay, deliver, refresh, status, check];
 
 const OVERVIEW = [
   'Every option also reads SFTOKEN_<OPTION> from the environment and its key from the --config file.',

@@ -5,7 +5,7 @@ import { summarize, toJson, toText } from './report.js';
 
 // Records leave the process on stdout as the log does on stderr: through redaction, since a
 // note may quote another program's words (a destination helper's stderr) that held a secret.
-function print(ctx: RunContext, records: readonly MessageRecord[]): void {
+export function print(ctx: RunContext, records: readonly MessageRecord[]): void {
   const lines = records.map((r) => ctx.config.secrets.redact(ctx.config.json ? toJson(r) : toText(r)));
   if (lines.length) ctx.io.stdout(lines.join('\n') + '\n');
 }

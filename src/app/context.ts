@@ -8,7 +8,7 @@ import type { Destination, StoreContext } from '../stores/index.js';
 import { createNotifier, type Notifier } from '../notify/index.js';
 import { tidy } from '../files/atomic-file.js';
 import { ledgerJournal } from '../state/journal.js';
-import { stateError, type FailedLoginMarks, type HeldMarks, type NoticeMarks } from '../state/ledger.js';
+import { stateError, type FailedLoginMarks, type HeldMarks, type NoticeMarks, type RefreshMarks } from '../state/ledger.js';
 import { Ledger, type MailboxMarks } from '../state/ledger.js';
 import { buildTrust } from '../trust/index.js';
 import { UsageError } from '../util/errors.js';
@@ -31,6 +31,8 @@ export interface RunContext {
   notices: NoticeMarks;
   /** The ledger's view for failed logins other copies marked in a mailbox. */
   budget: FailedLoginMarks;
+  /** The ledger's view for issued accounts' access tokens and their schedule. */
+  refresh: RefreshMarks;
   /** --notify: told about every batch; null without targets. */
   notifier: Notifier | null;
   /**
@@ -46,6 +48,7 @@ export function storeContext(config: Config, log: Logger, signal: AbortSignal): 
   return {
     passwordFor: (username) => passwords.get(username) ?? null,
     passwordUsers: [...passwords.keys()],
+    issuedUsers: config.issuedAccounts.map((a) => a.username),
     helperTimeoutMs: config.helperTimeoutMs,
     secrets: config.secrets,
     signal,
@@ -59,13 +62,16 @@ export function storeContext(config: Config, log: Logger, signal: AbortSignal): 
  */
 async function openDestinations(config: Config, log: Logger, signal: AbortSignal): Promise<(username: string) => readonly OpenDestination[]> {
   const context = storeContext(config, log, signal);
-  const all = [...config.destinations, ...config.accounts.flatMap((a) => a.destinations ?? [])];
+  const accounts = [...config.accounts, ...config.issuedAccounts];
+  // The global destinations serve accounts without their own (or any user, with no account listed).
+  const global = accounts.length === 0 || accounts.some((a) => !a.destinations) ? config.destinations : [];
+  const all = [...global, ...accounts.flatMap((a) => a.destinations ?? [])];
   const opened = new Map<string, OpenDestination>();
   for (const d of all) if (!opened.has(d.spec)) opened.set(d.spec, { spec: d.spec, store: await d.open(context) });
   const pick = (list: readonly Destination[]): OpenDestination[] => list.flatMap((d) => opened.get(d.spec) ?? []);
-  const global = pick(config.destinations);
-  const perUser = new Map(config.accounts.map((a) => [a.username, a.destinations ? pick(a.destinations) : global]));
-  return (username) => perUser.get(username) ?? global;
+  const shared = pick(global);
+  const perUser = new Map(accounts.map((a) => [a.username, a.destinations ? pick(a.destinations) : shared]));
+  return (username) => perUser.get(username) ?? shared;
 }
 
 /** The default state folder is made on first use, and says so; a chosen one must exist (config). */
@@ -81,7 +87,7 @@ async function stateFolder(config: Config, log: Logger): Promise<void> {
  * verifier. This is the one place that decides what a dry run leaves out (logins, writes,
  * saving the ledger), so no stage needs to ask. `unattended`: nobody runs it by hand (watch).
  */
-export async function buildContext(config: Config, io: Io, run: { unattended?: boolean } = {}): Promise<RunContext> {
+export async function buildContext(config: Config, io: Io, run: { unattended?: boolean; issuing?: boolean } = {}): Promise<RunContext> {
   const log = createLogger(config.logLevel, config.json ? 'json' : 'text', io.stderr, config.secrets);
   const stop = new AbortController();
   const trust = await buildTrust(config.trust);
@@ -107,7 +113,7 @@ export async function buildContext(config: Config, io: Io, run: { unattended?: b
     const { SalesforceVerifier } = await import('../verify/salesforce.js');
     verifier = new SalesforceVerifier(config.accounts, journal, log, config.login, { stop: stop.signal, waitOnClosedPaths: run.unattended ?? false, pathEnds: config.loginPathEnds });
   }
-  if (!config.dryRun && !config.verify) log.warn('--no-verify: tokens are stored without a test login');
+  if (!config.dryRun && !config.verify && !run.issuing) log.warn('--no-verify: tokens are stored without a test login');
   // Weak by nature, meant for saved files a person picked: on a mailbox anyone can write a From line.
   if (config.trust.mode === 'sender' && config.mailboxes.length > 0) {
     log.warn('--trust sender: mail that arrives is trusted on its From line alone, which anyone can write; use --trust dkim (the default) or auth-results on a mailbox');
@@ -136,6 +142,7 @@ export async function buildContext(config: Config, io: Io, run: { unattended?: b
     held: ledger,
     notices: ledger,
     budget: ledger,
+    refresh: ledger,
     notifier: config.dryRun ? null : createNotifier(config.notify, log, stop.signal, config.secrets),
     stop,
   };

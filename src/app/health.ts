@@ -35,10 +35,22 @@ export interface PathEnd {
   endsAt: Date | null;
 }
 
+/** An issued account's access token as health and metrics see it (no token, only times). */
+export interface AccessTokenHealth {
+  username: string;
+  issuedAt: Date | null;
+  expiresAt: Date | null;
+  nextRefresh: Date | null;
+  failures: number;
+  certificateExpiresAt: Date | null;
+}
+
 /** What the watcher knows about its own health, for the heartbeat, /healthz, /status and /metrics. */
 export class Liveness implements WatchEvents {
   private readonly mailboxes = new Map<string, MailboxState>();
   private readonly users = new Map<string, UserState>();
+  /** The issued accounts' tokens, read from the ledger when asked. */
+  private tokens: () => readonly AccessTokenHealth[] = () => [];
 
   /**
    * `mailboxes` are every loop that must be running for the watcher to be healthy;
@@ -99,13 +111,25 @@ export class Liveness implements WatchEvents {
     }
   }
 
+  watchTokens(tokens: () => readonly AccessTokenHealth[]): void {
+    this.tokens = tokens;
+  }
+
+  /** Issued accounts whose integrations hold no live token: past its expiry, or none after a failure. */
+  lapsed(now: Date = new Date()): string[] {
+    return this.tokens()
+      .filter((t) => (t.expiresAt ? t.expiresAt.getTime() <= now.getTime() : t.failures > 0))
+      .map((t) => t.username);
+  }
+
   /** The mailboxes with no successful sweep within `maxAgeMs`: a socket that is open proves nothing. */
   stale(maxAgeMs: number, now: Date = new Date()): string[] {
     return [...this.mailboxes].filter(([, s]) => s.lastSweep === null || now.getTime() - s.lastSweep.getTime() > maxAgeMs).map(([name]) => name);
   }
 
   healthy(maxAgeMs: number, now: Date = new Date()): boolean {
-    return this.mailboxes.size > 0 && this.stale(maxAgeMs, now).length === 0;
+    const watching = this.mailboxes.size > 0 || this.tokens().length > 0;
+    return watching && this.stale(maxAgeMs, now).length === 0 && this.lapsed(now).length === 0;
   }
 
   /** /status: the same truth as the metrics, for a person or a script. */
@@ -134,6 +158,21 @@ export class Liveness implements WatchEvents {
       '# HELP sftoken_messages_total Messages handled, by mailbox and outcome.',
       '# TYPE sftoken_messages_total counter',
       ...boxes.flatMap(([m, s]) => [...s.outcomes].map(([o, n]) => `sftoken_messages_total{${m},outcome="${o}"} ${n}`)),
+      '# HELP sftoken_access_token_issued_timestamp_seconds When the current access token of an issued account was issued.',
+      '# TYPE sftoken_access_token_issued_timestamp_seconds gauge',
+      ...this.tokens().map((t) => `sftoken_access_token_issued_timestamp_seconds{username="${label(t.username)}"} ${t.issuedAt ? seconds(t.issuedAt) : 0}`),
+      '# HELP sftoken_access_token_expiry_timestamp_seconds When it is taken to lapse (issued at plus the session timeout).',
+      '# TYPE sftoken_access_token_expiry_timestamp_seconds gauge',
+      ...this.tokens().map((t) => `sftoken_access_token_expiry_timestamp_seconds{username="${label(t.username)}"} ${t.expiresAt ? seconds(t.expiresAt) : 0}`),
+      '# HELP sftoken_access_token_next_refresh_timestamp_seconds When the next access token is due.',
+      '# TYPE sftoken_access_token_next_refresh_timestamp_seconds gauge',
+      ...this.tokens().map((t) => `sftoken_access_token_next_refresh_timestamp_seconds{username="${label(t.username)}"} ${t.nextRefresh ? seconds(t.nextRefresh) : 0}`),
+      '# HELP sftoken_access_token_refresh_failures Failed requests to the token endpoint in a row.',
+      '# TYPE sftoken_access_token_refresh_failures gauge',
+      ...this.tokens().map((t) => `sftoken_access_token_refresh_failures{username="${label(t.username)}"} ${t.failures}`),
+      '# HELP sftoken_certificate_expiry_timestamp_seconds When the certificate of a JWT account expires.',
+      '# TYPE sftoken_certificate_expiry_timestamp_seconds gauge',
+      ...this.tokens().flatMap((t) => (t.certificateExpiresAt ? [`sftoken_certificate_expiry_timestamp_seconds{username="${label(t.username)}"} ${seconds(t.certificateExpiresAt)}`] : [])),
       '# HELP sftoken_messages_not_stored_total Messages that did not go through, by mailbox and reason (a forged header, a lost claim, a closed login path, …).',
       '# TYPE sftoken_messages_not_stored_total counter',
       ...boxes.flatMap(([m, s]) => [...s.reasons].map(([r, n]) => `sftoken_messages_not_stored_total{${m},reason="${label(r)}"} ${n}`)),
@@ -178,7 +217,9 @@ export async function serveHealth(liveness: Liveness, host: string, port: number
   const server = createServer((req, res) => {
     if (req.url === '/healthz') {
       const ok = liveness.healthy(maxAgeMs);
-      res.writeHead(ok ? 200 : 503, { 'Content-Type': 'text/plain' }).end(ok ? 'ok\n' : `no recent successful sweep: ${liveness.stale(maxAgeMs).join(', ')}\n`);
+      const lapsed = liveness.lapsed();
+      const why = lapsed.length ? `no live access token: ${lapsed.join(', ')}` : `no recent successful sweep: ${liveness.stale(maxAgeMs).join(', ')}`;
+      res.writeHead(ok ? 200 : 503, { 'Content-Type': 'text/plain' }).end(ok ? 'ok\n' : `${why}\n`);
     } else if ((req.url === '/status' || req.url === '/metrics') && !mayRead(req)) {
       res.writeHead(token ? 401 : 403, { 'Content-Type': 'text/plain' }).end(token ? 'a bearer token is needed\n' : 'only from this machine; set SFTOKEN_HEALTH_TOKEN to read it from elsewhere\n');
     } else if (req.url === '/status') {

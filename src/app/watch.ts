@@ -3,6 +3,7 @@ import { heldFiles } from '../sources/held.js';
 import { watchMailbox } from '../sources/imap/watcher.js';
 import { ClaimSightings } from '../sources/imap/claim.js';
 import { UsageError, describe } from '../util/errors.js';
+import { untilAborted } from '../util/deadline.js';
 import { runBatch } from './batch.js';
 import { jointBatches } from './joint-batches.js';
 import type { RunContext } from './context.js';
@@ -10,7 +11,11 @@ import { Liveness, serveHealth } from './health.js';
 import { settingsFingerprint, sweepOptions } from './ingest.js';
 import { tellLoginPathEnds, warnOfPathEnds } from './path-notices.js';
 import { loginPathOf } from '../verify/login-paths.js';
+import { certificateExpiry, refreshDue, refreshDeps, tellCertificateExpiry } from './refresh.js';
 
+// How often watch looks whether an access token is due: often enough to be on time to the second
+// a person cares about, cheap (the ledger in memory).
+const REFRESH_TICK_MS = 5000;
 // systemd and container runtimes give 10 s before SIGKILL; leave room to exit cleanly.
 const SHUTDOWN_DEADLINE_MS = 9000;
 // How long a batch of mail from some mailboxes waits for others still connecting or searching,
@@ -35,6 +40,46 @@ function stopOnSignal(ctx: RunContext): void {
     process.off('SIGTERM', onTerm);
     process.off('SIGINT', onInt);
   });
+}
+
+/**
+ * Access tokens of the issued accounts, refreshed when due, beside the mailboxes: looked at every
+ * few seconds, each account asked at most once a minute (credentials/refresh.ts).
+ */
+function keepFresh(ctx: RunContext, liveness: Liveness): void {
+  const deps = refreshDeps(ctx);
+  liveness.watchTokens(() =>
+    ctx.config.issuedAccounts.map((a) => {
+      const state = ctx.refresh.refreshState(a.username);
+      const date = (s: string | undefined) => (s ? new Date(s) : null);
+      return {
+        username: a.username,
+        issuedAt: date(state.current?.issuedAt),
+        expiresAt: date(state.current?.expiresAt),
+        nextRefresh: date(state.nextAttemptAt),
+        failures: state.failures,
+        certificateExpiresAt: certificateExpiry(a),
+      };
+    }),
+  );
+  let running = false;
+  const tick = (): void => {
+    if (running || ctx.stop.signal.aborted) return;
+    running = true;
+    const now = new Date();
+    void tellCertificateExpiry(ctx, now)
+      .then(() => refreshDue(ctx, deps, now))
+      .catch((err: unknown) => {
+        if (err instanceof UsageError) {
+          ctx.log.error(describe(err));
+          ctx.stop.abort();
+        } else ctx.log.warn('access-token refresh failed', { error: describe(err) });
+      })
+      .finally(() => (running = false));
+  };
+  tick();
+  const timer = setInterval(tick, REFRESH_TICK_MS);
+  ctx.stop.signal.addEventListener('abort', () => clearInterval(timer));
 }
 
 /** `sftoken watch`: every configured mailbox watched until a signal; the exit code. */
@@ -67,6 +112,7 @@ export async function watchMailboxes(ctx: RunContext): Promise<number> {
   tell();
   const noticeTimer = setInterval(tell, config.watch.heartbeatMs);
   ctx.stop.signal.addEventListener('abort', () => clearInterval(noticeTimer));
+  if (config.issuedAccounts.length) keepFresh(ctx, liveness);
   const joinBatch = jointBatches((messages) => runBatch(ctx, messages), JOINT_BATCH_GRACE_MS);
   const settings = await settingsFingerprint(ctx);
   try {
@@ -90,6 +136,8 @@ export async function watchMailboxes(ctx: RunContext): Promise<number> {
       ),
     );
     for (const r of results) if (r.status === 'rejected') throw r.reason;
+    // Only access tokens to keep fresh: the refresh runs until a signal stops the watcher.
+    if (config.mailboxes.length === 0) await untilAborted(ctx.stop.signal);
   } finally {
     clearInterval(noticeTimer);
     await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));

@@ -10,8 +10,9 @@ export const watch: Command = {
   secrets: [...LOGIN_SECRETS, ...IMAP_SECRETS],
   examples: [['$0 watch --imap-host imap.acme.com --imap-user int@acme.com --health-port 9464', 'run for ever, with /healthz and /metrics']],
   async handler(config, io) {
-    if (config.mailboxes.length === 0) throw new UsageError('--imap-host is required (or SFTOKEN_IMAP_HOST)');
+    if (config.mailboxes.length === 0 && config.issuedAccounts.length === 0)
+      throw new UsageError('--imap-host is required (or SFTOKEN_IMAP_HOST), or accounts with "auth": "jwt" or "client-credentials" to keep fresh');
     const [{ buildContext }, { watchMailboxes }] = await Promise.all([import('../app/context.js'), import('../app/watch.js')]);
-    return watchMailboxes(await buildContext(config, io, { unattended: true }));
+    return watchMailboxes(await buildContext({ ...config, verify: config.verify && config.accounts.length > 0 }, io, { unattended: true, issuing: config.accounts.length === 0 }));
   },
 };

@@ -6,6 +6,7 @@ import { parseDestination, type Destination } from '../stores/index.js';
 import type { Redactor } from '../util/redact.js';
 import { unknownKey } from './file.js';
 import { resolveSecret } from './secrets.js';
+import { authOf } from './issued-accounts.js';
 
 /** A Salesforce user the tool may act for, with what it needs for one test login. */
 export interface Account {
@@ -24,7 +25,7 @@ interface AccountDefaults {
   apiVersion: string;
 }
 
-const ACCOUNT_KEYS = ['username', 'password', 'loginUrl', 'apiVersion', 'clientId', 'clientSecret', 'stores'];
+const ACCOUNT_KEYS = ['username', 'auth', 'password', 'loginUrl', 'apiVersion', 'clientId', 'clientSecret', 'stores'];
 
 function destinations(value: unknown, origin: string): Destination[] | null {
   if (value === undefined) return null;
@@ -67,6 +68,8 @@ export async function loadAccounts(fileAccounts: unknown, env: NodeJS.ProcessEnv
       const origin = `${filePath}: accounts[${i}]`;
       if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new UsageError(`${origin} must be an object`);
       const a: Record<string, unknown> = { ...raw };
+      // Accounts whose access tokens sftoken issues are read by loadIssuedAccounts.
+      if (authOf(a, origin) !== 'password') continue;
       for (const key of Object.keys(a)) if (!ACCOUNT_KEYS.includes(key)) throw unknownKey(origin, key, ACCOUNT_KEYS);
       if (typeof a.username !== 'string' || !a.username.includes('@')) throw new UsageError(`${origin}: username is required`);
       const username = a.username.toLowerCase();
@@ -111,7 +114,7 @@ export function accountOutlines(fileAccounts: unknown, env: NodeJS.ProcessEnv, a
   for (const raw of list) {
     if (raw === null || typeof raw !== 'object') continue;
     const a: Record<string, unknown> = { ...raw };
-    if (typeof a.username !== 'string') continue;
+    if (typeof a.username !== 'string' || (a.auth !== undefined && a.auth !== 'password')) continue;
     const version = typeof a.apiVersion === 'string' || typeof a.apiVersion === 'number' ? String(a.apiVersion) : apiVersion;
     outlines.set(a.username.toLowerCase(), { username: a.username.toLowerCase(), apiVersion: version, oauth: typeof a.clientId === 'string' ? { clientId: a.clientId, clientSecret: '' } : null });
   }

@@ -11,6 +11,7 @@ import type { LogLevel } from '../util/log.js';
 import { Redactor } from '../util/redact.js';
 import { parseSince } from '../util/since.js';
 import { accountOutlines, loadAccounts, type Account, type AccountOutline } from './accounts.js';
+import { loadIssuedAccounts, type IssuedAccount } from './issued-accounts.js';
 import { LOGIN_PATH_KINDS, defaultPathEnds, type PathEnds } from '../verify/login-paths.js';
 import { loadConfigFile, unknownKey, type ConfigFile } from './file.js';
 import { mailboxFromFlags, mailboxesFromFile, type Mailbox } from './mailboxes.js';
@@ -116,6 +117,10 @@ export interface Config {
   loginPathEnds: PathEnds;
   /** Every configured account without its secrets: what `status` reports on. */
   accountOutlines: AccountOutline[];
+  /** Accounts whose access tokens sftoken issues and keeps fresh (auth: jwt, client-credentials). */
+  issuedAccounts: IssuedAccount[];
+  /** refresh --account: the one issued account to refresh; null for all. */
+  refreshAccount: string | null;
 }
 
 /**
@@ -248,7 +253,10 @@ export async function resolveConfig({ flags, env, file, filePath = 'config file'
   }
   const destinations = (await Promise.all(get('store').map((spec) => attempt(() => [parseDestination(spec)], [])))).flat();
   const accounts = declared.has('loginUrl') ? await attempt(() => loadAccounts(file.accounts, env, { loginUrl: get('loginUrl'), apiVersion: get('apiVersion') }, secrets, filePath), []) : [];
-  await attempt(() => noSharedFiles(statePath, [...destinations, ...accounts.flatMap((a) => a.destinations ?? [])]), undefined);
+  const issuedAccounts = declared.has('loginUrl') ? await attempt(() => loadIssuedAccounts(file.accounts, env, secrets, filePath), []) : [];
+  const clash = issuedAccounts.find((i) => accounts.some((a) => a.username === i.username));
+  if (clash) problems.add(`${filePath}: ${clash.username} is both a password account and an issued one: give each user one kind`);
+  await attempt(() => noSharedFiles(statePath, [...destinations, ...[...accounts, ...issuedAccounts].flatMap((a) => a.destinations ?? [])]), undefined);
   if (declared.has('store')) await attempt(() => oneAccountPerSlot(destinations, accounts, declared.has('loginUrl')), undefined);
   // A mailbox only when one is named: ingest and watch require one, check looks at any given.
   const listed = declared.has('imapHost') && file.mailboxes !== undefined ? await attempt(() => mailboxesFromFile(file.mailboxes, env, filePath, secrets), []) : [];
@@ -327,6 +335,8 @@ export async function resolveConfig({ flags, env, file, filePath = 'config file'
     secrets,
     loginPathEnds: pathEnds,
     accountOutlines: accounts.length ? accounts : accountOutlines(file.accounts, env, get('apiVersion')),
+    issuedAccounts,
+    refreshAccount: get('account')?.toLowerCase() ?? null,
   };
 }
 

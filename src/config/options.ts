@@ -41,6 +41,7 @@ export interface Settings {
   healthHost: string;
   login: boolean;
   notify: string[];
+  account: string | null;
 }
 
 export type OptionKey = keyof Settings;
@@ -123,6 +124,7 @@ const L = DEFAULT_LIMITS;
 
 /** Every option of every command. Each also reads SFTOKEN_<FLAG> and the config file's key. */
 export const OPTIONS: { readonly [K in OptionKey]: Option<Settings[K]> } = {
+  account: maybeText('account', 'refresh only this issued account (its username)', 'every jwt and client-credentials account'),
   store: { flag: 'store', type: 'string', array: true, describe: `where tokens go (repeat for several): ${STORE_USAGE}`, default: [DEFAULT_STORE], parse: parseList },
   state: maybeText('state', 'state file (ledger of applied and refused tokens, as fingerprints)', '$XDG_STATE_HOME/sftoken/state.json'),
   held: maybeText('held', 'Maildir where deliver keeps the token emails it refused, for a person and for replay after a fix', '<state folder>/held'),
@@ -177,6 +179,7 @@ export const GROUPS = {
   report: { title: 'Options:', keys: ['state', 'held', 'json', 'apiVersion'] },
   held: { title: 'Held token emails:', keys: ['held'] },
   check: { title: 'Check:', keys: ['login'] },
+  refresh: { title: 'Refresh:', keys: ['account'] },
   notify: { title: 'Notifications:', keys: ['notify'] },
 } as const satisfies Record<string, { title: string; keys: readonly OptionKey[] }>;
 

@@ -65,6 +65,9 @@ const REASONS = {
   'not-an-email': { outcome: 'ignored' },
   unparseable: { outcome: 'ignored' },
 
+  // An access token issued for a jwt or client-credentials account, in every destination.
+  issued: { outcome: 'stored', param: true },
+
   'newer-token': { outcome: 'superseded' },
   'older-than-applied': { outcome: 'superseded', settle: 'safe' },
   // A destination already had a token from a newer email (another replica wrote it): told, never silent.
@@ -103,6 +106,9 @@ const REASONS = {
   // flow: counted like a refusal (it may be one), with advice for both.
   'oauth-refused': { outcome: 'rejected', param: true, advice: oauthRefusedAdvice },
 
+  // The token endpoint refused the grant: a person fixes the app, the certificate or the account.
+  'grant-refused': { outcome: 'rejected', param: true, advice: 'fix what the note names (the External Client App, its certificate, the user), then run sftoken refresh' },
+  'token-endpoint-unreachable': { outcome: 'failed', param: true, advice: 'nothing: retried with backoff, at most once a minute; the destinations keep the current token meanwhile' },
   'dkim-temperror': { outcome: 'failed', advice: RETRIED },
   'read-error': { outcome: 'failed', param: true, advice: RETRIED },
   'internal-error': { outcome: 'failed', advice: 'retried by itself; if it stays, run with SFTOKEN_LOG_LEVEL=debug and report it' },

@@ -102,6 +102,27 @@ export interface LoginPathAnswer {
   code?: string;
 }
 
+/** An issued access token as the ledger knows it: never the token itself. */
+export interface IssuedToken {
+  fingerprint: Fingerprint;
+  issuedAt: string;
+  expiresAt: string;
+  instanceUrl: string;
+  /** The destinations that have it. */
+  destinations: string[];
+}
+
+/** Per issued account (jwt, client credentials): the current token and the refresh schedule. */
+export interface RefreshState {
+  current?: IssuedToken;
+  /** When the token endpoint was last asked: never more than once a minute. */
+  lastAttemptAt?: string;
+  nextAttemptAt?: string;
+  /** Failed requests in a row, and why the last one failed. */
+  failures: number;
+  lastError?: string;
+}
+
 /** The state file: what was applied and refused, as fingerprints only. Never a token. */
 interface LedgerData {
   version: 1;
@@ -123,6 +144,8 @@ interface LedgerData {
   loginPaths: Record<string, LoginPathAnswer>;
   /** Notices told once (a login path's end 30 days ahead, …): key → when it was told. */
   notices: Record<string, string>;
+  /** Per issued account: its access token's fingerprint and times, and when the next is due. */
+  refresh: Record<string, RefreshState>;
 }
 
 // The state file is rewritten on every change, so it must stay small however long the tool
@@ -183,6 +206,15 @@ const LEDGER: Check<LedgerData> = object<LedgerData>({
   held: record(object<HeldMessage>({ reason: string, at: string, username: optional(string), fingerprint: optional(fingerprintString) })),
   loginPaths: record(object<LoginPathAnswer>({ path: string, accepted: booleanOrNull, at: string, code: optional(string) })),
   notices: record(string),
+  refresh: record(
+    object<RefreshState>({
+      current: optional(object<IssuedToken>({ fingerprint: fingerprintString, issuedAt: string, expiresAt: string, instanceUrl: string, destinations: array(string) })),
+      lastAttemptAt: optional(string),
+      nextAttemptAt: optional(string),
+      failures: number,
+      lastError: optional(string),
+    }),
+  ),
 });
 
 function empty(): LedgerData {
@@ -201,6 +233,7 @@ function empty(): LedgerData {
     held: {},
     loginPaths: {},
     notices: {},
+    refresh: {},
   };
 }
 
@@ -430,6 +463,16 @@ export class Ledger {
     });
   }
 
+  refreshState(username: string): RefreshState {
+    return this.data.refresh[username] ?? { failures: 0 };
+  }
+
+  recordRefresh(username: string, state: RefreshState): void {
+    this.change((d) => {
+      d.refresh[username] = state;
+    });
+  }
+
   noticeTold(key: string): string | undefined {
     return this.data.notices[key];
   }
@@ -495,6 +538,9 @@ export type MailboxMarks = Pick<Ledger, 'mailbox' | 'recordMailbox'>;
 
 /** What deliver and replay may write of the held folder's bookkeeping. */
 export type HeldMarks = Pick<Ledger, 'recordHeld'>;
+
+/** What the access-token refresh reads and writes of the ledger. */
+export type RefreshMarks = Pick<Ledger, 'refreshState' | 'recordRefresh'>;
 
 /** What a mailbox source adds to the failed-login budget: the failures other copies marked there. */
 export type FailedLoginMarks = Pick<Ledger, 'noteFailedLogin'>;

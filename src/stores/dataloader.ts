@@ -5,7 +5,7 @@ import type { DOMParser as XmlParser, Document, Element } from '@xmldom/xmldom';
 import { editInPlace, tidy, writableFolder } from '../files/atomic-file.js';
 import { tokenFileMode } from '../files/safe-path.js';
 import { UsageError, describe, errnoCode } from '../util/errors.js';
-import type { SecretStore, StoreBackend, StoreContext } from './types.js';
+import type { SecretStore, StoreBackend, StoreContext, AccessCredential } from './types.js';
 
 interface DataLoaderOptions {
   /** config.properties, or a process-conf.xml (by its .xml name). */
@@ -60,24 +60,28 @@ function escapeRegExp(s: string): string {
 // `key=value`, `key: value` or `key value`, as java.util.Properties reads a line.
 const propertyLine = (key: string) => new RegExp(`^([ \\t\\f]*${escapeRegExp(key)})([ \\t\\f]*[=:][ \\t\\f]*|[ \\t\\f]+)(.*?)(\\r?)$`);
 
-/** config.properties with sfdc.password set, every other line as it was. */
-function editProperties(content: string, username: string, encrypted: string, path: string): string {
+/** config.properties with each of `values` set (sfdc.password, or an access token), every other line as it was. */
+function editProperties(content: string, username: string, values: ReadonlyArray<readonly [string, string]>, path: string): string {
   const lines = content.split('\n');
   const userLine = lines.findIndex((l) => propertyLine('sfdc.username').test(l));
   const configured = userLine >= 0 ? (propertyLine('sfdc.username').exec(lines[userLine] ?? '')?.[3] ?? '').trim().toLowerCase() : '';
   if (configured !== username) {
     throw new UsageError(`Data Loader config ${path} is for ${configured || 'no sfdc.username'}, not ${username}: give each user their own file (stores per account)`);
   }
-  let found = false;
-  const edited = lines.map((line) => {
-    const m = propertyLine('sfdc.password').exec(line);
-    if (!m) return line;
-    found = true;
-    return `${m[1]}${m[2]}${encrypted}${m[4]}`;
-  });
-  if (!found) {
-    const cr = (lines[userLine] ?? '').endsWith('\r') ? '\r' : '';
-    edited.splice(userLine + 1, 0, `sfdc.password=${encrypted}${cr}`);
+  let edited = lines;
+  // Inserted in reverse, each right after the username: they end up in the order given.
+  for (const [key, value] of [...values].reverse()) {
+    let found = false;
+    edited = edited.map((line) => {
+      const m = propertyLine(key).exec(line);
+      if (!m) return line;
+      found = true;
+      return `${m[1]}${m[2]}${value}${m[4]}`;
+    });
+    if (!found) {
+      const cr = (lines[userLine] ?? '').endsWith('\r') ? '\r' : '';
+      edited.splice(userLine + 1, 0, `${key}=${value}${cr}`);
+    }
   }
   return edited.join('\n');
 }
@@ -95,7 +99,7 @@ function lineOffsets(text: string): number[] {
  * taken for the user's; the change itself is made in the text at the place the parser found, so
  * every other byte (comments, indentation, quotes) stays as Data Loader's user wrote it.
  */
-function editProcessConf(content: string, username: string, encrypted: string, path: string, DOMParser: typeof XmlParser): string {
+function editProcessConf(content: string, username: string, values: ReadonlyArray<readonly [string, string]>, path: string, DOMParser: typeof XmlParser): string {
   let doc: Document;
   try {
     doc = new DOMParser({
@@ -110,27 +114,32 @@ function editProcessConf(content: string, username: string, encrypted: string, p
   // xmldom gives each node the line and column of its source.
   const offset = (node: Element): number => (lines[(node.lineNumber ?? 1) - 1] ?? 0) + (node.columnNumber ?? 1) - 1;
   const edits: Array<{ at: number; end: number; text: string }> = [];
+  let beans = 0;
   for (const bean of Array.from(doc.getElementsByTagName('bean'))) {
     const entries = Array.from(bean.getElementsByTagName('entry'));
     const user = entries.find((e) => e.getAttribute('key') === 'sfdc.username');
     if (!user || (user.getAttribute('value') ?? '').trim().toLowerCase() !== username) continue;
-    const password = entries.find((e) => e.getAttribute('key') === 'sfdc.password');
-    if (password) {
-      const at = offset(password);
-      const end = content.indexOf('>', at) + 1;
-      const tag = content.slice(at, end).replace(/(\svalue\s*=\s*)(["'])[^"']*\2/, `$1$2${encrypted}$2`);
-      edits.push({ at, end, text: tag });
-    } else {
-      // No password entry yet: one after the username's, on its own line with the same indent.
-      const at = offset(user);
-      const end = content.indexOf('>', at) + 1;
-      const lineStart = content.lastIndexOf('\n', at) + 1;
-      const indent = /^[ \t]*/.exec(content.slice(lineStart, at))?.[0] ?? '';
-      const newline = content.includes('\r\n') ? '\r\n' : '\n';
-      edits.push({ at: end, end, text: `${newline}${indent}<entry key="sfdc.password" value="${encrypted}"/>` });
+    beans++;
+    const added: string[] = [];
+    const userAt = offset(user);
+    const userEnd = content.indexOf('>', userAt) + 1;
+    const lineStart = content.lastIndexOf('\n', userAt) + 1;
+    const indent = /^[ \t]*/.exec(content.slice(lineStart, userAt))?.[0] ?? '';
+    const newline = content.includes('\r\n') ? '\r\n' : '\n';
+    for (const [key, value] of values) {
+      const entry = entries.find((e) => e.getAttribute('key') === key);
+      if (entry) {
+        const at = offset(entry);
+        const end = content.indexOf('>', at) + 1;
+        edits.push({ at, end, text: content.slice(at, end).replace(/(\svalue\s*=\s*)(["'])[^"']*\2/, `$1$2${value}$2`) });
+      } else {
+        // Not there yet: after the username's entry, on its own line with the same indent.
+        added.push(`${newline}${indent}<entry key="${key}" value="${value}"/>`);
+      }
     }
+    if (added.length) edits.push({ at: userEnd, end: userEnd, text: added.join('') });
   }
-  if (edits.length === 0) throw new UsageError(`Data Loader process config ${path} has no bean whose sfdc.username is ${username}`);
+  if (beans === 0) throw new UsageError(`Data Loader process config ${path} has no bean whose sfdc.username is ${username}`);
   return edits.sort((a, b) => b.at - a.at).reduce((text, e) => text.slice(0, e.at) + e.text + text.slice(e.end), content);
 }
 
@@ -165,13 +174,32 @@ class DataLoaderStore implements SecretStore {
   async set(username: string, token: string): Promise<void> {
     const password = this.context.passwordFor(username);
     if (password === null) throw new UsageError(`--store ${this.description} needs ${username}'s Salesforce password (SFTOKEN_SF_PASSWORD or the account's password)`);
-    const { path } = this.options;
     const encrypted = encryptForDataLoader(password + token, this.key);
+    await this.edit(username, [['sfdc.password', encrypted]]);
+  }
+
+  /**
+   * An access token instead (DESIGN §7): `sfdc.oauth.accesstoken`, encrypted as the password is,
+   * and `salesforce.oauth.instanceURL`: the keys Data Loader's AppConfig reads in batch mode
+   * (forcedotcom/dataloader, config/AppConfig.java: PROP_OAUTH_ACCESSTOKEN, one of its
+   * ENCRYPTED_PROPERTY_NAMES, and PROP_OAUTH_INSTANCE_URL). sfdc.password is left as it is.
+   */
+  async setAccessToken(username: string, credential: AccessCredential): Promise<void> {
+    await this.edit(username, [
+      ['sfdc.oauth.accesstoken', encryptForDataLoader(credential.accessToken, this.key)],
+      ['salesforce.oauth.instanceURL', credential.instanceUrl],
+    ]);
+  }
+
+  private async edit(username: string, values: ReadonlyArray<readonly [string, string]>): Promise<void> {
+    const { path } = this.options;
     // The XML parser loads only for a process-conf.xml: every other run starts without it.
     const parser = path.endsWith('.xml') ? await xmlParser() : null;
-    const edit = (content: string, user: string, value: string, file: string): string => (parser ? editProcessConf(content, user, value, file, parser) : editProperties(content, user, value, file));
     // The edit refuses a file that is for another user: a configuration error, not a retry.
-    await editInPlace(path, (content) => edit(content, username, encrypted, path), { mustExist: true, mode: this.options.mode });
+    await editInPlace(path, (content) => (parser ? editProcessConf(content, username, values, path, parser) : editProperties(content, username, values, path)), {
+      mustExist: true,
+      mode: this.options.mode,
+    });
   }
 }
 
@@ -190,7 +218,7 @@ export const dataloaderBackend: StoreBackend<DataLoaderOptions> = {
     await stat(options.path).catch(() => {
       throw new UsageError(`Data Loader config ${options.path} does not exist`);
     });
-    if (context.passwordUsers.length === 0) {
+    if (context.passwordUsers.length === 0 && !context.issuedUsers?.length) {
       throw new UsageError(`--store dataloader: Data Loader keeps password + token together, so sftoken needs the user's password: set SFTOKEN_SF_USERNAME and SFTOKEN_SF_PASSWORD, or list accounts`);
     }
     return new DataLoaderStore(options, await readKey(options.keyFile), context);

@@ -3,13 +3,15 @@ import { isAbsolute, resolve } from 'node:path';
 import { editInPlace, tidy, writableFolder } from '../files/atomic-file.js';
 import { tokenFileMode } from '../files/safe-path.js';
 import { TransientError, UsageError, refuseOlder } from '../util/errors.js';
-import type { SecretStore, StoreBackend, TokenMetadata } from './types.js';
+import type { AccessCredential, SecretStore, StoreBackend, TokenMetadata } from './types.js';
 
 interface DotenvOptions {
   path: string;
   variable: string;
   /** The file's mode after a write: 0600, or 0640 (?mode=0640) for a group that reads it. */
   mode: number;
+  /** For an access token: the variable that gets the instance URL beside it (?instanceVar=). */
+  instanceVar: string | null;
 }
 
 const VARIABLE = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -20,7 +22,10 @@ function parse(rest: string): DotenvOptions {
   const params = new URLSearchParams(query);
   const variable = params.get('var') ?? '';
   if (!path || !VARIABLE.test(variable)) throw new UsageError('--store dotenv needs a file and a variable: dotenv:<path>?var=<NAME>');
-  return { path: isAbsolute(path) ? path : resolve(path), variable, mode: tokenFileMode(params, `--store dotenv:${path}`) };
+  const instanceVar = params.get('instanceVar');
+  if (instanceVar !== null && (!VARIABLE.test(instanceVar) || instanceVar === variable))
+    throw new UsageError(`--store dotenv:${path}: instanceVar must be another variable name, such as SF_INSTANCE_URL`);
+  return { path: isAbsolute(path) ? path : resolve(path), variable, mode: tokenFileMode(params, `--store dotenv:${path}`), instanceVar };
 }
 
 /**
@@ -77,6 +82,23 @@ class DotenvStore implements SecretStore {
     this.description = `dotenv:${options.path}`;
   }
 
+  /** The access token, and the instance URL where ?instanceVar= names a variable for it. */
+  async setAccessToken(_username: string, credential: AccessCredential): Promise<void> {
+    // An access token is letters, digits, ! and dots: nothing in one could break out of the quotes.
+    if (!/^[A-Za-z0-9!._-]+$/.test(credential.accessToken)) throw new TransientError('refusing to write an access token with unexpected characters');
+    if (/['\s]/.test(credential.instanceUrl)) throw new TransientError('refusing to write an instance URL with quotes or spaces');
+    const { path, variable, mode, instanceVar } = this.options;
+    await editInPlace(
+      path,
+      (content) => {
+        refuseOlder(this.description, heldOrderTime(content, variable), credential.issuedAt);
+        const withToken = stampOrder(setVariable(content, variable, credential.accessToken), variable, credential.issuedAt);
+        return instanceVar ? setVariable(withToken, instanceVar, credential.instanceUrl) : withToken;
+      },
+      { mode },
+    );
+  }
+
   async get(): Promise<string | null> {
     const text = await readFile(this.options.path, 'utf8').catch(() => '');
     const m = new RegExp(`^[ \\t]*(?:export[ \\t]+)?${this.options.variable}[ \\t]*=[ \\t]*'?([A-Za-z0-9]*)'?[ \\t]*\\r?$`, 'm').exec(text);
@@ -100,7 +122,7 @@ class DotenvStore implements SecretStore {
 
 export const dotenvBackend: StoreBackend<DotenvOptions> = {
   scheme: 'dotenv',
-  usage: 'dotenv:<path>?var=<NAME>[&mode=0640]',
+  usage: 'dotenv:<path>?var=<NAME>[&instanceVar=<NAME>][&mode=0640]',
   parse,
   files: ({ path }) => [path],
   holdsOne: () => true,

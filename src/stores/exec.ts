@@ -1,6 +1,6 @@
 import { UsageError } from '../util/errors.js';
 import { deliverToHelper, findProgram, helperEnv } from '../util/helper-process.js';
-import type { SecretStore, StoreBackend, StoreContext, TokenMetadata } from './types.js';
+import type { SecretStore, StoreBackend, StoreContext, TokenMetadata, AccessCredential } from './types.js';
 
 interface ExecOptions {
   program: string;
@@ -46,11 +46,29 @@ class ExecStore implements SecretStore {
     const env = helperEnv(this.context.secrets, {
       SFTOKEN_USERNAME: username,
       SFTOKEN_FINGERPRINT: meta.fingerprint,
+      SFTOKEN_KIND: 'security-token',
       SFTOKEN_EMAIL_DATE: meta.emailDate,
       SFTOKEN_ORDER_TIME: meta.orderTime,
       SFTOKEN_VERIFIED: String(meta.verified),
     });
-    const result = await deliverToHelper(this.description, this.path, this.options.args, token, { env, timeoutMs: this.context.helperTimeoutMs, signal: this.context.signal });
+    await this.run(token, env);
+  }
+
+  /** An access token alone on stdin; what it is for in the environment (SFTOKEN_KIND tells the two apart). */
+  async setAccessToken(username: string, credential: AccessCredential): Promise<void> {
+    const env = helperEnv(this.context.secrets, {
+      SFTOKEN_KIND: 'access-token',
+      SFTOKEN_USERNAME: username,
+      SFTOKEN_FINGERPRINT: credential.fingerprint,
+      SFTOKEN_INSTANCE_URL: credential.instanceUrl,
+      SFTOKEN_ISSUED_AT: credential.issuedAt,
+      SFTOKEN_EXPIRES_AT: credential.expiresAt,
+    });
+    await this.run(credential.accessToken, env);
+  }
+
+  private async run(secret: string, env: NodeJS.ProcessEnv): Promise<void> {
+    const result = await deliverToHelper(this.description, this.path, this.options.args, secret, { env, timeoutMs: this.context.helperTimeoutMs, signal: this.context.signal });
     for (const line of result.stderr.split('\n').filter((l) => l.trim())) this.context.warn('destination program says', { store: this.description, line });
   }
 }

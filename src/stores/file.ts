@@ -4,7 +4,7 @@ import { tidy, writableFolder, writeFileAtomic } from '../files/atomic-file.js';
 import { tokenFileMode } from '../files/safe-path.js';
 import { withFileLock } from '../files/lock.js';
 import { NewerHeld, TransientError, UsageError, describe, errnoCode, refuseOlder } from '../util/errors.js';
-import type { SecretStore, StoreBackend, TokenMetadata } from './types.js';
+import type { AccessCredential, SecretStore, StoreBackend, TokenMetadata } from './types.js';
 
 interface FileEntry extends Omit<TokenMetadata, 'orderTime'> {
   token: string;
@@ -15,7 +15,24 @@ interface FileEntry extends Omit<TokenMetadata, 'orderTime'> {
 
 const FILE_ENTRY_KEYS = ['token', 'fingerprint', 'emailDate', 'storedAt'] as const;
 
-type FileContent = Record<string, FileEntry>;
+/** An access token's entry (jwt, client-credentials accounts): what jsforce, simple-salesforce or a script reads. */
+interface AccessEntry {
+  kind: 'access-token';
+  accessToken: string;
+  instanceUrl: string;
+  issuedAt: string;
+  expiresAt: string;
+  fingerprint: string;
+  storedAt: string;
+}
+
+type FileContent = Record<string, FileEntry | AccessEntry>;
+
+function isAccessEntry(value: unknown): value is AccessEntry {
+  if (value === null || typeof value !== 'object') return false;
+  const e: Record<string, unknown> = { ...value };
+  return e.kind === 'access-token' && ['accessToken', 'instanceUrl', 'issuedAt', 'expiresAt', 'fingerprint', 'storedAt'].every((k) => typeof e[k] === 'string');
+}
 
 function isEntry(value: unknown): value is FileEntry {
   if (value === null || typeof value !== 'object') return false;
@@ -25,7 +42,7 @@ function isEntry(value: unknown): value is FileEntry {
 }
 
 function isContent(value: unknown): value is FileContent {
-  return value !== null && typeof value === 'object' && !Array.isArray(value) && Object.values(value).every(isEntry);
+  return value !== null && typeof value === 'object' && !Array.isArray(value) && Object.values(value).every((v) => isEntry(v) || isAccessEntry(v));
 }
 
 /**
@@ -62,17 +79,34 @@ export class FileStore implements SecretStore {
   }
 
   async get(username: string): Promise<string | null> {
-    return (await this.read())[username]?.token ?? null;
+    const entry = (await this.read())[username];
+    if (!entry) return null;
+    return isAccessEntry(entry) ? entry.accessToken : entry.token;
+  }
+
+  /** The access token's entry, replacing the user's; never one issued before the one it holds. */
+  async setAccessToken(username: string, credential: AccessCredential): Promise<void> {
+    await this.update((content) => {
+      const held = content[username];
+      if (held && isAccessEntry(held) && held.fingerprint !== credential.fingerprint) refuseOlder(this.description, held.issuedAt, credential.issuedAt);
+      content[username] = { kind: 'access-token', ...credential, storedAt: new Date().toISOString() };
+    });
   }
 
   /** Read, change one entry, write: under the file's lock, so a concurrent writer's entry stays. */
   async set(username: string, token: string, meta: TokenMetadata): Promise<void> {
+    await this.update((content) => {
+      const held = content[username];
+      if (held && !isAccessEntry(held) && held.fingerprint !== meta.fingerprint) refuseOlder(this.description, held.orderTime, meta.orderTime);
+      content[username] = { token, fingerprint: meta.fingerprint, emailDate: meta.emailDate, orderTime: meta.orderTime, storedAt: new Date().toISOString(), verified: meta.verified };
+    });
+  }
+
+  private async update(change: (content: FileContent) => void): Promise<void> {
     try {
       await withFileLock(this.path, async () => {
         const content = await this.read();
-        const held = content[username];
-        if (held?.fingerprint !== meta.fingerprint) refuseOlder(this.description, held?.orderTime, meta.orderTime);
-        content[username] = { token, fingerprint: meta.fingerprint, emailDate: meta.emailDate, orderTime: meta.orderTime, storedAt: new Date().toISOString(), verified: meta.verified };
+        change(content);
         // The file keeps its owner and group (an admin may have given a group read access) and
         // ends at the configured mode, 0600 unless ?mode=0640: never the looser mode it came with.
         const info = await stat(this.path).catch(() => null);

@@ -1,5 +1,5 @@
 import { TransientError, UsageError, describe } from '../util/errors.js';
-import type { SecretStore, StoreBackend } from './types.js';
+import type { SecretStore, StoreBackend, AccessCredential } from './types.js';
 
 type Keytar = Pick<typeof import('keytar'), 'getPassword' | 'setPassword'>;
 
@@ -48,6 +48,11 @@ class KeychainStore implements SecretStore {
     } catch (err) {
       throw new TransientError(`keychain read failed: ${describe(err).split('\n')[0]}`);
     }
+  }
+
+  /** The access token as the password of the same entry: what a jsforce app reads with keytar. */
+  async setAccessToken(username: string, credential: AccessCredential): Promise<void> {
+    await this.set(username, credential.accessToken);
   }
 
   async set(username: string, token: string): Promise<void> {

@@ -3,7 +3,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { UsageError, describe, refuseOlder } from '../util/errors.js';
 import { deliverToHelper, findProgram, helperEnv } from '../util/helper-process.js';
-import type { SecretStore, StoreBackend, StoreContext, TokenMetadata } from './types.js';
+import type { AccessCredential, SecretStore, StoreBackend, StoreContext, TokenMetadata } from './types.js';
 
 interface PassOptions {
   prefix: string;
@@ -52,6 +52,18 @@ class PassStore implements SecretStore {
    * usual `key: value` lines: the email's order time, so that an older token is never written
    * over a newer one, and the fingerprint.
    */
+  /** The access token on the first line, then its instance URL, issue and expiry times. */
+  async setAccessToken(username: string, credential: AccessCredential): Promise<void> {
+    const entry = `${this.options.prefix}/${username}`;
+    refuseOlder(this.description, await this.heldOrderTime(entry), credential.issuedAt);
+    const body = `${credential.accessToken}\ninstance-url: ${credential.instanceUrl}\norder-time: ${credential.issuedAt}\nexpires-at: ${credential.expiresAt}\nfingerprint: ${credential.fingerprint}`;
+    await deliverToHelper(`pass insert ${entry}`, this.program, ['insert', '--multiline', '--force', entry], body, {
+      env: helperEnv(this.context.secrets),
+      timeoutMs: this.context.helperTimeoutMs,
+      signal: this.context.signal,
+    });
+  }
+
   async set(username: string, token: string, meta: TokenMetadata): Promise<void> {
     const entry = `${this.options.prefix}/${username}`;
     refuseOlder(this.description, await this.heldOrderTime(entry), meta.orderTime);

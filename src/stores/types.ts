@@ -14,12 +14,28 @@ export interface TokenMetadata {
   verified: boolean;
 }
 
+/**
+ * An access token sftoken issued (jwt, client-credentials accounts), with what an integration
+ * needs beside it. The token is a secret; the rest is not.
+ */
+export interface AccessCredential {
+  accessToken: string;
+  instanceUrl: string;
+  /** When Salesforce issued it: what orders access tokens (a destination refuses an older one). */
+  issuedAt: string;
+  /** When it is taken to lapse: issued at plus the org's session timeout. */
+  expiresAt: string;
+  fingerprint: Fingerprint;
+}
+
 /** What a store may need from the run besides its own options. */
 export interface StoreContext {
   /** The configured Salesforce password of a user, for destinations that store password + token. */
   passwordFor(username: string): string | null;
   /** Users with a password configured: a destination that needs one checks at start. */
   readonly passwordUsers: readonly string[];
+  /** Users whose access tokens sftoken issues (they need no password). */
+  readonly issuedUsers?: readonly string[];
   /** How long a helper program may take before it counts as failed. */
   readonly helperTimeoutMs: number;
   /** The run's stop: a helper still running is asked to end. */
@@ -40,6 +56,8 @@ export interface SecretStore {
   readonly description: string;
   get(username: string): Promise<string | null>;
   set(username: string, token: string, meta: TokenMetadata): Promise<void>;
+  /** Writes an access token instead; a destination without it cannot serve issued accounts. */
+  setAccessToken?(username: string, credential: AccessCredential): Promise<void>;
 }
 
 /**

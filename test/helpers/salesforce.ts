@@ -1,7 +1,18 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { onCleanup } from './cleanup.js';
+import { createHmac, createPublicKey, randomBytes, verify } from 'node:crypto';
 import { fingerprint } from '../../src/util/fingerprint.js';
+
+/** A JWT's claims, unverified: who it says it is for, to look up what to verify it with. */
+function decodeClaims(assertion: string): Record<string, unknown> | null {
+  try {
+    const claims: unknown = JSON.parse(Buffer.from(assertion.split('.')[1] ?? '', 'base64url').toString('utf8'));
+    return claims !== null && typeof claims === 'object' && !Array.isArray(claims) ? { ...claims } : null;
+  } catch {
+    return null;
+  }
+}
 
 /**
  * A stand-in for Salesforce's login endpoints, served over real HTTP so that the real jsforce
@@ -27,8 +38,13 @@ export interface StandInUser {
 
 export type StandInMode = 'normal' | 'unavailable' | 'slow' | 'reset' | 'api-disabled';
 
+/** An External Client App as the token endpoint knows it: JWT bearer with a certificate, or client credentials with a run-as user. */
+export type StandInApp = { grant: 'jwt'; clientId: string; certificate: string; preAuthorized: string[] } | { grant: 'client-credentials'; clientId: string; clientSecret: string; runAs: string };
+
 export interface LoginAttemptSeen {
   endpoint: 'soap' | 'oauth';
+  /** For the token endpoint: the grant asked for. */
+  grant?: string;
   username: string;
   apiVersion: string | null;
   outcome: 'ok' | 'fault' | 'unavailable' | 'slow' | 'reset';
@@ -86,6 +102,12 @@ export class SalesforceStandIn {
   /** Called once an answer has been sent in full: lets a test act at exactly that moment. */
   onAnswered: ((seen: LoginAttemptSeen) => void) | null = null;
   oauthClient = { id: 'standin-client-id', secret: 'standin-client-secret' };
+  /** External Client Apps by consumer key. */
+  readonly apps = new Map<string, StandInApp>();
+  /** How far the token endpoint's clock is from this one: a test that drives the client's clock moves it too. */
+  clockOffsetMs = 0;
+  /** Every access token issued, by fingerprint: a test reads back destinations against it. */
+  readonly issuedTokens: Array<{ username: string; grant: string; fingerprint: string }> = [];
   private readonly users = new Map<string, StandInUser & { failures: number }>();
 
   private constructor(private readonly server: Server) {}
@@ -127,6 +149,67 @@ export class SalesforceStandIn {
     return new Promise((resolve) => this.server.close(() => resolve()));
   }
 
+  /** Who a JWT bearer or client-credentials request is for: the assertion's sub, or the app's run-as user. */
+  private grantUser(form: URLSearchParams): string | null {
+    const assertion = form.get('assertion');
+    if (assertion) {
+      const claims = decodeClaims(assertion);
+      return typeof claims?.sub === 'string' ? claims.sub : null;
+    }
+    const app = this.apps.get(form.get('client_id') ?? '');
+    return app?.grant === 'client-credentials' ? app.runAs : null;
+  }
+
+  /**
+   * The token endpoint's JWT bearer and client-credentials grants, as Salesforce documents them:
+   * the assertion's RS256 signature checked against the app's certificate, and its iss, sub, aud
+   * and exp; the client id and secret checked; errors in Salesforce's words.
+   */
+  private tokenGrant(form: URLSearchParams, seen: LoginAttemptSeen, json: (status: number, payload: object) => void): void {
+    const refuse = (error: string, description: string) => {
+      seen.outcome = 'fault';
+      json(400, { error, error_description: description });
+    };
+    const grant = form.get('grant_type');
+    let username: string;
+    let app: StandInApp | undefined;
+    if (grant === 'urn:ietf:params:oauth:grant-type:jwt-bearer') {
+      const assertion = form.get('assertion') ?? '';
+      const [header = '', payload = '', signature = ''] = assertion.split('.');
+      const claims = decodeClaims(assertion);
+      app = this.apps.get(typeof claims?.iss === 'string' ? claims.iss : '');
+      if (!claims || app?.grant !== 'jwt') return refuse('invalid_client_id', 'client identifier invalid');
+      if (!verify('sha256', Buffer.from(`${header}.${payload}`), createPublicKey(app.certificate), Buffer.from(signature, 'base64url'))) return refuse('invalid_grant', 'invalid assertion');
+      if (claims.aud !== this.url) return refuse('invalid_grant', 'audience is invalid');
+      const exp = typeof claims.exp === 'number' ? claims.exp * 1000 : 0;
+      const now = Date.now() + this.clockOffsetMs;
+      if (exp <= now || exp > now + 5 * 60_000) return refuse('invalid_grant', 'expired authorization code');
+      username = typeof claims.sub === 'string' ? claims.sub.toLowerCase() : '';
+      if (!app.preAuthorized.includes(username)) return refuse('invalid_grant', "user hasn't approved this consumer");
+    } else if (grant === 'client_credentials') {
+      app = this.apps.get(form.get('client_id') ?? '');
+      if (app?.grant !== 'client-credentials' || form.get('client_secret') !== app.clientSecret) return refuse('invalid_client', 'invalid client credentials');
+      username = app.runAs;
+    } else {
+      return refuse('unsupported_grant_type', 'grant type not supported');
+    }
+    const n = this.issuedTokens.length + 1;
+    const accessToken = `${ORG_ID}!AQ${randomBytes(24).toString('base64url').replace(/[-_]/g, 'x')}${n}`;
+    this.issuedTokens.push({ username, grant, fingerprint: fingerprint(accessToken) });
+    const issuedAt = String(Date.now() + this.clockOffsetMs);
+    const id = `${this.url}/id/${ORG_ID}/${USER_ID}`;
+    json(200, {
+      access_token: accessToken,
+      instance_url: this.url,
+      id,
+      token_type: 'Bearer',
+      issued_at: issuedAt,
+      signature: createHmac('sha256', app.clientId)
+        .update(id + issuedAt)
+        .digest('base64'),
+    });
+  }
+
   /** Checks password + token as Salesforce does, counting failures toward lockout. */
   private check(username: string, secret: string): { ok: true; user: StandInUser } | { ok: false } {
     const user = this.users.get(username.toLowerCase());
@@ -155,8 +238,9 @@ export class SalesforceStandIn {
       return;
     }
     const form = oauth ? new URLSearchParams(body) : null;
-    const username = (form ? form.get('username') : xmlUnescape(/<username>([^<]*)<\/username>/.exec(body)?.[1] ?? '')) ?? '';
-    const seen: LoginAttemptSeen = { endpoint: soap ? 'soap' : 'oauth', username: username.toLowerCase(), apiVersion: soap?.[1] ?? null, outcome: 'ok' };
+    const grant = form?.get('grant_type') ?? undefined;
+    const username = (form ? (form.get('username') ?? this.grantUser(form)) : xmlUnescape(/<username>([^<]*)<\/username>/.exec(body)?.[1] ?? '')) ?? '';
+    const seen: LoginAttemptSeen = { endpoint: soap ? 'soap' : 'oauth', username: username.toLowerCase(), apiVersion: soap?.[1] ?? null, outcome: 'ok', ...(grant ? { grant } : {}) };
     this.attempts.push(seen);
     res.once('finish', () => this.onAnswered?.(seen));
 
@@ -202,7 +286,8 @@ export class SalesforceStandIn {
       return;
     }
     const json = (status: number, payload: object) => res.writeHead(status, { 'Content-Type': 'application/json;charset=UTF-8' }).end(JSON.stringify(payload));
-    if (form?.get('grant_type') !== 'password') return void json(400, { error: 'unsupported_grant_type', error_description: 'grant type not supported' });
+    if (!form) return;
+    if (grant !== 'password') return void this.tokenGrant(form, seen, json);
     if (this.mode === 'api-disabled') {
       seen.outcome = 'fault';
       return void json(400, { error: 'unsupported_grant_type', error_description: 'grant type not supported' });

@@ -1,10 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { createDecipheriv, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse as parseDotenv } from 'dotenv';
+import { decryptDataLoader, decryptWithOpenssl } from '../helpers/dataloader.js';
 import { fingerprint } from '../../src/util/fingerprint.js';
 import { isolatedEnv, jsonLines, run, sftoken } from '../helpers/cli.js';
 import { fixtureIndex } from '../helpers/fixtures.js';
@@ -29,30 +30,6 @@ async function world() {
   const replay = (stores: string[], extra: Record<string, string> = {}) =>
     sftoken(['replay', 'fixtures/01-plain-text.eml', '--json', '--trust', 'sender', '--login-url', sf.url, '--state', join(home, 'state.json'), ...stores.flatMap((s) => ['--store', s])], env(extra));
   return { sf, home, env, replay };
-}
-
-/** Data Loader's text form back to bytes: two hex digits a byte, 128–255 standing for −1…−128. */
-function dataLoaderBytes(hex: string): Buffer {
-  const out = Buffer.alloc(hex.length / 2);
-  for (let i = 0; i < out.length; i++) {
-    const e = Number.parseInt(hex.slice(2 * i, 2 * i + 2), 16);
-    out[i] = e < 0x80 ? e : 383 - e;
-  }
-  return out;
-}
-
-function decryptDataLoader(hex: string, key: Buffer): string {
-  const bytes = dataLoaderBytes(hex);
-  const decipher = createDecipheriv('aes-128-cbc', key.subarray(0, 16), bytes.subarray(0, 16));
-  return Buffer.concat([decipher.update(bytes.subarray(16)), decipher.final()]).toString('utf8');
-}
-
-/** The same with openssl, so the check does not rest on node:crypto alone. */
-function decryptWithOpenssl(hex: string, key: Buffer): string {
-  const bytes = dataLoaderBytes(hex);
-  return execFileSync('openssl', ['enc', '-d', '-aes-128-cbc', '-K', key.subarray(0, 16).toString('hex'), '-iv', bytes.subarray(0, 16).toString('hex')], { input: bytes.subarray(16) }).toString(
-    'utf8',
-  );
 }
 
 const tokenOf = (passwordPlusToken: string) => passwordPlusToken.slice(PASSWORD.length);

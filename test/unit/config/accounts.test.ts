@@ -57,3 +57,19 @@ test('the credentials fingerprint of 200 accounts leaves the event loop free whi
   }
   assert.ok(ticks > 0, 'timers ran during the derivation');
 });
+
+test('jwt and client-credentials accounts: their own keys with did-you-mean, a My Domain URL for client credentials, refresh before the session lapses', async () => {
+  const { loadIssuedAccounts } = await import('../../../src/config/issued-accounts.js');
+  const { generateKeyPairSync } = await import('node:crypto');
+  const pem = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+  const env = { ETL_KEY: pem, CC_SECRET: 'x-secret' };
+  const jwt = { username: 'ETL@acme.com', auth: 'jwt', clientId: '3MVG9app', privateKey: { env: 'ETL_KEY' }, loginUrl: 'https://login.salesforce.com' };
+  const [a] = await loadIssuedAccounts([jwt, { username: 'pw@acme.com', password: { env: 'CC_SECRET' } }], env, new Redactor());
+  assert.deepEqual([a?.username, a?.grant.kind, a?.sessionTimeoutMs, a?.refreshEveryMs], ['etl@acme.com', 'jwt', 7_200_000, 3_600_000]);
+  await assert.rejects(loadIssuedAccounts([{ ...jwt, privateKy: 1 }], env, new Redactor()), /unknown key "privateKy"; did you mean "privateKey"\?/);
+  await assert.rejects(loadIssuedAccounts([{ ...jwt, auth: 'jwt-bearer' }], env, new Redactor()), /auth: "jwt-bearer" is not one of password, jwt, client-credentials/);
+  const cc = { username: 'sync@acme.com', auth: 'client-credentials', clientId: '3MVG9cc', clientSecret: { env: 'CC_SECRET' }, loginUrl: 'https://test.salesforce.com' };
+  await assert.rejects(loadIssuedAccounts([cc], env, new Redactor()), /needs your My Domain URL \(https:\/\/<domain>\.my\.salesforce\.com\), not test\.salesforce\.com/);
+  assert.equal((await loadIssuedAccounts([{ ...cc, loginUrl: 'https://acme.my.salesforce.com' }], env, new Redactor()))[0]?.grant.kind, 'client-credentials');
+  await assert.rejects(loadIssuedAccounts([{ ...jwt, sessionTimeout: 600, refreshEvery: 600 }], env, new Redactor()), /refreshEvery must be shorter than sessionTimeout/);
+});
