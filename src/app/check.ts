@@ -11,6 +11,7 @@ import { buildContext, storeContext } from './context.js';
 import { describe } from '../util/errors.js';
 import type { Io } from './io.js';
 import { accountReadiness } from './readiness.js';
+import type { IssuedAccount } from '../config/issued-accounts.js';
 
 interface Finding {
   ok: boolean;
@@ -107,7 +108,7 @@ async function mailboxReady(config: Config, index: number): Promise<string> {
 export async function checkAll(config: Config, io: Io, login: boolean): Promise<number> {
   const findings: Finding[] = [];
   findings.push(await probe('state', () => stateUsable(config.statePath)));
-  const destinations = [...config.destinations, ...config.accounts.flatMap((a) => a.destinations ?? [])];
+  const destinations = [...config.destinations, ...[...config.accounts, ...config.issuedAccounts].flatMap((a) => a.destinations ?? [])];
   // What opening a destination warns about (a token file looser than its mode) is said here too.
   const warnings: string[] = [];
   const context = storeContext(config, { ...silentLogger, warn: (message) => void warnings.push(message) }, NEVER);
@@ -121,6 +122,7 @@ export async function checkAll(config: Config, io: Io, login: boolean): Promise<
   for (const [i, m] of config.mailboxes.entries()) findings.push(await probe(`mailbox ${m.name}`, () => mailboxReady(config, i)));
   if (login) findings.push(...(await testLogins(config)));
   findings.push(...(await loginPaths(config, login)));
+  for (const account of config.issuedAccounts) findings.push(await probe(`access token ${account.username}`, () => issuable(config, account)));
   for (const f of findings) io.stdout(`${f.warn ? 'WARN' : f.ok ? 'ok  ' : 'FAIL'}  ${f.what}: ${f.detail}\n`);
   return findings.every((f) => f.ok) ? 0 : 1;
 }
@@ -142,6 +144,17 @@ async function loginPaths(config: Config, loggedIn: boolean): Promise<Finding[]>
     const ok = r.available && !(loggedIn && r.lastLogin?.accepted === false);
     return { ok, warn: ok && r.warning !== null, what: `login path ${r.username}`, detail: `${r.path}${said}; ${r.advice}` };
   });
+}
+
+/** An issued account: its destinations can hold an access token, its token endpoint answers. Nothing is issued. */
+async function issuable(config: Config, account: IssuedAccount): Promise<string> {
+  const context = storeContext(config, silentLogger, NEVER);
+  for (const d of account.destinations ?? config.destinations) {
+    const store = await d.open(context);
+    if (!store.setAccessToken) throw new Error(`--store ${d.spec} cannot hold an access token: use file, dotenv, dataloader, exec, keychain or pass`);
+  }
+  const reached = await reachable(account.loginUrl);
+  return `${account.grant.kind === 'jwt' ? 'JWT bearer' : 'client credentials'}, client ${account.grant.clientId.slice(0, 6)}…; every destination can hold it; ${reached}`;
 }
 
 /** One test login per account, with the token its first destination that can be read holds. */

@@ -107,7 +107,8 @@ export async function showStatus(config: Config, io: Io): Promise<number> {
   const items = describeState(snapshot, now);
   const held = describeHeld(config.heldPath, snapshot);
   if (config.json) {
-    const all: object[] = [...items, ...accountReadinessItems(config, snapshot, now), ...(held.count ? [held] : [])];
+    const tokens = Object.entries(snapshot.refresh).map(([username, s]) => ({ kind: 'access-token', username, ...s }));
+    const all: object[] = [...items, ...accountReadinessItems(config, snapshot, now), ...tokens, ...(held.count ? [held] : [])];
     io.stdout(all.map((item) => JSON.stringify(item)).join('\n') + (all.length ? '\n' : ''));
     return 0;
   }
@@ -137,6 +138,17 @@ export async function showStatus(config: Config, io: Io): Promise<number> {
       table([['ACCOUNT', 'LOGIN PATH', 'LAST LOGIN', 'PATH ENDS', 'DAYS LEFT'], ...accounts.map((a) => [a.username, a.path, a.lastLoginText, a.endsOn, a.available ? String(a.daysLeft) : 'gone'])]),
     );
     for (const a of accounts) if (a.warning) out.push(`${a.username}: ${a.path}: ${a.warning}`);
+  }
+  const issued = Object.entries(snapshot.refresh);
+  if (issued.length) {
+    out.push(
+      '',
+      table([
+        ['ACCESS TOKEN FOR', 'TOKEN', 'ISSUED', 'LAPSES', 'NEXT', 'FAILURES'],
+        ...issued.map(([u, s]) => [u, s.current?.fingerprint ?? '-', s.current?.issuedAt ?? '-', s.current?.expiresAt ?? '-', s.nextAttemptAt ?? '-', s.failures ? `${s.failures} (${s.lastError ?? '?'})` : '0']),
+      ]),
+    );
+    for (const [u, s] of issued) if (s.current && Date.parse(s.current.expiresAt) <= now.getTime()) out.push(`${u}: the access token lapsed at ${s.current.expiresAt}; integrations reading it fail until a refresh succeeds`);
   }
   if (mailboxes.length) out.push('', table([['MAILBOX', 'LAST UID', 'LAST CONTACT'], ...mailboxes.map((m) => [m.mailbox, String(m.lastUid), m.lastContact ?? '-'])]));
   if (held.count) {

@@ -210,3 +210,16 @@ test('watch keeps tokens fresh beside no mailbox at all; /healthz stays 200 thro
   assert.match(text, /no live access token: etl@acme\.com, sync@acme\.com/);
   assert.equal((await watcher.stop()).code, 0);
 });
+
+test('status shows each access token by fingerprint and its times; check says each account can be issued, without issuing', async () => {
+  const w = await world();
+  await w.refresh();
+  const status = await sftoken(['status', '--config', w.config, '--state', join(w.home, 'state.json')], w.env);
+  assert.match(status.stdout, /^ACCESS TOKEN FOR +TOKEN +ISSUED +LAPSES +NEXT +FAILURES$/m);
+  assert.match(status.stdout, new RegExp(`^etl@acme\\.com +${w.sf.issuedTokens[0]?.fingerprint ?? 'x'} +\\d{4}-`, 'm'));
+  const check = await sftoken(['check', '--config', w.config, '--state', join(w.home, 'state.json')], w.env);
+  assert.match(check.stdout, /^ok {4}access token etl@acme\.com: JWT bearer, client jwt-ap…; every destination can hold it; http:\/\/127\.0\.0\.1:\d+ answers/m);
+  assert.match(check.stdout, /^ok {4}access token sync@acme\.com: client credentials/m);
+  assert.equal(w.sf.issuedTokens.length, 2, 'check issued nothing');
+  assert.doesNotMatch(status.stdout + check.stdout, /00D5g000004XyZaEAK!AQ/);
+});
