@@ -60,7 +60,7 @@ export async function tellCertificateExpiry(ctx: RunContext, now: Date): Promise
     const when = expiry.toISOString().slice(0, 10);
     ctx.log.warn('certificate expires soon', { username: account.username, expires: when, daysLeft: days });
     ctx.notifier?.notice({
-      headline: `the certificate ${account.username} signs its JWT with expires ${days > 0 ? `in ${days} day${days === 1 ? '' : 's'} (${when})` : `on ${when}`}`,
+      headline: `the certificate for ${account.username}'s JWT expires ${days > 0 ? `in ${days} day${days === 1 ? '' : 's'} (${when})` : `on ${when}`}`,
       username: account.username,
       reason: 'certificate-expiry',
       note: 'make a new key and certificate, upload the certificate to the External Client App, and point privateKey and certificate at them before then',

@@ -145,10 +145,18 @@ export async function showStatus(config: Config, io: Io): Promise<number> {
       '',
       table([
         ['ACCESS TOKEN FOR', 'TOKEN', 'ISSUED', 'LAPSES', 'NEXT', 'FAILURES'],
-        ...issued.map(([u, s]) => [u, s.current?.fingerprint ?? '-', s.current?.issuedAt ?? '-', s.current?.expiresAt ?? '-', s.nextAttemptAt ?? '-', s.failures ? `${s.failures} (${s.lastError ?? '?'})` : '0']),
+        ...issued.map(([u, s]) => [
+          u,
+          s.current?.fingerprint ?? '-',
+          s.current?.issuedAt ?? '-',
+          s.current?.expiresAt ?? '-',
+          s.nextAttemptAt ?? '-',
+          s.failures ? `${s.failures} (${s.lastError ?? '?'})` : '0',
+        ]),
       ]),
     );
-    for (const [u, s] of issued) if (s.current && Date.parse(s.current.expiresAt) <= now.getTime()) out.push(`${u}: the access token lapsed at ${s.current.expiresAt}; integrations reading it fail until a refresh succeeds`);
+    for (const [u, s] of issued)
+      if (s.current && Date.parse(s.current.expiresAt) <= now.getTime()) out.push(`${u}: the access token lapsed at ${s.current.expiresAt}; integrations reading it fail until a refresh succeeds`);
   }
   if (mailboxes.length) out.push('', table([['MAILBOX', 'LAST UID', 'LAST CONTACT'], ...mailboxes.map((m) => [m.mailbox, String(m.lastUid), m.lastContact ?? '-'])]));
   if (held.count) {
