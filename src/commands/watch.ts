@@ -13,6 +13,8 @@ export const watch: Command = {
     if (config.mailboxes.length === 0 && config.issuedAccounts.length === 0)
       throw new UsageError('--imap-host is required (or SFTOKEN_IMAP_HOST), or accounts with "auth": "jwt" or "client-credentials" to keep fresh');
     const [{ buildContext }, { watchMailboxes }] = await Promise.all([import('../app/context.js'), import('../app/watch.js')]);
-    return watchMailboxes(await buildContext({ ...config, verify: config.verify && config.accounts.length > 0 }, io, { unattended: true, issuing: config.accounts.length === 0 }));
+    // With no mailbox there is no token email to test: only access tokens to keep fresh.
+    const issuingOnly = config.mailboxes.length === 0;
+    return watchMailboxes(await buildContext({ ...config, verify: config.verify && !issuingOnly }, io, { unattended: true, issuing: issuingOnly }));
   },
 };
