@@ -157,6 +157,7 @@ export async function examine(message: RawMessage, deps: PipelineDeps): Promise<
   // A refusal made under other trust settings is forgotten once the email reads well.
   const forgotten: Pick<Examined, 'refusal'> = refused ? { refusal: { key, entry: null } } : {};
   const { username, token } = extracted.value;
+  const receivedHeader = topReceived(email);
   if (deps.knownUser && !deps.knownUser(username)) return { ...done('unknown-user', date, email.messageId, identity), ...forgotten };
   return {
     ...forgotten,
@@ -167,7 +168,8 @@ export async function examine(message: RawMessage, deps: PipelineDeps): Promise<
       token,
       fingerprint: fingerprint(token),
       date: date ?? new Date(0),
-      orderTime: orderTime({ signedAt, date: email.date, receivedAt: message.receivedAt, receivedHeader: topReceived(email) }, now),
+      orderTime: orderTime({ signedAt, date: email.date, receivedAt: message.receivedAt, receivedHeader }, now),
+      receivedHeader,
       receivedAt: message.receivedAt,
       sequence: message.sequence,
       messageId: email.messageId,

@@ -10,6 +10,8 @@ export interface Contender {
   orderTime: Date;
   /** The receiving side's time (INTERNALDATE, the file's time): the first tie-breaker. */
   receivedAt: Date | null;
+  /** The top Received field's time: the next tie-breaker, for saved files whose times agree. */
+  receivedHeader?: Date | null;
   /** The UID in its mailbox, or the order of discovery: the last one. */
   sequence: number;
 }
@@ -21,9 +23,10 @@ export interface Contender {
  */
 export type Selection = { decision: 'try'; turn: number } | { decision: 'skip'; reason: 'older-than-applied' | 'already-applied' | 'duplicate' | 'already-rejected' };
 
-/** Newest first by order time; ties go to the receiving side (INTERNALDATE, then UID), never to a name. */
+/** Newest first by order time; ties go to the receiving side (INTERNALDATE, then Received, then UID). */
 function newerFirst(a: Contender, b: Contender): number {
-  return b.orderTime.getTime() - a.orderTime.getTime() || (b.receivedAt?.getTime() ?? 0) - (a.receivedAt?.getTime() ?? 0) || b.sequence - a.sequence;
+  const time = (d: Date | null | undefined) => d?.getTime() ?? 0;
+  return time(b.orderTime) - time(a.orderTime) || time(b.receivedAt) - time(a.receivedAt) || time(b.receivedHeader) - time(a.receivedHeader) || b.sequence - a.sequence;
 }
 
 export interface LedgerView {

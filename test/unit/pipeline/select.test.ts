@@ -72,3 +72,9 @@ test('two copies of the same token email are one token, not a supersession', () 
   assert.deepEqual(s.get(copy), { decision: 'try', turn: 0 });
   assert.deepEqual(s.get(a), { decision: 'skip', reason: 'duplicate' });
 });
+
+test('equal order and receiving times fall to the top Received field before the source order', () => {
+  const x = { ...c('u@a.com', 'xxx', '2026-11-01T08:00:00Z', 2), receivedHeader: at('2026-11-01T08:01:00Z') };
+  const y = { ...c('u@a.com', 'yyy', '2026-11-01T08:00:00Z', 1), receivedHeader: at('2026-11-01T08:02:00Z') };
+  assert.deepEqual(select([x, y], emptyLedger).get(y), { decision: 'try', turn: 0 });
+});
