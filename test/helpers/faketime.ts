@@ -15,9 +15,13 @@ export function skewedClockEnv(seconds: number): Record<string, string> {
   return { LD_PRELOAD: libfaketime(), FAKETIME: `${seconds >= 0 ? '+' : ''}${seconds}` };
 }
 
-/** A clock `speed` times as fast as the real one, from now: minutes of a schedule pass in seconds. */
+/**
+ * A clock `speed` times as fast as the real one, from this process's now (which is itself moved
+ * when the suite runs under faketime): minutes of a schedule pass in seconds.
+ */
 export function fastClockEnv(speed: number): Record<string, string> {
-  return { LD_PRELOAD: libfaketime(), FAKETIME: `+0 x${speed}` };
+  const offset = /^[+-]\d+[smhdy]?$/.exec(process.env.FAKETIME ?? '')?.[0] ?? '+0';
+  return { LD_PRELOAD: libfaketime(), FAKETIME: `${offset} x${speed}` };
 }
 
 function libfaketime(): string {
