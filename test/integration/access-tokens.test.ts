@@ -191,10 +191,10 @@ test('Salesforce refusing the grant is its own outcome with advice; a client-cre
 });
 
 test('watch keeps tokens fresh beside no mailbox at all; /healthz stays 200 through an outage until the token lapses, then 503', async () => {
-  const w = await world(120);
+  const w = await world(900);
   const port = 20000 + Math.floor(Math.random() * 20000);
-  // A clock thirty times as fast: the two-minute session lapses in four seconds.
-  const clock = fastClockEnv(30);
+  // A clock sixty times as fast: the refresh falls due in 7.5 s, the fifteen-minute session lapses in 15 s.
+  const clock = fastClockEnv(60);
   const watcher = Watcher.start(['--config', w.config, '--state', join(w.home, 'watch.json'), '--health-port', String(port), '--heartbeat', '1'], { ...w.env, ...clock });
   await watcher.record((r) => r.reason === 'issued:client-credentials', 'the first tokens');
   const health = async () => (await fetch(`http://127.0.0.1:${port}/healthz`)).status;
