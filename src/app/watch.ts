@@ -3,7 +3,7 @@ import { heldFiles } from '../sources/held.js';
 import { watchMailbox } from '../sources/imap/watcher.js';
 import { ClaimSightings } from '../sources/imap/claim.js';
 import { UsageError, describe } from '../util/errors.js';
-import { untilAborted } from '../util/deadline.js';
+import { every, untilAborted } from '../util/deadline.js';
 import { runBatch } from './batch.js';
 import { jointBatches } from './joint-batches.js';
 import type { RunContext } from './context.js';
@@ -62,24 +62,18 @@ function keepFresh(ctx: RunContext, liveness: Liveness): void {
       };
     }),
   );
-  let running = false;
-  const tick = (): void => {
-    if (running || ctx.stop.signal.aborted) return;
-    running = true;
+  void every(REFRESH_TICK_MS, ctx.stop.signal, async () => {
     const now = new Date();
-    void tellCertificateExpiry(ctx, now)
-      .then(() => refreshDue(ctx, deps, now))
-      .catch((err: unknown) => {
-        if (err instanceof UsageError) {
-          ctx.log.error(describe(err));
-          ctx.stop.abort();
-        } else ctx.log.warn('access-token refresh failed', { error: describe(err) });
-      })
-      .finally(() => (running = false));
-  };
-  tick();
-  const timer = setInterval(tick, REFRESH_TICK_MS);
-  ctx.stop.signal.addEventListener('abort', () => clearInterval(timer));
+    try {
+      await tellCertificateExpiry(ctx, now);
+      await refreshDue(ctx, deps, now);
+    } catch (err) {
+      if (!(err instanceof UsageError)) return void ctx.log.warn('access-token refresh failed', { error: describe(err) });
+      // A destination that cannot hold an access token: a configuration error stops the watcher.
+      ctx.log.error(describe(err));
+      ctx.stop.abort();
+    }
+  });
 }
 
 /** `sftoken watch`: every configured mailbox watched until a signal; the exit code. */
@@ -108,10 +102,7 @@ export async function watchMailboxes(ctx: RunContext): Promise<number> {
   }
   warnOfPathEnds(ctx, new Date());
   // The login paths' ends are looked at on the heartbeat: a watcher runs for months.
-  const tell = (): void => void tellLoginPathEnds(ctx, new Date()).catch((err: unknown) => ctx.log.warn('could not record a notice', { error: describe(err) }));
-  tell();
-  const noticeTimer = setInterval(tell, config.watch.heartbeatMs);
-  ctx.stop.signal.addEventListener('abort', () => clearInterval(noticeTimer));
+  void every(config.watch.heartbeatMs, ctx.stop.signal, () => tellLoginPathEnds(ctx, new Date()).catch((err: unknown) => ctx.log.warn('could not record a notice', { error: describe(err) })));
   if (config.issuedAccounts.length) keepFresh(ctx, liveness);
   const joinBatch = jointBatches((messages) => runBatch(ctx, messages), JOINT_BATCH_GRACE_MS);
   const settings = await settingsFingerprint(ctx);
@@ -139,7 +130,6 @@ export async function watchMailboxes(ctx: RunContext): Promise<number> {
     // Only access tokens to keep fresh: the refresh runs until a signal stops the watcher.
     if (config.mailboxes.length === 0) await untilAborted(ctx.stop.signal);
   } finally {
-    clearInterval(noticeTimer);
     await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
   }
   ctx.log.info('stopped');

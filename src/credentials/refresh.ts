@@ -1,4 +1,5 @@
 import type { IssuedAccount } from '../config/issued-accounts.js';
+import { outcomeOf, type Reason } from '../pipeline/outcomes.js';
 import type { MessageRecord, OpenDestination } from '../pipeline/types.js';
 import type { RefreshMarks, RefreshState } from '../state/ledger.js';
 import type { AccessCredential } from '../stores/types.js';
@@ -46,13 +47,13 @@ export async function refreshAccount(account: IssuedAccount, deps: RefreshDeps, 
   // Recorded before the request: a crash right after it still counts toward the one a minute.
   deps.ledger.recordRefresh(username, { ...before, lastAttemptAt: now.toISOString() });
   await deps.checkpoint();
-  const failed = async (reason: MessageRecord['reason'] & string, error: string, note: string, outcome: 'failed' | 'rejected'): Promise<MessageRecord> => {
+  const failed = async (reason: Reason, error: string, note: string): Promise<MessageRecord> => {
     const failures = before.failures + 1;
     const wait = Math.max(MIN_REQUEST_INTERVAL_MS, backoffMs(failures - 1, MIN_REQUEST_INTERVAL_MS, FAILURE_BACKOFF_CAP_MS));
     deps.ledger.recordRefresh(username, { ...before, lastAttemptAt: now.toISOString(), failures, lastError: error, nextAttemptAt: new Date(now.getTime() + wait).toISOString() });
     await deps.checkpoint();
     deps.log.warn('access token not renewed; the destinations keep the current one', { username, reason, failures });
-    return { outcome, reason, username, source, note };
+    return { outcome: outcomeOf(reason), reason, username, source, note };
   };
   let issued;
   try {
@@ -60,8 +61,8 @@ export async function refreshAccount(account: IssuedAccount, deps: RefreshDeps, 
   } catch (err) {
     const failure = classifyIssueError(err);
     deps.log.debug('token endpoint error', { username, error: describe(err).split('\n')[0]?.slice(0, 300) });
-    if (failure.kind === 'refused') return failed(`grant-refused:${failure.detail}`, failure.code, `${failure.code}: ${issueAdvice(failure.detail)}`, 'rejected');
-    return failed(`token-endpoint-unreachable:${failure.code}`, failure.code, 'the token endpoint did not answer; tried again with backoff', 'failed');
+    if (failure.kind === 'refused') return failed(`grant-refused:${failure.detail}`, failure.code, `${failure.code}: ${issueAdvice(failure.detail)}`);
+    return failed(`token-endpoint-unreachable:${failure.code}`, failure.code, 'the token endpoint did not answer; tried again with backoff');
   }
   deps.secrets.add(issued.accessToken);
   const credential: AccessCredential = {
@@ -72,7 +73,7 @@ export async function refreshAccount(account: IssuedAccount, deps: RefreshDeps, 
     fingerprint: fingerprint(issued.accessToken),
   };
   const written: string[] = [];
-  const problems: string[] = [];
+  const problems: Array<{ description: string; error: string }> = [];
   for (const { spec, store } of deps.destinations(username)) {
     if (!store.setAccessToken) throw new UsageError(`--store ${spec} cannot hold an access token (for ${username})`);
     try {
@@ -82,7 +83,7 @@ export async function refreshAccount(account: IssuedAccount, deps: RefreshDeps, 
       if (err instanceof UsageError) throw err;
       // Another writer put a newer token there: nothing to undo, and not a failure.
       if (err instanceof NewerHeld) written.push(spec);
-      else problems.push(`${store.description}: ${describe(err)}`);
+      else problems.push({ description: store.description, error: describe(err) });
     }
   }
   const base = { username, fingerprint: credential.fingerprint, source, date: credential.issuedAt };
@@ -92,7 +93,8 @@ export async function refreshAccount(account: IssuedAccount, deps: RefreshDeps, 
     deps.ledger.recordRefresh(username, { ...before, lastAttemptAt: now.toISOString(), failures: before.failures + 1, lastError: 'store-unavailable', nextAttemptAt: retryAt });
     await deps.checkpoint();
     deps.log.error('access token not in every destination; asked again at the next minute', { username, fingerprint: credential.fingerprint });
-    return { outcome: 'failed', reason: `store-unavailable:${problems[0]?.split(':')[0] ?? 'destination'}`, ...base, note: problems.join('; ') };
+    const reason: Reason = `store-unavailable:${problems[0]?.description ?? 'destination'}`;
+    return { outcome: outcomeOf(reason), reason, ...base, note: problems.map((p) => `${p.description}: ${p.error}`).join('; ') };
   }
   const next = new Date(issued.issuedAt.getTime() + account.refreshEveryMs).toISOString();
   deps.ledger.recordRefresh(username, {
@@ -104,7 +106,7 @@ export async function refreshAccount(account: IssuedAccount, deps: RefreshDeps, 
   await deps.checkpoint();
   deps.log.info('access token issued and stored', { username, fingerprint: credential.fingerprint, expiresAt: credential.expiresAt, nextRefresh: next });
   return {
-    outcome: 'stored',
+    outcome: outcomeOf(`issued:${account.grant.kind}`),
     reason: `issued:${account.grant.kind}`,
     ...base,
     note: `access token for ${credential.instanceUrl}, taken to lapse at ${credential.expiresAt}; written to ${written.join(', ')}; next at ${next}`,

@@ -54,6 +54,17 @@ export async function withDeadline<T>(ms: number, work: (signal: AbortSignal) =>
   }
 }
 
+/**
+ * Runs `work` now and then every `ms` after it ends, until the run stops: one at a time, so a slow
+ * round is never overlapped by the next. `work` handles its own failures.
+ */
+export async function every(ms: number, signal: AbortSignal, work: () => Promise<void>): Promise<void> {
+  while (!signal.aborted) {
+    await work();
+    await sleep(ms, signal);
+  }
+}
+
 /** Resolves after `ms`, or as soon as the run stops (never rejects: a stop is checked by the caller). */
 export function sleep(ms: number, signal: AbortSignal = NEVER): Promise<void> {
   if (signal.aborted) return Promise.resolve();
