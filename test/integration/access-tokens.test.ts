@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmod, readFile, writeFile } from 'node:fs/promises';
+import { chmod, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse as parseDotenv } from 'dotenv';
 import { fingerprint } from '../../src/util/fingerprint.js';
@@ -37,7 +37,7 @@ async function world(sessionTimeout = 7200) {
   await writeFile(join(home, 'config.properties'), `sfdc.username=${JWT_USER}\nsfdc.endpoint=https://login.salesforce.com\n`);
   await writeFile(join(home, 'etl.env'), 'OTHER=1\n');
   const hook = join(home, 'hook.sh');
-  await writeFile(hook, `#!/bin/sh\ncat > "${home}/hook.stdin"\nenv | grep ^SFTOKEN_ > "${home}/hook.env"\n`);
+  await writeFile(hook, `#!/bin/sh\n[ -e "${home}/hook-down" ] && { echo "vault: connection refused" >&2; exit 1; }\ncat > "${home}/hook.stdin"\nenv | grep ^SFTOKEN_ > "${home}/hook.env"\n`);
   await chmod(hook, 0o755);
   const config = join(home, 'config.json');
   await writeFile(
@@ -82,7 +82,7 @@ async function world(sessionTimeout = 7200) {
     return { ...r, records: json ? jsonLines(r.stdout) : [] };
   };
   const fileToken = async (name: string, user: string) =>
-    (JSON.parse(await readFile(join(home, name), 'utf8')) as Record<string, { accessToken: string; instanceUrl: string; expiresAt: string }>)[user];
+    (JSON.parse(await readFile(join(home, name), 'utf8').catch(() => '{}')) as Record<string, { accessToken: string; instanceUrl: string; expiresAt: string }>)[user];
   const read = async () => {
     const dotenv = parseDotenv(await readFile(join(home, 'etl.env'), 'utf8'));
     const dl = await readFile(join(home, 'config.properties'), 'utf8');
@@ -222,4 +222,21 @@ test('status shows each access token by fingerprint and its times; check says ea
   assert.match(check.stdout, /^ok {4}access token sync@acme\.com: client credentials/m);
   assert.equal(w.sf.issuedTokens.length, 2, 'check issued nothing');
   assert.doesNotMatch(status.stdout + check.stdout, /00D5g000004XyZaEAK!AQ/);
+});
+
+test('a destination that fails leaves the account failed, and the next request comes a minute later and reaches every destination', async () => {
+  const w = await world();
+  await writeFile(join(w.home, 'hook-down'), '');
+  const start = new Date(Date.now() + 60_000);
+  const at = (minutes: number) => new Date(start.getTime() + minutes * 60_000);
+  const down = await w.refresh(at(0), ['--account', JWT_USER]);
+  assert.equal(down.code, 1);
+  assert.match(String(down.records[0]?.reason), /^store-unavailable:exec:/);
+  assert.equal((await w.refresh(at(0.5), ['--account', JWT_USER])).records.length, 0, 'not again within the minute');
+  await rm(join(w.home, 'hook-down'));
+  const up = await w.refresh(at(1.5), ['--account', JWT_USER]);
+  assert.equal(up.code, 0, up.stderr);
+  assert.equal(w.sf.issuedTokens.length, 2, 'one request a minute');
+  const got = await w.read();
+  assert.deepEqual([got.file, got.exec, got.dotenv, got.dataloader], Array(4).fill(w.sf.issuedTokens[1]?.fingerprint));
 });
