@@ -104,8 +104,8 @@ export class SalesforceStandIn {
   oauthClient = { id: 'standin-client-id', secret: 'standin-client-secret' };
   /** External Client Apps by consumer key. */
   readonly apps = new Map<string, StandInApp>();
-  /** How far the token endpoint's clock is from this one: a test that drives the client's clock moves it too. */
-  clockOffsetMs = 0;
+  /** The token endpoint's clock: a test that drives the client's clock drives this one the same way. */
+  now: () => number = () => Date.now();
   /** Every access token issued, by fingerprint: a test reads back destinations against it. */
   readonly issuedTokens: Array<{ username: string; grant: string; fingerprint: string }> = [];
   private readonly users = new Map<string, StandInUser & { failures: number }>();
@@ -182,7 +182,7 @@ export class SalesforceStandIn {
       if (!verify('sha256', Buffer.from(`${header}.${payload}`), createPublicKey(app.certificate), Buffer.from(signature, 'base64url'))) return refuse('invalid_grant', 'invalid assertion');
       if (claims.aud !== this.url) return refuse('invalid_grant', 'audience is invalid');
       const exp = typeof claims.exp === 'number' ? claims.exp * 1000 : 0;
-      const now = Date.now() + this.clockOffsetMs;
+      const now = this.now();
       if (exp <= now || exp > now + 5 * 60_000) return refuse('invalid_grant', 'expired authorization code');
       username = typeof claims.sub === 'string' ? claims.sub.toLowerCase() : '';
       if (!app.preAuthorized.includes(username)) return refuse('invalid_grant', "user hasn't approved this consumer");
@@ -196,7 +196,7 @@ export class SalesforceStandIn {
     const n = this.issuedTokens.length + 1;
     const accessToken = `${ORG_ID}!AQ${randomBytes(24).toString('base64url').replace(/[-_]/g, 'x')}${n}`;
     this.issuedTokens.push({ username, grant, fingerprint: fingerprint(accessToken) });
-    const issuedAt = String(Date.now() + this.clockOffsetMs);
+    const issuedAt = String(this.now());
     const id = `${this.url}/id/${ORG_ID}/${USER_ID}`;
     json(200, {
       access_token: accessToken,

@@ -75,7 +75,8 @@ async function world(sessionTimeout = 7200) {
   const outputs: string[] = [];
   const refresh = async (at?: Date, extra: string[] = [], json = true) => {
     // The token endpoint keeps the same time as the client: as Salesforce and a host with NTP do.
-    sf.clockOffsetMs = at ? at.getTime() - Date.now() : 0;
+    const offset = at ? at.getTime() - Date.now() : 0;
+    sf.now = () => Date.now() + offset;
     const clock = at ? fakeTimeEnv(at.toISOString().replace('T', ' ').slice(0, 19)) : {};
     const r = await sftoken(['refresh', ...(json ? ['--json'] : []), '--config', config, '--state', join(home, 'state.json'), ...extra], { ...env, ...clock });
     outputs.push(r.stdout, r.stderr);
@@ -195,10 +196,12 @@ test('watch keeps tokens fresh beside no mailbox at all; /healthz stays 200 thro
   const port = 20000 + Math.floor(Math.random() * 20000);
   // A clock sixty times as fast: the refresh falls due in 7.5 s, the fifteen-minute session lapses in 15 s.
   const clock = fastClockEnv(60);
+  const t0 = Date.now();
+  w.sf.now = () => t0 + 60 * (Date.now() - t0);
   const watcher = Watcher.start(['--config', w.config, '--state', join(w.home, 'watch.json'), '--health-port', String(port), '--heartbeat', '1'], { ...w.env, ...clock });
   await watcher.record((r) => r.reason === 'issued:client-credentials', 'the first tokens');
   const health = async () => (await fetch(`http://127.0.0.1:${port}/healthz`)).status;
-  assert.equal(await health(), 200);
+  assert.equal(await health(), 200, watcher.stderr.slice(-2000));
   w.sf.mode = 'unavailable';
   await watcher.record((r) => String(r.reason).startsWith('token-endpoint-unreachable'), 'a failed refresh', 30_000);
   const before = await w.read();

@@ -56,7 +56,7 @@ async function world(budget = 3) {
     const r = await sftoken(['ingest', '--since', '30d', '--json', ...common(state), ...extra], env);
     return { ...r, records: jsonLines(r.stdout) };
   };
-  const replica = (n: number, more: string[] = [], clock: Record<string, string> = {}) =>
+  const replica = (n: number, more: string[] = [], clock: NodeJS.ProcessEnv = {}) =>
     Watcher.start(['--replicas', '--heartbeat', '1', '--since', '30d', ...common(`state-${n}.json`), ...more], { ...env, ...clock });
   const deliver = (...messages: string[]) => dovecot.append(USER, IMAP_PW, messages);
   const stored = async () => (JSON.parse(await readFile(tokens, 'utf8').catch(() => '{}')) as Record<string, { fingerprint: string }>)[USER]?.fingerprint;
