@@ -5,7 +5,7 @@ import { UsageError } from '../util/errors.js';
 export const refresh: Command = {
   command: 'refresh',
   describe: 'issue a fresh access token for each jwt and client-credentials account that is due, and write it where integrations read it (watch does this by itself)',
-  groups: ['common', 'login', 'notify', 'refresh'],
+  groups: ['issue', 'login', 'notify', 'refresh'],
   secrets: [],
   examples: [
     ['$0 refresh --config /etc/sftoken/config.json', 'from cron or a systemd timer, every few minutes'],

@@ -180,6 +180,8 @@ export const GROUPS = {
   held: { title: 'Held token emails:', keys: ['held'] },
   check: { title: 'Check:', keys: ['login'] },
   refresh: { title: 'Refresh:', keys: ['account'] },
+  // What refresh shares with the commands that read mail: no trust or verification options.
+  issue: { title: 'Common options:', keys: ['store', 'state', 'json', 'logLevel', 'helperTimeout'] },
   notify: { title: 'Notifications:', keys: ['notify'] },
 } as const satisfies Record<string, { title: string; keys: readonly OptionKey[] }>;
 
