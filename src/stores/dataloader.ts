@@ -4,8 +4,9 @@ import { isAbsolute, resolve } from 'node:path';
 import type { DOMParser as XmlParser, Document, Element } from '@xmldom/xmldom';
 import { editInPlace, tidy, writableFolder } from '../files/atomic-file.js';
 import { tokenFileMode } from '../files/safe-path.js';
-import { UsageError, describe, errnoCode } from '../util/errors.js';
-import type { SecretStore, StoreBackend, StoreContext, AccessCredential } from './types.js';
+import { UsageError, describe, errnoCode, refuseOlder } from '../util/errors.js';
+import type { SecretStore, StoreBackend, StoreContext, AccessCredential, TokenMetadata } from './types.js';
+import { heldOrderTime, stampOrder } from './order-marker.js';
 
 interface DataLoaderOptions {
   /** config.properties, or a process-conf.xml (by its .xml name). */
@@ -171,11 +172,11 @@ class DataLoaderStore implements SecretStore {
     return null;
   }
 
-  async set(username: string, token: string): Promise<void> {
+  async set(username: string, token: string, meta: TokenMetadata): Promise<void> {
     const password = this.context.passwordFor(username);
     if (password === null) throw new UsageError(`--store ${this.description} needs ${username}'s Salesforce password (SFTOKEN_SF_PASSWORD or the account's password)`);
     const encrypted = encryptForDataLoader(password + token, this.key);
-    await this.edit(username, [['sfdc.password', encrypted]]);
+    await this.edit(username, [['sfdc.password', encrypted]], meta.orderTime);
   }
 
   /**
@@ -185,21 +186,37 @@ class DataLoaderStore implements SecretStore {
    * ENCRYPTED_PROPERTY_NAMES, and PROP_OAUTH_INSTANCE_URL). sfdc.password is left as it is.
    */
   async setAccessToken(username: string, credential: AccessCredential): Promise<void> {
-    await this.edit(username, [
-      ['sfdc.oauth.accesstoken', encryptForDataLoader(credential.accessToken, this.key)],
-      ['salesforce.oauth.instanceURL', credential.instanceUrl],
-    ]);
+    await this.edit(
+      username,
+      [
+        ['sfdc.oauth.accesstoken', encryptForDataLoader(credential.accessToken, this.key)],
+        ['salesforce.oauth.instanceURL', credential.instanceUrl],
+      ],
+      credential.issuedAt,
+    );
   }
 
-  private async edit(username: string, values: ReadonlyArray<readonly [string, string]>): Promise<void> {
+  /**
+   * Sets `values` for the user. In config.properties a comment above the first one keeps its order
+   * time, and a value from an older email than the one held is refused (destinations never go
+   * back in time); a process-conf.xml keeps no such mark (a comment inside a bean is a change its
+   * owner did not ask for).
+   */
+  private async edit(username: string, values: ReadonlyArray<readonly [string, string]>, orderTime: string): Promise<void> {
     const { path } = this.options;
     // The XML parser loads only for a process-conf.xml: every other run starts without it.
     const parser = path.endsWith('.xml') ? await xmlParser() : null;
+    const key = values[0]?.[0] ?? '';
     // The edit refuses a file that is for another user: a configuration error, not a retry.
-    await editInPlace(path, (content) => (parser ? editProcessConf(content, username, values, path, parser) : editProperties(content, username, values, path)), {
-      mustExist: true,
-      mode: this.options.mode,
-    });
+    await editInPlace(
+      path,
+      (content) => {
+        if (parser) return editProcessConf(content, username, values, path, parser);
+        refuseOlder(this.description, heldOrderTime(content, key), orderTime);
+        return stampOrder(editProperties(content, username, values, path), key, orderTime);
+      },
+      { mustExist: true, mode: this.options.mode },
+    );
   }
 }
 

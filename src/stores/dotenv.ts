@@ -4,6 +4,7 @@ import { editInPlace, tidy, writableFolder } from '../files/atomic-file.js';
 import { tokenFileMode } from '../files/safe-path.js';
 import { TransientError, UsageError, refuseOlder } from '../util/errors.js';
 import type { AccessCredential, SecretStore, StoreBackend, TokenMetadata } from './types.js';
+import { heldOrderTime, stampOrder } from './order-marker.js';
 
 interface DotenvOptions {
   path: string;
@@ -48,31 +49,6 @@ export function setVariable(content: string, variable: string, token: string): s
   const separator = content === '' || content.endsWith('\n') ? '' : content.includes('\r\n') ? '\r\n' : '\n';
   const ending = content.includes('\r\n') ? '\r\n' : '\n';
   return `${content}${separator}${variable}='${token}'${ending}`;
-}
-
-/** The comment that keeps, beside the variable, which email its token came from (its order time). */
-function marker(variable: string): RegExp {
-  return new RegExp(`^# sftoken: ${variable} from a token email of (\\S+)[ \t]*\r?$`, 'm');
-}
-
-/** The order time of the token the file holds, as its marker says; null for a file sftoken never wrote. */
-export function heldOrderTime(content: string, variable: string): string | null {
-  return marker(variable).exec(content)?.[1] ?? null;
-}
-
-/**
- * The marker set to `orderTime`: replaced where it is, else put on its own line just above the
- * variable's first assignment (at the end with it, when there is none). Comments are skipped by
- * python-dotenv, Node's dotenv and a shell alike.
- */
-export function stampOrder(content: string, variable: string, orderTime: string): string {
-  const line = `# sftoken: ${variable} from a token email of ${orderTime}`;
-  const existing = marker(variable);
-  if (existing.test(content)) return content.replace(existing, (m) => `${line}${m.endsWith('\r') ? '\r' : ''}`);
-  const assignment = new RegExp(`^[ \t]*(?:export[ \t]+)?${variable}[ \t]*=`, 'm');
-  const at = assignment.exec(content)?.index;
-  const ending = content.includes('\r\n') ? '\r\n' : '\n';
-  return at === undefined ? content : `${content.slice(0, at)}${line}${ending}${content.slice(at)}`;
 }
 
 class DotenvStore implements SecretStore {

@@ -134,7 +134,10 @@ test('a JWT account and a client-credentials account: one request each, the acce
   assert.match(hookEnv, /^SFTOKEN_KIND=access-token$/m);
   assert.match(hookEnv, new RegExp(`^SFTOKEN_INSTANCE_URL=${w.sf.url.replace(/[.]/g, '\\.')}$`, 'm'));
   assert.match(hookEnv, /^SFTOKEN_EXPIRES_AT=\d{4}-\d\d-\d\dT/m);
-  assert.match(await readFile(join(w.home, 'config.properties'), 'utf8'), /^sfdc\.username=etl@acme\.com\nsfdc\.oauth\.accesstoken=[0-9a-f]+\nsalesforce\.oauth\.instanceURL=/m);
+  assert.match(
+    await readFile(join(w.home, 'config.properties'), 'utf8'),
+    /^sfdc\.username=etl@acme\.com\n# sftoken: sfdc\.oauth\.accesstoken as of [\d\-T:.]+Z\nsfdc\.oauth\.accesstoken=[0-9a-f]+\nsalesforce\.oauth\.instanceURL=/m,
+  );
   // Run again at once: nothing is due, no request.
   const again = await w.refresh();
   assert.equal(again.code, 0);

@@ -45,7 +45,7 @@ test('dotenv: one variable is set, every other byte is kept, and Node dotenv and
   const after = await readFile(path, 'utf8');
   const token = parseDotenv(after).SF_TOKEN ?? '';
   assert.equal(fingerprint(token), TOKEN_FP);
-  assert.match(after, /^# sftoken: SF_TOKEN from a token email of \d{4}-\d\d-\d\dT[\d:.]+Z\nexport SF_TOKEN=/m, 'one comment line above it says which email the token came from');
+  assert.match(after, /^# sftoken: SF_TOKEN as of \d{4}-\d\d-\d\dT[\d:.]+Z\nexport SF_TOKEN=/m, 'one comment line above it says which email the token came from');
   assert.equal(after.replace(/export SF_TOKEN='[A-Za-z0-9]+'/, 'export SF_TOKEN="old"').replace(/^# sftoken: SF_TOKEN .*\n/m, ''), before, 'every other byte as it was, no final newline added');
   assert.equal((await stat(path)).mode & 0o777, 0o640, "an admin's 0644 ends at the mode asked for");
   const sourced = (await run('bash', ['-c', `source '${path}' && printf %s "$SF_TOKEN" | sha256sum`], process.env)).stdout;
@@ -75,7 +75,10 @@ test('dataloader: config.properties gets password + token encrypted as Data Load
   await writeFile(path, lines.join('\n'));
   const r = await replay([`dataloader:${path}?key=${keyFile}`]);
   assert.equal(r.code, 0, r.stderr);
-  const after = (await readFile(path, 'utf8')).split('\n');
+  const written = (await readFile(path, 'utf8')).split('\n');
+  // One comment line above the password says which email it came from; Data Loader skips # lines.
+  assert.match(written[3] ?? '', /^# sftoken: sfdc\.password as of \d{4}-\d\d-\d\dT[\d:.]+Z$/);
+  const after = written.filter((_, i) => i !== 3);
   const encrypted = after[3]?.replace('sfdc.password=', '') ?? '';
   assert.match(encrypted, /^[0-9a-f]{64,}$/);
   assert.equal(fingerprint(tokenOf(decryptDataLoader(encrypted, key))), TOKEN_FP);

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { heldOrderTime, setVariable, stampOrder } from '../../../src/stores/dotenv.js';
+import { setVariable } from '../../../src/stores/dotenv.js';
+import { heldOrderTime, stampOrder } from '../../../src/stores/order-marker.js';
 
 const T = 'aB3dE5fG7hJ9kL1mN2pQ4rS6';
 
@@ -14,10 +15,17 @@ test('a .env keeps every other byte: comments, order, quoting, CRLF and a missin
 
 test('a .env keeps the order time of its token in a comment above the variable, which every reader skips', () => {
   const once = stampOrder(setVariable('A=1\r\nSF_TOKEN=old\r\n', 'SF_TOKEN', T), 'SF_TOKEN', '2026-11-02T00:00:00.000Z');
-  assert.equal(once, `A=1\r\n# sftoken: SF_TOKEN from a token email of 2026-11-02T00:00:00.000Z\r\nSF_TOKEN='${T}'\r\n`);
+  assert.equal(once, `A=1\r\n# sftoken: SF_TOKEN as of 2026-11-02T00:00:00.000Z\r\nSF_TOKEN='${T}'\r\n`);
   assert.equal(heldOrderTime(once, 'SF_TOKEN'), '2026-11-02T00:00:00.000Z');
   const twice = stampOrder(once, 'SF_TOKEN', '2026-11-03T00:00:00.000Z');
   assert.equal(twice, once.replace('2026-11-02', '2026-11-03'), 'replaced in place, CRLF kept');
   assert.equal(heldOrderTime('SF_TOKEN=x\n', 'SF_TOKEN'), null);
   assert.equal(heldOrderTime(twice, 'OTHER'), null);
+});
+
+test('a .properties key with dots gets the same marker, above its line, and nothing else is read as it', () => {
+  const props = 'sfdc.username=etl@acme.com\nsfdc.password=abc\nsfdcXpassword=zzz\n';
+  const once = stampOrder(props, 'sfdc.password', '2026-11-02T00:00:00.000Z');
+  assert.equal(once, 'sfdc.username=etl@acme.com\n# sftoken: sfdc.password as of 2026-11-02T00:00:00.000Z\nsfdc.password=abc\nsfdcXpassword=zzz\n');
+  assert.equal(heldOrderTime(once.replace('sfdc.password as of', 'sfdcXpassword as of'), 'sfdc.password'), null, 'the dot is a dot');
 });
