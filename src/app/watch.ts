@@ -48,6 +48,8 @@ function stopOnSignal(ctx: RunContext): void {
  */
 function keepFresh(ctx: RunContext, liveness: Liveness): void {
   const deps = refreshDeps(ctx);
+  // Read once: /healthz and /metrics ask for it on every request, and the file does not change under a running watcher.
+  const certificates = new Map(ctx.config.issuedAccounts.map((a) => [a.username, certificateExpiry(a)]));
   liveness.watchTokens(() =>
     ctx.config.issuedAccounts.map((a) => {
       const state = ctx.refresh.refreshState(a.username);
@@ -58,7 +60,7 @@ function keepFresh(ctx: RunContext, liveness: Liveness): void {
         expiresAt: date(state.current?.expiresAt),
         nextRefresh: date(state.nextAttemptAt),
         failures: state.failures,
-        certificateExpiresAt: certificateExpiry(a),
+        certificateExpiresAt: certificates.get(a.username) ?? null,
       };
     }),
   );
