@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
-import { OUTCOMES, meaning, type Outcome } from '../pipeline/outcomes.js';
+import { OUTCOMES, codeOf, meaning, type Outcome } from '../pipeline/outcomes.js';
 import type { MessageRecord } from '../pipeline/types.js';
 import type { WatchEvents } from '../sources/imap/watcher.js';
 import { isLoopback } from '../util/loopback.js';
@@ -96,7 +96,7 @@ export class Liveness implements WatchEvents {
       outcomes.set(r.outcome, (outcomes.get(r.outcome) ?? 0) + 1);
       // A stored token's reason is how it was trusted; every other one says why it did not go through.
       if (r.reason && !meaning(r.outcome, r.reason).delivered) {
-        const code = r.reason.split(':')[0] ?? r.reason;
+        const code = codeOf(r.reason);
         reasons.set(code, (reasons.get(code) ?? 0) + 1);
       }
       if (!r.username || !meaning(r.outcome, r.reason).current) continue;

@@ -140,7 +140,8 @@ export type ReasonOf<O extends Outcome> =
 /** How a token that went on was trusted: the reason of a stored or would-store record. */
 export type TrustedVia = `dkim:${string}` | `sender:${string}` | `auth-results:${string}` | `forwarder:${string}`;
 
-function codeOf(reason: string): string {
+/** A reason's code, without its detail: what a metric labels it by (`repeated-header`, not `repeated-header:date`). */
+export function codeOf(reason: string): string {
   const colon = reason.indexOf(':');
   return colon < 0 ? reason : reason.slice(0, colon);
 }
