@@ -203,24 +203,18 @@ export class SalesforceVerifier implements Verifier {
         return { verdict: 'accepted' };
       }
       this.log.warn('test login failed', { ...fields, kind: failure.kind, code: failure.code, attempt: attempt + 1 });
-      if (failure.kind === 'rejected' && account.oauth) {
-        await answered(true, null, failure.code);
-        return {
-          verdict: 'rejected',
-          reason: `oauth-refused:${failure.code}`,
-          remember: true,
-          retry: null,
-          note: 'Salesforce refused the OAuth username-password login: either the password + token is wrong or the flow is blocked for this org or client (Login History tells which)',
-        };
-      }
       if (failure.kind === 'rejected') {
-        await answered(true, true, failure.code);
+        // Over OAuth the same answer also means the flow is blocked: what it says of the path is unknown.
+        const oauth = account.oauth !== null;
+        await answered(true, oauth ? null : true, failure.code);
         return {
           verdict: 'rejected',
-          reason: `login-rejected:${failure.code}`,
+          reason: oauth ? `oauth-refused:${failure.code}` : `login-rejected:${failure.code}`,
           remember: true,
           retry: null,
-          note: 'Salesforce refused password + token: if the configured password is wrong, fix it and run again (the token gets one more try); otherwise reset the token in Salesforce',
+          note: oauth
+            ? 'Salesforce refused the OAuth username-password login: either the password + token is wrong or the flow is blocked for this org or client (Login History tells which)'
+            : 'Salesforce refused password + token: if the configured password is wrong, fix it and run again (the token gets one more try); otherwise reset the token in Salesforce',
         };
       }
       if (failure.kind === 'password-expired') {
