@@ -6,7 +6,7 @@ import { due, refreshAccount, type RefreshDeps } from '../credentials/refresh.js
 import { exitCodeFor } from '../pipeline/outcomes.js';
 import type { MessageRecord } from '../pipeline/types.js';
 import { UsageError } from '../util/errors.js';
-import { daysLeft } from '../verify/login-paths.js';
+import { daysLeft, dueNotice } from '../verify/login-paths.js';
 import { print } from './batch.js';
 import type { RunContext } from './context.js';
 
@@ -47,16 +47,26 @@ export function certificateExpiry(account: IssuedAccount): Date | null {
 
 const CERTIFICATE_NOTICE_DAYS = [30, 7];
 
+/** Each account's certificate expiry, read once (a watcher asks on every tick and every /metrics). */
+export function certificateExpiries(accounts: readonly IssuedAccount[]): ReadonlyMap<string, Date | null> {
+  return new Map(accounts.map((a) => [a.username, certificateExpiry(a)]));
+}
+
 /** A notice 30 and 7 days before a JWT account's certificate expires, each once. */
-export async function tellCertificateExpiry(ctx: RunContext, now: Date): Promise<void> {
+export async function tellCertificateExpiry(ctx: RunContext, now: Date, expiries = certificateExpiries(ctx.config.issuedAccounts)): Promise<void> {
   let told = false;
   for (const account of ctx.config.issuedAccounts) {
-    const expiry = certificateExpiry(account);
+    const expiry = expiries.get(account.username);
     if (!expiry) continue;
     const days = daysLeft(expiry, now);
-    const threshold = CERTIFICATE_NOTICE_DAYS.filter((t) => days <= t).sort((a, b) => a - b)[0];
-    const key = `certificate-expiry:${account.username}:${expiry.toISOString()}:${threshold ?? ''}`;
-    if (threshold === undefined || ctx.notices.noticeTold(key)) continue;
+    // The expiry is part of the key: a new certificate is told anew.
+    const key = (threshold: number) => `certificate-expiry:${account.username}:${expiry.toISOString()}:${threshold}`;
+    const due = dueNotice(
+      days,
+      CERTIFICATE_NOTICE_DAYS.filter((t) => ctx.notices.noticeTold(key(t)) !== undefined),
+      CERTIFICATE_NOTICE_DAYS,
+    );
+    if (due === null) continue;
     const when = expiry.toISOString().slice(0, 10);
     ctx.log.warn('certificate expires soon', { username: account.username, expires: when, daysLeft: days });
     ctx.notifier?.notice({
@@ -66,7 +76,7 @@ export async function tellCertificateExpiry(ctx: RunContext, now: Date): Promise
       note: 'make a new key and certificate, upload the certificate to the External Client App, and point privateKey and certificate at them before then',
       source: 'sftoken',
     });
-    ctx.notices.recordNotice(key, now.toISOString());
+    ctx.notices.recordNotice(key(due), now.toISOString());
     told = true;
   }
   if (told) await ctx.checkpoint();

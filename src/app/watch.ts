@@ -11,7 +11,7 @@ import { Liveness, serveHealth } from './health.js';
 import { settingsFingerprint, sweepOptions } from './ingest.js';
 import { tellLoginPathEnds, warnOfPathEnds } from './path-notices.js';
 import { loginPathOf } from '../verify/login-paths.js';
-import { certificateExpiry, refreshDue, refreshDeps, tellCertificateExpiry } from './refresh.js';
+import { certificateExpiries, refreshDue, refreshDeps, tellCertificateExpiry } from './refresh.js';
 
 // How often watch looks whether an access token is due: often enough to be on time to the second
 // a person cares about, cheap (the ledger in memory).
@@ -49,7 +49,7 @@ function stopOnSignal(ctx: RunContext): void {
 function keepFresh(ctx: RunContext, liveness: Liveness): void {
   const deps = refreshDeps(ctx);
   // Read once: /healthz and /metrics ask for it on every request, and the file does not change under a running watcher.
-  const certificates = new Map(ctx.config.issuedAccounts.map((a) => [a.username, certificateExpiry(a)]));
+  const certificates = certificateExpiries(ctx.config.issuedAccounts);
   liveness.watchTokens(() =>
     ctx.config.issuedAccounts.map((a) => {
       const state = ctx.refresh.refreshState(a.username);
@@ -67,7 +67,7 @@ function keepFresh(ctx: RunContext, liveness: Liveness): void {
   void every(REFRESH_TICK_MS, ctx.stop.signal, async () => {
     const now = new Date();
     try {
-      await tellCertificateExpiry(ctx, now);
+      await tellCertificateExpiry(ctx, now, certificates);
       await refreshDue(ctx, deps, now);
     } catch (err) {
       if (!(err instanceof UsageError)) return void ctx.log.warn('access-token refresh failed', { error: describe(err) });

@@ -82,8 +82,8 @@ export function daysLeft(end: Date, now: Date): number {
  * The notice due now, if any: the nearest threshold that `days` has reached and that was not
  * told yet. One that starts late (20 days before) tells 30 once, not 60 and 30 together.
  */
-export function dueNotice(days: number, told: readonly number[]): number | null {
-  const reached = NOTICE_DAYS.filter((t) => days <= t);
+export function dueNotice(days: number, told: readonly number[], thresholds: readonly number[] = NOTICE_DAYS): number | null {
+  const reached = thresholds.filter((t) => days <= t);
   const nearest = reached.length ? Math.min(...reached) : null;
   return nearest !== null && !told.includes(nearest) ? nearest : null;
 }
