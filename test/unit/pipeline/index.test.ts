@@ -3,7 +3,9 @@ import assert from 'node:assert/strict';
 import { TransientError } from '../../../src/util/errors.js';
 import { processBatch } from '../../../src/pipeline/index.js';
 import { TooLarge, type Verifier } from '../../../src/pipeline/types.js';
-import { MemoryStore, fixtureMessage, memoryDeps } from '../../helpers/memory.js';
+import { readFile } from 'node:fs/promises';
+import { MemoryStore, bytesMessage, fixtureMessage, memoryDeps } from '../../helpers/memory.js';
+import { fixturePath } from '../../helpers/fixtures.js';
 
 test('a trusted token email is stored and the ledger learns its fingerprint only', async () => {
   const deps = await memoryDeps();
@@ -179,4 +181,26 @@ test('a token that was not proven never supersedes another: a refused newest one
     ['waiting-for-newer', 'waiting-for-newer', 'lockout-guard'],
     'nothing is superseded by a token still waiting',
   );
+});
+
+test('a token email dated in the future or before any token email existed, or with a repeated Date, is refused before a login, and stays unread', async () => {
+  const raw = (await readFile(fixturePath('01-plain-text.eml'), 'latin1')).replace(/\r?\n/g, '\r\n');
+  const dated = (date: string) => raw.replace(/^Date: .*$/m, `Date: ${date}`);
+  let asked = 0;
+  const deps = await memoryDeps({ verifier: { credentialFingerprint: () => null, verify: async () => (asked++, { verdict: 'accepted' }) } });
+  const handled = await processBatch(
+    [
+      bytesMessage(dated(new Date(Date.now() + 3600_000).toUTCString()), 'future', 1),
+      bytesMessage(dated('Thu, 01 Jan 1970 00:00:00 +0000'), 'ancient', 2),
+      bytesMessage(`Date: ${new Date().toUTCString()}\r\n${raw}`, 'repeated', 3),
+    ],
+    deps,
+  );
+  assert.deepEqual(handled.map((h) => [h.message.source, h.record.outcome, h.record.reason]).sort(), [
+    ['ancient', 'rejected', 'implausible-date:ancient'],
+    ['future', 'rejected', 'implausible-date:future'],
+    ['repeated', 'rejected', 'repeated-header:date'],
+  ]);
+  assert.equal(asked, 0, 'no login for any of them');
+  assert.equal(deps.store.writes, 0);
 });
